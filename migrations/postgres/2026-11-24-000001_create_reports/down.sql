@@ -1,0 +1,3 @@
+DROP TABLE evidence;
+DROP TABLE report_events;
+DROP TABLE reports;

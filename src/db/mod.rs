@@ -1,0 +1,227 @@
+//! The database: one connection type over SQLite and PostgreSQL, a pool, the
+//! embedded migrations, and the transaction helper every write goes through.
+
+pub mod audit;
+pub mod cases;
+pub mod reports;
+pub mod schema;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a SQLite writer waits for another writer before giving up with
+/// "database is locked" (which we answer with 503, never 500).
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledDb = PooledConnection<ConnectionManager>;
+
+/// Which database a URL names. We decide from the scheme ourselves: the
+/// derived `establish` would try each backend in turn, and SQLite accepts any
+/// string as a file name — a PostgreSQL outage would silently create a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Backend::Postgres(url.to_owned());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Backend::Sqlite(PathBuf::from(path))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Backend::Postgres(_))
+    }
+}
+
+/// Opens connections of the configured backend, each set up for concurrent use.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    fn establish(&self) -> ConnectionResult<DbConnection> {
+        match &self.backend {
+            Backend::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url)?;
+                // Times are stored as UTC `timestamp`s; make `now()` agree.
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+            Backend::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA synchronous = NORMAL;"
+                ))
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || <DbConnection as r2d2::R2D2Connection>::is_broken(conn)
+    }
+}
+
+/// Connects, applies the embedded migrations of the backend, and builds the pool.
+pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
+    let backend = Backend::from_url(url);
+    if let Backend::Sqlite(path) = &backend {
+        create_parent_dir(path)?;
+    }
+    let manager = ConnectionManager { backend };
+    migrate(&manager)?;
+    Pool::builder()
+        .max_size(pool_size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build(manager)
+        .context("building the database pool")
+}
+
+/// Applies pending migrations; safe when several instances start at once.
+pub fn migrate_url(url: &str) -> anyhow::Result<()> {
+    let backend = Backend::from_url(url);
+    if let Backend::Sqlite(path) = &backend {
+        create_parent_dir(path)?;
+    }
+    migrate(&ConnectionManager { backend })
+}
+
+fn migrate(manager: &ConnectionManager) -> anyhow::Result<()> {
+    let conn = manager
+        .establish()
+        .with_context(|| match &manager.backend {
+            Backend::Postgres(_) => "connecting to PostgreSQL (DATABASE_URL)".to_string(),
+            Backend::Sqlite(path) => format!("opening SQLite database {}", path.display()),
+        })?;
+    let migration_error = |e| anyhow::anyhow!("running migrations: {e}");
+    match conn {
+        DbConnection::Sqlite(mut conn) => {
+            // WAL lets readers proceed while one writer commits; it persists in the file.
+            conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(migration_error)?;
+        }
+        DbConnection::Postgresql(mut conn) => {
+            // Serialize concurrent starts of several instances.
+            conn.batch_execute("SELECT pg_advisory_lock(7302418)")?;
+            let result = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(migration_error);
+            conn.batch_execute("SELECT pg_advisory_unlock(7302418)")?;
+            result?;
+        }
+    }
+    Ok(())
+}
+
+fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating directory {}", parent.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs `work` in a write transaction. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, so the write lock is taken up front and waits under the
+/// busy timeout, instead of failing when a read later upgrades to a write.
+/// Semantics otherwise match diesel's `Connection::transaction`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    // Inside another transaction, this one becomes a savepoint.
+    let depth = DbConnection::transaction_manager_status_mut(conn).transaction_depth()?;
+    if depth.is_some() {
+        return conn.transaction(work);
+    }
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(_) => DbConnection::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match DbConnection::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
+    }
+}
+
+/// Runs blocking database work off the async workers, with a pooled connection.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Whether the database answers (for `/readyz`).
+pub async fn ping(pool: &DbPool) -> Result<(), AppError> {
+    run(pool, |conn| {
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,159 @@
+// One schema for both backends, in the types diesel's MultiConnection
+// supports: Text, BigInt, Integer, Double, Bool, Timestamp (UTC).
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        reference -> Text,
+        tracking_code_hash -> Text,
+        status -> Text,
+        category -> Text,
+        platform -> Text,
+        merchant_name -> Text,
+        shop_url -> Nullable<Text>,
+        product_url -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        merchant_province -> Nullable<Text>,
+        merchant_city -> Nullable<Text>,
+        description -> Text,
+        review_texts -> Text,
+        logistics -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        reporter_name -> Nullable<Text>,
+        reporter_email -> Nullable<Text>,
+        reporter_phone -> Nullable<Text>,
+        consent_share_contact -> Bool,
+        email_tracking_code -> Bool,
+        locale -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        assigned_to -> Nullable<BigInt>,
+        duplicate_of_id -> Nullable<BigInt>,
+        priority -> Integer,
+        merchant_terms -> Text,
+        search_terms -> Text,
+    }
+}
+
+diesel::table! {
+    report_events (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        at -> Timestamp,
+        status -> Text,
+        public_note -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        storage_key -> Text,
+        display_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        original_sha256 -> Text,
+        original_size_bytes -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        created_at -> Timestamp,
+        reply_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        csrf_token -> Text,
+        client_ip -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        throttle_key -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_counts (status) {
+        status -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    replies (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        message -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_notes (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_label -> Nullable<Text>,
+        action -> Text,
+        report_id -> Nullable<BigInt>,
+        client_ip -> Nullable<Text>,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(evidence -> reports (report_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(case_notes -> reports (report_id));
+diesel::joinable!(case_notes -> users (author_id));
+diesel::joinable!(replies -> reports (report_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    reports,
+    report_events,
+    evidence,
+    users,
+    sessions,
+    login_failures,
+    status_counts,
+    replies,
+    case_notes,
+    audit_log,
+);

@@ -1,0 +1,78 @@
+//! Staff accounts: roles, e-mail normalization and the password policy.
+
+use serde::{Deserialize, Serialize};
+
+pub const PASSWORD_MIN_CHARS: usize = 12;
+pub const PASSWORD_MAX_CHARS: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        match value {
+            "moderator" => Some(Role::Moderator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Whether this role may use what `required` guards.
+    pub fn allows(self, required: Role) -> bool {
+        self >= required
+    }
+}
+
+/// Accounts are looked up case-insensitively by e-mail.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// 12 to 256 characters; checked before hashing so nobody can make the
+/// server hash a megabyte.
+pub fn check_password(password: &str) -> Result<(), &'static str> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN_CHARS {
+        return Err("at least 12 characters");
+    }
+    if length > PASSWORD_MAX_CHARS {
+        return Err("at most 256 characters");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_length_bounds_count_characters() {
+        assert!(check_password("short").is_err());
+        assert!(check_password(&"a".repeat(11)).is_err());
+        assert!(check_password(&"a".repeat(12)).is_ok());
+        assert!(check_password(&"密".repeat(256)).is_ok());
+        assert!(check_password(&"密".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn admins_may_do_what_moderators_may_and_not_the_reverse() {
+        assert!(Role::Admin.allows(Role::Moderator));
+        assert!(Role::Admin.allows(Role::Admin));
+        assert!(Role::Moderator.allows(Role::Moderator));
+        assert!(!Role::Moderator.allows(Role::Admin));
+        assert_eq!(Role::parse("admin"), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(normalize_email("  Mod@Example.COM "), "mod@example.com");
+    }
+}

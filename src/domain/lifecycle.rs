@@ -1,0 +1,206 @@
+//! The case lifecycle: which status may follow which, and who may move it.
+//!
+//! ```text
+//! submitted    → under_review | rejected | duplicate          (staff)
+//! under_review → needs_info | validated | rejected | duplicate (staff)
+//! needs_info   → under_review (the consumer's reply, or staff) | rejected (staff)
+//! validated    → forwarded                                     (the system, once the regulator mail is sent)
+//! forwarded    → closed                                        (staff)
+//! rejected | duplicate → under_review                          (admins only: reopen)
+//! ```
+
+use super::status::ReportStatus::{self, *};
+
+/// Who asks for a transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Moderator,
+    Admin,
+    /// The reporter, through a reply with their tracking code.
+    Consumer,
+    /// The service itself (e.g. the mail outbox).
+    System,
+}
+
+impl Actor {
+    pub const ALL: &'static [Actor] = &[
+        Actor::Moderator,
+        Actor::Admin,
+        Actor::Consumer,
+        Actor::System,
+    ];
+
+    fn is_staff(self) -> bool {
+        matches!(self, Actor::Moderator | Actor::Admin)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionError {
+    /// No such edge for this actor (409).
+    Illegal {
+        from: ReportStatus,
+        to: ReportStatus,
+    },
+    /// The edge exists but needs a higher role (403).
+    Forbidden {
+        from: ReportStatus,
+        to: ReportStatus,
+    },
+}
+
+/// Checks one move. Pure: the caller supplies the current status.
+pub fn check(from: ReportStatus, to: ReportStatus, actor: Actor) -> Result<(), TransitionError> {
+    let staff = actor.is_staff();
+    let allowed = match (from, to) {
+        (Submitted, UnderReview | Rejected | Duplicate) => staff,
+        (UnderReview, NeedsInfo | Validated | Rejected | Duplicate) => staff,
+        (NeedsInfo, UnderReview) => staff || actor == Actor::Consumer,
+        (NeedsInfo, Rejected) => staff,
+        (Validated, Forwarded) => actor == Actor::System,
+        (Forwarded, Closed) => staff,
+        (Rejected | Duplicate, UnderReview) => {
+            if actor == Actor::Moderator {
+                return Err(TransitionError::Forbidden { from, to });
+            }
+            actor == Actor::Admin
+        }
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(TransitionError::Illegal { from, to })
+    }
+}
+
+/// The statuses `actor` may move a case to from `from`: what the UI offers.
+pub fn next_statuses(from: ReportStatus, actor: Actor) -> Vec<ReportStatus> {
+    ReportStatus::ALL
+        .iter()
+        .copied()
+        .filter(|&to| check(from, to, actor).is_ok())
+        .collect()
+}
+
+/// What a move must carry, beyond its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// `rejected`: why (shown to the consumer).
+    Reason,
+    /// `needs_info`: the question the consumer sees.
+    PublicNote,
+    /// `duplicate`: the case this one repeats.
+    DuplicateOf,
+}
+
+pub fn requirement(to: ReportStatus) -> Option<Requirement> {
+    match to {
+        Rejected => Some(Requirement::Reason),
+        NeedsInfo => Some(Requirement::PublicNote),
+        Duplicate => Some(Requirement::DuplicateOf),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every edge, written out once more by hand: (from, to, actors allowed).
+    const EDGES: &[(ReportStatus, ReportStatus, &[Actor])] = &[
+        (Submitted, UnderReview, &[Actor::Moderator, Actor::Admin]),
+        (Submitted, Rejected, &[Actor::Moderator, Actor::Admin]),
+        (Submitted, Duplicate, &[Actor::Moderator, Actor::Admin]),
+        (UnderReview, NeedsInfo, &[Actor::Moderator, Actor::Admin]),
+        (UnderReview, Validated, &[Actor::Moderator, Actor::Admin]),
+        (UnderReview, Rejected, &[Actor::Moderator, Actor::Admin]),
+        (UnderReview, Duplicate, &[Actor::Moderator, Actor::Admin]),
+        (
+            NeedsInfo,
+            UnderReview,
+            &[Actor::Moderator, Actor::Admin, Actor::Consumer],
+        ),
+        (NeedsInfo, Rejected, &[Actor::Moderator, Actor::Admin]),
+        (Validated, Forwarded, &[Actor::System]),
+        (Forwarded, Closed, &[Actor::Moderator, Actor::Admin]),
+        (Rejected, UnderReview, &[Actor::Admin]),
+        (Duplicate, UnderReview, &[Actor::Admin]),
+    ];
+
+    #[test]
+    fn every_pair_and_actor_matches_the_table() {
+        let mut checked = 0;
+        for &from in ReportStatus::ALL {
+            for &to in ReportStatus::ALL {
+                for &actor in Actor::ALL {
+                    let expected = EDGES
+                        .iter()
+                        .any(|(f, t, actors)| *f == from && *t == to && actors.contains(&actor));
+                    assert_eq!(
+                        check(from, to, actor).is_ok(),
+                        expected,
+                        "{from:?} → {to:?} by {actor:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 8 * 8 * 4);
+    }
+
+    #[test]
+    fn reopening_is_forbidden_not_illegal_for_moderators() {
+        for from in [Rejected, Duplicate] {
+            assert_eq!(
+                check(from, UnderReview, Actor::Moderator),
+                Err(TransitionError::Forbidden {
+                    from,
+                    to: UnderReview
+                })
+            );
+        }
+        assert_eq!(
+            check(Validated, Forwarded, Actor::Admin),
+            Err(TransitionError::Illegal {
+                from: Validated,
+                to: Forwarded
+            })
+        );
+    }
+
+    #[test]
+    fn nothing_leaves_closed_and_no_status_loops_to_itself() {
+        for &to in ReportStatus::ALL {
+            for &actor in Actor::ALL {
+                assert!(check(Closed, to, actor).is_err());
+                assert!(check(to, to, actor).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn next_statuses_offer_what_check_allows() {
+        assert_eq!(
+            next_statuses(Submitted, Actor::Moderator),
+            vec![UnderReview, Rejected, Duplicate]
+        );
+        assert_eq!(
+            next_statuses(UnderReview, Actor::Admin),
+            vec![NeedsInfo, Validated, Rejected, Duplicate]
+        );
+        assert_eq!(next_statuses(Rejected, Actor::Moderator), vec![]);
+        assert_eq!(next_statuses(Rejected, Actor::Admin), vec![UnderReview]);
+        assert_eq!(next_statuses(Validated, Actor::Moderator), vec![]);
+    }
+
+    #[test]
+    fn requirements_by_target() {
+        assert_eq!(requirement(Rejected), Some(Requirement::Reason));
+        assert_eq!(requirement(NeedsInfo), Some(Requirement::PublicNote));
+        assert_eq!(requirement(Duplicate), Some(Requirement::DuplicateOf));
+        for to in [Submitted, UnderReview, Validated, Forwarded, Closed] {
+            assert_eq!(requirement(to), None);
+        }
+    }
+}

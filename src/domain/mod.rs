@@ -1,0 +1,10 @@
+//! Pure rules with no I/O: vocabularies, validation, references, statuses,
+//! the case lifecycle, accounts and search terms.
+
+pub mod account;
+pub mod catalog;
+pub mod lifecycle;
+pub mod reference;
+pub mod report;
+pub mod search;
+pub mod status;

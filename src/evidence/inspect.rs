@@ -1,0 +1,444 @@
+//! Deciding what an uploaded file really is from its bytes, refusing what we
+//! do not accept, and removing metadata from images.
+//!
+//! Images get a full check: PNG is decoded row by row (memory bounded by one
+//! row), JPEG and WebP are decoded with `image` under explicit limits. The
+//! pixel count is read from the header and refused *before* any decoding.
+
+use std::io::Cursor;
+
+use bytes::Bytes;
+use image::ImageFormat;
+use img_parts::png::Png;
+use img_parts::webp::WebP;
+use img_parts::ImageEXIF;
+
+use super::EvidenceKind;
+
+/// Why a file was refused; the caller names the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn reject(code: &'static str, message: impl Into<String>) -> Rejection {
+    Rejection {
+        code,
+        message: message.into(),
+    }
+}
+
+fn corrupt(kind: &str, detail: impl std::fmt::Display) -> Rejection {
+    reject(
+        "corrupt_image",
+        format!("not a valid {kind} image: {detail}"),
+    )
+}
+
+/// A file that passed inspection, with the bytes to store.
+#[derive(Debug)]
+pub struct Inspected {
+    pub kind: EvidenceKind,
+    /// What to store: the image without metadata, or the original bytes.
+    pub stored: Bytes,
+    pub dimensions: Option<(u32, u32)>,
+}
+
+/// Inspects a whole upload held in memory.
+pub fn inspect(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
+    if data.is_empty() {
+        return Err(reject("empty", "the file is empty"));
+    }
+    match sniff(&data) {
+        Some(EvidenceKind::Png) => inspect_png(data, max_pixels),
+        Some(EvidenceKind::Jpeg) => inspect_jpeg(&data, max_pixels),
+        Some(EvidenceKind::Webp) => inspect_webp(data, max_pixels),
+        Some(EvidenceKind::Pdf) => {
+            check_pdf(&data, &data)?;
+            Ok(unchanged(EvidenceKind::Pdf, data))
+        }
+        Some(EvidenceKind::Json) => {
+            check_json(&data)?;
+            Ok(unchanged(EvidenceKind::Json, data))
+        }
+        Some(EvidenceKind::Csv) => {
+            check_csv(&data)?;
+            Ok(unchanged(EvidenceKind::Csv, data))
+        }
+        None => Err(unsupported()),
+    }
+}
+
+fn unchanged(kind: EvidenceKind, stored: Bytes) -> Inspected {
+    Inspected {
+        kind,
+        stored,
+        dimensions: None,
+    }
+}
+
+fn unsupported() -> Rejection {
+    reject(
+        "unsupported_type",
+        "only PNG, JPEG or WebP images, PDF, and CSV or JSON logistics exports are accepted",
+    )
+}
+
+/// The kind of a file from its first bytes (and, for text, its content).
+/// Never from a name or a declared content type.
+pub fn sniff(data: &[u8]) -> Option<EvidenceKind> {
+    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some(EvidenceKind::Png);
+    }
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some(EvidenceKind::Jpeg);
+    }
+    if data.len() >= 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
+        return Some(EvidenceKind::Webp);
+    }
+    if data.starts_with(b"%PDF-") {
+        return Some(EvidenceKind::Pdf);
+    }
+    // Image formats we do not accept but whose signature is plain ASCII.
+    if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") {
+        return None;
+    }
+    let text = std::str::from_utf8(data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data)).ok()?;
+    if text.contains('\0') || looks_like_markup_or_code(text) {
+        return None;
+    }
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') | Some(b'[') => Some(EvidenceKind::Json),
+        Some(_) => Some(EvidenceKind::Csv),
+        None => None,
+    }
+}
+
+/// HTML, SVG, XML and server-side scripts are refused outright: served back
+/// by a careless client they execute. A logistics export never starts with `<`.
+fn looks_like_markup_or_code(text: &str) -> bool {
+    if text.trim_start().starts_with('<') || text.starts_with("#!") {
+        return true;
+    }
+    let head: String = text
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    [
+        "<?php",
+        "<script",
+        "<html",
+        "<svg",
+        "<iframe",
+        "<!doctype",
+        "<?xml",
+        "<body",
+    ]
+    .iter()
+    .any(|needle| head.contains(needle))
+}
+
+fn check_pixels(kind: &str, width: u32, height: u32, max_pixels: u64) -> Result<(), Rejection> {
+    if width == 0 || height == 0 {
+        return Err(corrupt(kind, "zero width or height"));
+    }
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > max_pixels {
+        return Err(reject(
+            "too_many_pixels",
+            format!("{width}×{height} pixels is more than the {max_pixels} allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Ancillary PNG chunks that affect only how colours and pixels render.
+/// Everything else optional (tEXt, zTXt, iTXt, eXIf, tIME, vendor chunks)
+/// can carry who, where and when, and is dropped.
+const PNG_KEPT_ANCILLARY: &[[u8; 4]] = &[
+    *b"tRNS", *b"gAMA", *b"cHRM", *b"sRGB", *b"iCCP", *b"sBIT", *b"pHYs", *b"bKGD",
+];
+
+fn inspect_png(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
+    let mut png = Png::from_bytes(data.clone()).map_err(|e| corrupt("PNG", e))?;
+    let ihdr = png
+        .chunks()
+        .first()
+        .filter(|c| c.kind() == *b"IHDR" && c.contents().len() == 13)
+        .ok_or_else(|| corrupt("PNG", "missing header"))?;
+    let header = ihdr.contents();
+    let width = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+    let height = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
+    check_pixels("PNG", width, height, max_pixels)?;
+    if png.chunks().last().map(|c| c.kind()) != Some(*b"IEND") {
+        return Err(corrupt("PNG", "truncated (no IEND chunk)"));
+    }
+
+    // Decode every row: catches corrupt or truncated pixel data while holding
+    // only a row or two in memory, whatever the image size.
+    let limits = png::Limits {
+        bytes: 64 * 1024 * 1024,
+    };
+    let decoder = png::Decoder::new_with_limits(Cursor::new(&data[..]), limits);
+    let mut reader = decoder.read_info().map_err(|e| corrupt("PNG", e))?;
+    while reader.next_row().map_err(|e| corrupt("PNG", e))?.is_some() {}
+    reader.finish().map_err(|e| corrupt("PNG", e))?;
+
+    png.chunks_mut().retain(|chunk| {
+        let kind = chunk.kind();
+        kind[0].is_ascii_uppercase() || PNG_KEPT_ANCILLARY.contains(&kind)
+    });
+    let mut stored = Vec::with_capacity(data.len());
+    png.encoder()
+        .write_to(&mut stored)
+        .map_err(|e| corrupt("PNG", e))?;
+    Ok(Inspected {
+        kind: EvidenceKind::Png,
+        stored: Bytes::from(stored),
+        dimensions: Some((width, height)),
+    })
+}
+
+/// JPEG segments worth keeping: JFIF (APP0), ICC colour profiles (APP2) and
+/// Adobe's colour transform flag (APP14). EXIF/XMP (APP1), IPTC (APP13),
+/// maker notes and comments go.
+fn keep_jpeg_segment(marker: u8, payload: &[u8]) -> bool {
+    match marker {
+        0xE0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+        0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+        0xEE => payload.starts_with(b"Adobe"),
+        0xE1..=0xEF | 0xFE => false,
+        _ => true,
+    }
+}
+
+/// Walks a JPEG's markers and rebuilds it without metadata and without
+/// anything after the end-of-image marker (where polyglot payloads hide).
+/// Returns the cleaned bytes and the frame dimensions. We walk the markers
+/// ourselves because img-parts keeps every byte after the first scan.
+fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, (u32, u32)), Rejection> {
+    let truncated = || corrupt("JPEG", "truncated (no end-of-image marker)");
+    let mut out = Vec::with_capacity(data.len());
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    let mut dimensions = None;
+    let mut pos = 2;
+    loop {
+        // Every segment starts with 0xFF (possibly padded with more 0xFF).
+        if *data.get(pos).ok_or_else(truncated)? != 0xFF {
+            return Err(corrupt("JPEG", "expected a marker"));
+        }
+        while data.get(pos) == Some(&0xFF) {
+            pos += 1;
+        }
+        let marker = *data.get(pos).ok_or_else(truncated)?;
+        pos += 1;
+        match marker {
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                break;
+            }
+            0x01 | 0xD0..=0xD7 => {
+                out.extend_from_slice(&[0xFF, marker]);
+                continue;
+            }
+            0x00 | 0xD8 => return Err(corrupt("JPEG", "unexpected marker")),
+            _ => {}
+        }
+        let length_bytes = data.get(pos..pos + 2).ok_or_else(truncated)?;
+        let length = usize::from(u16::from_be_bytes([length_bytes[0], length_bytes[1]]));
+        if length < 2 {
+            return Err(corrupt("JPEG", "bad segment length"));
+        }
+        let segment = data.get(pos..pos + length).ok_or_else(truncated)?;
+        let payload = &segment[2..];
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+            if payload.len() < 5 {
+                return Err(corrupt("JPEG", "bad frame header"));
+            }
+            let height = u32::from(u16::from_be_bytes([payload[1], payload[2]]));
+            let width = u32::from(u16::from_be_bytes([payload[3], payload[4]]));
+            dimensions = Some((width, height));
+        }
+        if keep_jpeg_segment(marker, payload) {
+            out.extend_from_slice(&[0xFF, marker]);
+            out.extend_from_slice(segment);
+        }
+        pos += length;
+        if marker == 0xDA {
+            // Entropy-coded data runs until a marker that is neither byte
+            // stuffing (FF 00), a restart (FF D0–D7) nor fill (FF FF).
+            let start = pos;
+            loop {
+                let byte = *data.get(pos).ok_or_else(truncated)?;
+                if byte == 0xFF {
+                    let next = *data.get(pos + 1).ok_or_else(truncated)?;
+                    if !matches!(next, 0x00 | 0xD0..=0xD7 | 0xFF) {
+                        break;
+                    }
+                    pos += 1;
+                }
+                pos += 1;
+            }
+            out.extend_from_slice(&data[start..pos]);
+        }
+    }
+    let dimensions = dimensions.ok_or_else(|| corrupt("JPEG", "no frame header"))?;
+    Ok((out, dimensions))
+}
+
+fn inspect_jpeg(data: &[u8], max_pixels: u64) -> Result<Inspected, Rejection> {
+    let (stored, (width, height)) = strip_jpeg(data)?;
+    check_pixels("JPEG", width, height, max_pixels)?;
+    decode_fully(&stored, ImageFormat::Jpeg, "JPEG", max_pixels)?;
+    Ok(Inspected {
+        kind: EvidenceKind::Jpeg,
+        stored: Bytes::from(stored),
+        dimensions: Some((width, height)),
+    })
+}
+
+fn inspect_webp(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
+    let mut webp = WebP::from_bytes(data).map_err(|e| corrupt("WebP", e))?;
+    let (width, height) = webp
+        .dimensions()
+        .ok_or_else(|| corrupt("WebP", "no image data"))?;
+    check_pixels("WebP", width, height, max_pixels)?;
+    webp.remove_chunks_by_id(*b"XMP ");
+    // Also recomputes the VP8X flags so they no longer announce EXIF or XMP.
+    webp.set_exif(None);
+    let mut stored = Vec::new();
+    webp.encoder()
+        .write_to(&mut stored)
+        .map_err(|e| corrupt("WebP", e))?;
+    decode_fully(&stored, ImageFormat::WebP, "WebP", max_pixels)?;
+    Ok(Inspected {
+        kind: EvidenceKind::Webp,
+        stored: Bytes::from(stored),
+        dimensions: Some((width, height)),
+    })
+}
+
+fn decode_fully(
+    data: &[u8],
+    format: ImageFormat,
+    kind: &str,
+    max_pixels: u64,
+) -> Result<(), Rejection> {
+    let mut reader = image::ImageReader::with_format(Cursor::new(data), format);
+    let mut limits = image::Limits::default();
+    let side = u32::try_from(max_pixels).unwrap_or(u32::MAX);
+    limits.max_image_width = Some(side);
+    limits.max_image_height = Some(side);
+    limits.max_alloc = Some(
+        max_pixels
+            .saturating_mul(4)
+            .saturating_add(16 * 1024 * 1024),
+    );
+    reader.limits(limits);
+    reader.decode().map(drop).map_err(|e| corrupt(kind, e))
+}
+
+/// A PDF starts with `%PDF-` and, unless truncated, has `%%EOF` near its end.
+/// `tail` is the file's last bytes (the whole file when in memory).
+pub fn check_pdf(head: &[u8], tail: &[u8]) -> Result<(), Rejection> {
+    let tail = &tail[tail.len().saturating_sub(1024)..];
+    if !head.starts_with(b"%PDF-") {
+        return Err(unsupported());
+    }
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(reject(
+            "corrupt_document",
+            "the PDF is truncated (no %%EOF)",
+        ));
+    }
+    Ok(())
+}
+
+fn check_json(data: &[u8]) -> Result<(), Rejection> {
+    // serde_json bounds nesting at 128 levels, so this cannot overflow the stack.
+    serde_json::from_slice::<serde::de::IgnoredAny>(
+        data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data),
+    )
+    .map(drop)
+    .map_err(|e| reject("corrupt_document", format!("not valid JSON: {e}")))
+}
+
+fn check_csv(data: &[u8]) -> Result<(), Rejection> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let mut rows = 0usize;
+    for record in reader.byte_records() {
+        record.map_err(|e| reject("corrupt_document", format!("not valid CSV: {e}")))?;
+        rows += 1;
+    }
+    if rows == 0 {
+        return Err(reject("empty", "the CSV file has no rows"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_ignores_what_is_not_in_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Some(EvidenceKind::Png));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(EvidenceKind::Jpeg));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(EvidenceKind::Webp));
+        assert_eq!(sniff(b"%PDF-1.7\n"), Some(EvidenceKind::Pdf));
+        assert_eq!(sniff(b" {\"a\": 1}"), Some(EvidenceKind::Json));
+        assert_eq!(
+            sniff(b"time,location\n2026-11-01,Shanghai\n"),
+            Some(EvidenceKind::Csv)
+        );
+        for refused in [
+            &b"<!DOCTYPE html><html></html>"[..],
+            b"<?php system($_GET['c']); ?>",
+            b"\x7fELF\x02\x01\x01\0\0\0",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            b"  <?xml version='1.0'?><svg/>",
+            b"a,b\n<script>alert(1)</script>\n",
+            b"GIF89a",
+            b"#!/bin/sh\nrm -rf /",
+            b"text\0with nul",
+        ] {
+            assert_eq!(
+                sniff(refused),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(refused)
+            );
+        }
+    }
+
+    #[test]
+    fn pdf_needs_its_end_marker() {
+        assert!(check_pdf(b"%PDF-1.4\n", b"%PDF-1.4\n...\n%%EOF\n").is_ok());
+        assert_eq!(
+            check_pdf(b"%PDF-1.4\n", b"%PDF-1.4\n...").map_err(|r| r.code),
+            Err("corrupt_document")
+        );
+    }
+
+    #[test]
+    fn jpeg_walk_refuses_truncation_and_drops_trailers() {
+        let mut image = image::RgbImage::new(8, 8);
+        image.put_pixel(1, 1, image::Rgb([200, 10, 10]));
+        let mut jpeg = Vec::new();
+        image::DynamicImage::ImageRgb8(image)
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .expect("encode");
+        let (clean, dims) = strip_jpeg(&jpeg).expect("valid");
+        assert_eq!(dims, (8, 8));
+        let mut with_payload = jpeg.clone();
+        with_payload.extend_from_slice(b"<script>alert(1)</script>");
+        let (stripped, _) = strip_jpeg(&with_payload).expect("valid");
+        assert_eq!(stripped, clean);
+        assert!(strip_jpeg(&jpeg[..jpeg.len() - 10]).is_err());
+    }
+}

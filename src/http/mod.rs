@@ -1,0 +1,214 @@
+//! HTTP: thin handlers per audience, one table of every API route with the
+//! access it needs, the shared state, and the headers every response carries.
+
+pub mod admin;
+pub mod auth;
+pub mod moderator;
+pub mod multipart;
+pub mod pages;
+pub mod public;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::evidence::Intake;
+
+/// Settings handlers need beyond the pool and the intake.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub session_idle_minutes: u32,
+    pub session_max_hours: u32,
+    pub cookie_secure: bool,
+    pub trust_proxy: bool,
+}
+
+/// What every handler may use.
+pub struct AppState {
+    pub pool: DbPool,
+    pub intake: Intake,
+    pub settings: Settings,
+}
+
+/// Who may call a route. Handlers enforce it with their extractors
+/// (`Staff`, `AdminStaff`, a tracking code); the test suite checks every
+/// row of [`ROUTES`] against what the server actually answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone.
+    Public,
+    /// The reporter, with the report's tracking code.
+    Reporter,
+    /// A logged-in moderator or admin.
+    Moderator,
+    /// A logged-in admin.
+    Admin,
+}
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    register: fn(&mut web::ServiceConfig),
+}
+
+macro_rules! route {
+    ($method:ident $path:literal, $access:ident, $handler:path) => {
+        Route {
+            method: stringify!($method),
+            path: $path,
+            access: Access::$access,
+            register: |cfg| {
+                cfg.route($path, web::$method().to($handler));
+            },
+        }
+    };
+}
+
+/// Every route the service answers. A route is added here or nowhere, and
+/// it cannot be added without saying who may call it.
+pub const ROUTES: &[Route] = &[
+    route!(get "/healthz", Public, healthz),
+    route!(get "/readyz", Public, readyz),
+    route!(get "/api/v1/meta", Public, public::meta),
+    route!(post "/api/v1/reports", Public, public::create_report),
+    route!(get "/api/v1/reports/{reference}", Reporter, public::get_report),
+    route!(post "/api/v1/reports/{reference}/replies", Reporter, public::reply),
+    route!(post "/api/v1/auth/login", Public, auth::login),
+    route!(post "/api/v1/auth/logout", Moderator, auth::logout),
+    route!(get "/api/v1/auth/session", Moderator, auth::session),
+    route!(get "/api/v1/cases", Moderator, moderator::list_cases),
+    route!(get "/api/v1/cases/{reference}", Moderator, moderator::get_case),
+    route!(get "/api/v1/cases/{reference}/evidence/{id}", Moderator, moderator::download_evidence),
+    route!(post "/api/v1/cases/{reference}/transitions", Moderator, moderator::transition),
+    route!(post "/api/v1/cases/{reference}/notes", Moderator, moderator::add_note),
+    route!(post "/api/v1/cases/{reference}/assignment", Moderator, moderator::assign),
+    route!(get "/api/v1/cases/{reference}/audit", Moderator, moderator::audit_trail),
+    route!(get "/api/v1/staff", Moderator, moderator::list_staff),
+    route!(get "/api/v1/admin/users", Admin, admin::list_users),
+    route!(post "/api/v1/admin/users", Admin, admin::create_user),
+    route!(post "/api/v1/admin/users/{id}/disable", Admin, admin::disable_user),
+];
+
+/// The pages load scripts, styles and images from this origin only; nothing
+/// inline runs, and nothing may frame them.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'none'; form-action 'self'";
+
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(256 * 1024)
+            .error_handler(json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::PathConfig::default().error_handler(path_error));
+    for route in ROUTES {
+        (route.register)(cfg);
+    }
+    cfg.configure(pages::routes)
+        .default_service(web::to(not_found));
+}
+
+/// A JSON body whose parse errors wait until the handler asks: handlers take
+/// their `Staff` first and call `into_inner()?` after, so an anonymous or
+/// unauthorized caller learns nothing from validation messages.
+pub struct JsonBody<T>(Result<T, AppError>);
+
+impl<T> JsonBody<T> {
+    pub fn into_inner(self) -> Result<T, AppError> {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let parsed = json.await.map(web::Json::into_inner).map_err(|error| {
+                match error.as_error::<AppError>() {
+                    Some(rejection) => rejection.rejection_copy(),
+                    None => AppError::bad_request("body", error.to_string()),
+                }
+            });
+            Ok(JsonBody(parsed))
+        })
+    }
+}
+
+/// Malformed JSON bodies answer problem+json like everything else.
+fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    match error {
+        JsonPayloadError::ContentType => {
+            AppError::UnsupportedMediaType("send the body as application/json".into()).into()
+        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            AppError::too_large("body", "too_large", "the JSON body is too large").into()
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| {
+                    message.starts_with("missing field") || message.starts_with("unknown field")
+                })
+                .unwrap_or("body")
+                .to_owned();
+            AppError::Validation(vec![crate::error::FieldError::new(
+                field, "invalid", message,
+            )])
+            .into()
+        }
+        other => AppError::bad_request("body", format!("not valid JSON: {other}")).into(),
+    }
+}
+
+fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request("query", format!("bad query string: {error}")).into()
+}
+
+fn path_error(_error: PathError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::NotFound.into()
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// The process is up.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The database answers.
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    db::ping(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })))
+}

@@ -1,0 +1,177 @@
+//! The `qinglang` command: serves by default; `migrate` applies migrations.
+
+use clap::{Parser, Subcommand};
+use qinglang::{Application, Config};
+use tracing_subscriber::EnvFilter;
+
+/// 清朗 Qinglang — consumer fraud reports: intake, moderation, forwarding to regulators.
+///
+/// Every setting has a default: a bare `qinglang` serves the report form at
+/// http://127.0.0.1:8080 with a SQLite database and evidence under ./data.
+/// Set DATABASE_URL=postgres://… to use PostgreSQL. Logs: RUST_LOG (default info).
+#[derive(Debug, Parser)]
+#[command(name = "qinglang", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API, the consumer pages and background work (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Development tools.
+    Dev {
+        #[command(subcommand)]
+        action: DevCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DevCommand {
+    /// Fill the database with synthetic cases (for benchmarks and trying the UI).
+    Seed {
+        #[arg(long, default_value_t = 1000)]
+        cases: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input, never from the command line.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "moderator"])]
+        role: String,
+        /// Read the password (one line) from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config),
+        Command::Migrate => {
+            qinglang::db::migrate_url(&cli.config.database_url())?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::User { action } => user_command(&cli.config, action),
+        Command::Dev {
+            action: DevCommand::Seed { cases },
+        } => {
+            let pool = qinglang::db::connect(&cli.config.database_url(), 1)?;
+            let mut conn = pool.get()?;
+            let assignees: Vec<i64> = qinglang::db::users::list(&mut conn)
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?
+                .iter()
+                .map(|u| u.id)
+                .collect();
+            let started = std::time::Instant::now();
+            qinglang::dev::seed(&mut conn, cases, &assignees, |done| {
+                if done % 50_000 == 0 || done == cases {
+                    eprintln!(
+                        "seeded {done}/{cases} cases ({:.0} s)",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            })
+            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            Ok(())
+        }
+    }
+}
+
+fn user_command(config: &Config, action: UserCommand) -> anyhow::Result<()> {
+    use qinglang::db::users;
+    use qinglang::domain::account::{normalize_email, Role};
+    let pool = qinglang::db::connect(&config.database_url(), 1)?;
+    let mut conn = pool.get()?;
+    let fail = |e: qinglang::error::AppError| anyhow::anyhow!("{}", describe(&e));
+    match action {
+        UserCommand::Add { email, role, .. } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("role must be admin or moderator"))?;
+            let id = qinglang::accounts::create(&mut conn, &email, role, password).map_err(fail)?;
+            println!(
+                "created {} account {} (id {id})",
+                role.as_str(),
+                normalize_email(&email)
+            );
+        }
+        UserCommand::List => {
+            for user in users::list(&mut conn).map_err(fail)? {
+                let state = if user.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{}\t{}", user.id, user.email, user.role, state);
+            }
+        }
+        UserCommand::Disable { email } => {
+            let user = users::find_by_email(&mut conn, &normalize_email(&email))
+                .map_err(fail)?
+                .ok_or_else(|| anyhow::anyhow!("no account {email}"))?;
+            users::disable(&mut conn, user.id, chrono::Utc::now().naive_utc()).map_err(fail)?;
+            println!("disabled {}", user.email);
+        }
+    }
+    Ok(())
+}
+
+/// A CLI-friendly line for an error, with per-field messages.
+fn describe(error: &qinglang::error::AppError) -> String {
+    use qinglang::error::AppError;
+    match error {
+        AppError::Validation(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config.clone()).await?;
+        tracing::info!(
+            "serving on http://{}:{} (data in {})",
+            config.bind.ip(),
+            app.port(),
+            config.data_dir.display()
+        );
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,424 @@
+//! The shared harness: every test gets the real application on a loopback
+//! port, with a fresh data directory and a fresh database — SQLite by default,
+//! or a new PostgreSQL database when `DATABASE_URL` is a `postgres://` URL.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use qinglang::{Application, Config};
+use rand::Rng;
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    pub state: actix_web::web::Data<qinglang::http::AppState>,
+    postgres: Option<(String, String)>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app after `adjust` has changed its configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::for_data_dir(data_dir.path());
+    let postgres = fresh_postgres_database();
+    if let Some((_, url)) = &postgres {
+        config.database_url = Some(url.clone());
+    }
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client"),
+        data_dir,
+        state,
+        postgres,
+    }
+}
+
+/// When the suite runs against PostgreSQL, a throw-away database per test.
+fn fresh_postgres_database() -> Option<(String, String)> {
+    let admin_url = std::env::var("DATABASE_URL").ok()?;
+    if !admin_url.starts_with("postgres") {
+        return None;
+    }
+    let name = format!("qinglang_test_{:016x}", rand::rng().random::<u64>());
+    let mut admin =
+        PgConnection::establish(&admin_url).expect("PostgreSQL from DATABASE_URL is reachable");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    Some((name.clone(), format!("{base}/{name}")))
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let (Some((name, _)), Ok(admin_url)) = (&self.postgres, std::env::var("DATABASE_URL")) {
+            if let Ok(mut admin) = PgConnection::establish(&admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// The database URL the app uses, when it is not the default SQLite file.
+    pub fn database_url(&self) -> Option<String> {
+        self.postgres.as_ref().map(|(_, url)| url.clone())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_report(&self, form: Form) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/reports"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_report(&self, reference: &str, code: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/api/v1/reports/{reference}")))
+            .bearer_auth(code)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.data_dir.path().join("evidence")
+    }
+
+    /// Every stored evidence file (not counting in-flight staging files).
+    pub fn stored_files(&self) -> Vec<PathBuf> {
+        files_under(&self.evidence_dir())
+            .into_iter()
+            .filter(|p| !p.components().any(|c| c.as_os_str() == ".staging"))
+            .collect()
+    }
+
+    pub fn staged_files(&self) -> Vec<PathBuf> {
+        files_under(&self.evidence_dir().join(".staging"))
+    }
+
+    /// (reports, evidence rows) in the database.
+    pub async fn counts(&self) -> (i64, i64) {
+        qinglang::db::run(&self.state.pool, qinglang::db::reports::counts)
+            .await
+            .expect("counts")
+    }
+
+    /// A refused submission leaves no row and no file, not even a staged one.
+    /// Temp files are removed as the request's state is dropped, which may
+    /// trail the response by a moment: wait for it, briefly.
+    pub async fn assert_nothing_stored(&self) {
+        assert_eq!(self.counts().await, (0, 0), "no rows may be left behind");
+        for _ in 0..50 {
+            if self.stored_files().is_empty() && self.staged_files().is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "files left behind: {:?} {:?}",
+            self.stored_files(),
+            self.staged_files()
+        );
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+pub fn valid_report() -> Value {
+    json!({
+        "category": "fake_review",
+        "platform": "taobao",
+        "merchant_name": "某某数码旗舰店",
+        "shop_url": "https://shop.example.com/123",
+        "merchant_province": "浙江省",
+        "merchant_city": "杭州市",
+        "description": "商品页的五星好评几乎都是同一模板，评价时间集中在同一天，疑似刷单炒信。",
+        "review_texts": ["超赞！物美价廉，五星好评！", "物流很快，包装精美，五星好评"],
+        "logistics": {
+            "carrier": "中通快递",
+            "tracking_number": "ZTO7731234567890",
+            "shipped_at": "2026-11-20 08:00",
+            "delivered_at": "2026-11-21 09:30",
+            "declared_weight_kg": 0.02,
+            "origin": "浙江省杭州市",
+            "destination": "上海市",
+            "events": [{"time": "2026-11-20 08:00", "location": "杭州", "description": "已揽收"}]
+        },
+        "reporter": {"name": "张三", "email": "zhang@example.com", "phone": "13812345678"},
+        "consent_share_contact": true
+    })
+}
+
+pub fn report_part(report: &Value) -> Part {
+    Part::text(report.to_string())
+        .mime_str("application/json")
+        .expect("mime")
+}
+
+pub fn form_with(report: &Value) -> Form {
+    Form::new().part("report", report_part(report))
+}
+
+pub fn file_part(bytes: Vec<u8>, name: &str, mime: &str) -> Part {
+    Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str(mime)
+        .expect("mime")
+}
+
+/// A phone-screenshot-like PNG: flat bands and some "text" noise, distinct per seed.
+pub fn screenshot_png(width: u32, height: u32, seed: u64) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        let band = ((y / 40) as u64 + seed) % 5;
+        let base = [240u8, 230, 250, 255, 245][band as usize];
+        let text = (x / 6 + y / 9 + seed as u32) % 17 == 0 && (y % 40) > 12;
+        if text {
+            image::Rgb([30, 30, 30])
+        } else {
+            image::Rgb([base, base, 255])
+        }
+    });
+    encode(
+        image::DynamicImage::ImageRgb8(image),
+        image::ImageFormat::Png,
+    )
+}
+
+pub fn encode(image: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut out), format)
+        .expect("encode");
+    out
+}
+
+pub fn small_image(format: image::ImageFormat) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 128])
+    });
+    encode(image::DynamicImage::ImageRgb8(image), format)
+}
+
+/// A minimal EXIF block (big-endian TIFF) with a GPS-ish marker string we can look for.
+pub fn exif_block() -> Vec<u8> {
+    let mut exif = b"MM\0\x2a\0\0\0\x08".to_vec();
+    // One IFD entry: ImageDescription (0x010e), ASCII, pointing at the text after the IFD.
+    let text = b"GPS 31.2304N 121.4737E secret-location\0";
+    exif.extend_from_slice(&[0, 1]);
+    exif.extend_from_slice(&[0x01, 0x0e, 0, 2]);
+    exif.extend_from_slice(&(text.len() as u32).to_be_bytes());
+    exif.extend_from_slice(&(8u32 + 2 + 12 + 4).to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0]);
+    exif.extend_from_slice(text);
+    exif
+}
+
+pub async fn problem(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json", "status {status}");
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["status"].as_u64(), Some(u64::from(status)));
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+    (status, body)
+}
+
+/// The fields named in a problem's `errors`.
+pub fn error_fields(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts a refused submission: the status, exactly one error on `field` with `code`,
+/// and nothing stored.
+pub async fn assert_refused(
+    app: &TestApp,
+    response: reqwest::Response,
+    status: u16,
+    field: &str,
+    code: &str,
+) {
+    let (actual, body) = problem(response).await;
+    assert_eq!(actual, status, "{body}");
+    let fields = error_fields(&body);
+    assert!(
+        fields.iter().any(|(f, c)| f == field && c == code),
+        "expected {field}/{code} in {body}"
+    );
+    app.assert_nothing_stored().await;
+}
+
+/// A logged-in staff member.
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+    pub user_id: i64,
+}
+
+impl TestApp {
+    /// Creates an account directly (test set-up), returning its id.
+    pub async fn create_user(&self, email: &str, role: qinglang::domain::account::Role) -> i64 {
+        let email = email.to_owned();
+        qinglang::db::run(&self.state.pool, move |conn| {
+            qinglang::accounts::create(conn, &email, role, STAFF_PASSWORD)
+        })
+        .await
+        .expect("create user")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Creates an account with `role` and logs it in.
+    pub async fn staff(&self, email: &str, role: qinglang::domain::account::Role) -> Session {
+        let user_id = self.create_user(email, role).await;
+        let response = self.login(email, STAFF_PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body: Value = response.json().await.expect("json");
+        Session {
+            token: body["token"].as_str().expect("token").to_owned(),
+            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
+            user_id,
+        }
+    }
+
+    pub async fn moderator(&self) -> Session {
+        self.staff(
+            "mod@example.com",
+            qinglang::domain::account::Role::Moderator,
+        )
+        .await
+    }
+
+    pub async fn admin(&self) -> Session {
+        self.staff("boss@example.com", qinglang::domain::account::Role::Admin)
+            .await
+    }
+
+    pub async fn staff_get(&self, session: &Session, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&session.token)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    pub async fn staff_post(
+        &self,
+        session: &Session,
+        path: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&session.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent")
+    }
+
+    /// Files a valid report (optionally with one PNG), returning (reference, tracking code).
+    pub async fn file_report(&self, report: &Value, png: Option<Vec<u8>>) -> (String, String) {
+        let mut form = form_with(report);
+        if let Some(png) = png {
+            form = form.part("evidence", file_part(png, "shot.png", "image/png"));
+        }
+        let response = self.post_report(form).await;
+        assert_eq!(response.status().as_u16(), 201);
+        let body: Value = response.json().await.expect("json");
+        (
+            body["reference"].as_str().expect("reference").to_owned(),
+            body["tracking_code"].as_str().expect("code").to_owned(),
+        )
+    }
+
+    /// Moves a case as `session`, returning the status code.
+    pub async fn move_case(&self, session: &Session, reference: &str, body: Value) -> u16 {
+        self.staff_post(
+            session,
+            &format!("/api/v1/cases/{reference}/transitions"),
+            body,
+        )
+        .await
+        .status()
+        .as_u16()
+    }
+}
+
+pub const STAFF_PASSWORD: &str = "correct horse battery staple";
+
+/// Posts a hand-made body to the report endpoint.
+pub async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/reports"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+}

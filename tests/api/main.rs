@@ -1,0 +1,8 @@
+//! Black-box tests through HTTP against the real server, database and disk.
+
+mod bad_input;
+mod browser;
+mod helpers;
+mod intake;
+mod moderation;
+mod pages;
