@@ -103,6 +103,116 @@ pub struct Config {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "QINGLANG_WORKERS", global = true)]
     pub workers: Option<usize>,
+
+    /// The address of this service as people reach it, for links in emails
+    /// (tracking page, evidence downloads, unsubscribe). Default: http://<bind>.
+    #[arg(long, env = "QINGLANG_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// SMTP relay: `smtp://host:25` (plain), `smtp://host:587?tls=required`
+    /// (STARTTLS), `smtps://user:password@host:465` (TLS). Without it, mail is
+    /// written as .eml files under <data dir>/mail-outbox/.
+    #[arg(long, env = "QINGLANG_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Seconds one SMTP send (connect to final reply) may take before it counts as failed.
+    #[arg(
+        long,
+        env = "QINGLANG_SMTP_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub smtp_timeout_secs: u64,
+
+    /// Pooled SMTP connections kept open.
+    #[arg(
+        long,
+        env = "QINGLANG_SMTP_POOL_SIZE",
+        default_value_t = 4,
+        global = true
+    )]
+    pub smtp_pool_size: u32,
+
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "QINGLANG_MAIL_FROM",
+        default_value = "清朗 Qinglang <noreply@qinglang.localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Where a validated case goes when no regulator in the directory matches it.
+    #[arg(
+        long,
+        env = "QINGLANG_REGULATOR_INBOX",
+        default_value = "监管部门收件箱 <inbox@regulator.localhost>",
+        global = true
+    )]
+    pub regulator_inbox: String,
+
+    /// First retry delay after a temporary mail failure, in seconds; doubled
+    /// per attempt, capped at one hour.
+    #[arg(
+        long,
+        env = "QINGLANG_MAIL_RETRY_BASE_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub mail_retry_base_secs: u64,
+
+    /// How long a delivery is retried before it is marked failed, in seconds (default three days).
+    #[arg(
+        long,
+        env = "QINGLANG_MAIL_RETRY_WINDOW_SECS",
+        default_value_t = 3 * 24 * 3600,
+        global = true
+    )]
+    pub mail_retry_window_secs: u64,
+
+    /// How often the mail worker looks for due deliveries, in milliseconds
+    /// (it is also woken at once by new mail from this instance).
+    #[arg(
+        long,
+        env = "QINGLANG_MAIL_POLL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub mail_poll_ms: u64,
+
+    /// Evidence attached to a regulator's email, in total bytes; the rest is linked.
+    #[arg(long, env = "QINGLANG_MAIL_ATTACHMENTS_MAX_BYTES", default_value_t = 20 * MIB, global = true)]
+    pub mail_attachments_max_bytes: u64,
+
+    /// Lifetime of the signed evidence download links in emails, in hours.
+    #[arg(
+        long,
+        env = "QINGLANG_LINK_TTL_HOURS",
+        default_value_t = 14 * 24,
+        global = true
+    )]
+    pub link_ttl_hours: u64,
+
+    /// Key that signs download and unsubscribe links (at least 32 characters).
+    /// Default: a random key kept in <data dir>/secret-key. Instances that share
+    /// a database must share this key.
+    #[arg(
+        long,
+        env = "QINGLANG_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+
+    /// Run the mail worker inside the server (`qinglang worker` runs it alone).
+    #[arg(
+        long,
+        env = "QINGLANG_MAIL_WORKER",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub mail_worker: bool,
 }
 
 impl Config {
@@ -115,6 +225,14 @@ impl Config {
                 .join("qinglang.db")
                 .to_string_lossy()
                 .into_owned(),
+        }
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_owned(),
+            _ => format!("http://{}", self.bind),
         }
     }
 
@@ -144,6 +262,19 @@ impl Config {
             cookie_secure: false,
             trust_proxy: false,
             workers: Some(2),
+            public_url: None,
+            smtp_url: None,
+            smtp_timeout_secs: 30,
+            smtp_pool_size: 4,
+            mail_from: "清朗 Qinglang <noreply@qinglang.localhost>".into(),
+            regulator_inbox: "监管部门收件箱 <inbox@regulator.localhost>".into(),
+            mail_retry_base_secs: 30,
+            mail_retry_window_secs: 3 * 24 * 3600,
+            mail_poll_ms: 1000,
+            mail_attachments_max_bytes: 20 * MIB,
+            link_ttl_hours: 14 * 24,
+            secret_key: None,
+            mail_worker: true,
         }
     }
 }

@@ -13,6 +13,8 @@ pub mod domain;
 pub mod error;
 pub mod evidence;
 pub mod http;
+pub mod keys;
+pub mod mail;
 pub mod sweep;
 
 use std::net::TcpListener;
@@ -23,8 +25,11 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 pub use config::Config;
+use db::DbPool;
 use evidence::{EvidenceStore, FsStore, Intake};
 use http::AppState;
+use keys::SigningKey;
+use mail::Mailer;
 
 pub struct Application {
     port: u16,
@@ -33,19 +38,10 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates the database, opens the evidence store and binds the listener.
+    /// Migrates the database, opens the evidence store, binds the listener
+    /// and starts the background work (the mail worker, the orphan sweep).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-        let database_url = config.database_url();
-        let pool_size = config.db_pool_size;
-        let pool = tokio::task::spawn_blocking(move || db::connect(&database_url, pool_size))
-            .await
-            .context("connecting to the database")??;
-        let store: Arc<dyn EvidenceStore> = Arc::new(
-            FsStore::open(config.data_dir.join("evidence"))
-                .context("opening the evidence store")?,
-        );
+        let (pool, store) = open_storage(&config).await?;
         {
             let (pool, data_dir) = (pool.clone(), config.data_dir.clone());
             let created =
@@ -60,9 +56,18 @@ impl Application {
                 );
             }
         }
+        let listener =
+            TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let public_url = match &config.public_url {
+            Some(url) if !url.trim().is_empty() => config.public_base_url(),
+            _ => format!("http://{}:{port}", config.bind.ip()),
+        };
+        let mailer = Arc::new(mailer_for(&config, public_url)?);
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             intake: Intake::new(config.upload_limits(), Arc::clone(&store)),
+            mailer: Arc::clone(&mailer),
             settings: http::Settings {
                 session_idle_minutes: config.session_idle_minutes,
                 session_max_hours: config.session_max_hours,
@@ -71,9 +76,6 @@ impl Application {
             },
         });
 
-        let listener =
-            TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
-        let port = listener.local_addr()?.port();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -87,6 +89,9 @@ impl Application {
             server = server.workers(workers.max(1));
         }
         let server = server.run();
+        if config.mail_worker {
+            tokio::spawn(mail::worker::run(pool.clone(), Arc::clone(&store), mailer));
+        }
         tokio::spawn(sweep::run_periodically(pool, store));
         Ok(Application {
             port,
@@ -107,4 +112,36 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Creates the data directory, connects (migrating) and opens the evidence store.
+async fn open_storage(config: &Config) -> anyhow::Result<(DbPool, Arc<dyn EvidenceStore>)> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let database_url = config.database_url();
+    let pool_size = config.db_pool_size;
+    let pool = tokio::task::spawn_blocking(move || db::connect(&database_url, pool_size))
+        .await
+        .context("connecting to the database")??;
+    let store: Arc<dyn EvidenceStore> = Arc::new(
+        FsStore::open(config.data_dir.join("evidence")).context("opening the evidence store")?,
+    );
+    Ok((pool, store))
+}
+
+fn mailer_for(config: &Config, public_url: String) -> anyhow::Result<Mailer> {
+    let key = Arc::new(SigningKey::load_or_create(
+        config.secret_key.as_deref(),
+        &config.data_dir,
+    )?);
+    Mailer::from_config(config, public_url, key)
+}
+
+/// `qinglang worker`: only the mail outbox worker, no HTTP server. Any number
+/// may run beside the servers; they share the work through the database.
+pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+    let (pool, store) = open_storage(&config).await?;
+    let mailer = Arc::new(mailer_for(&config, config.public_base_url())?);
+    mail::worker::run(pool, store, mailer).await;
+    Ok(())
 }

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
 use super::audit::{self, AuditActor, AuditEntry};
+use super::outbox::{self, Addressing};
 use super::reports::{EventRow, EvidenceRow, ReportRow};
 use super::schema::{case_notes, evidence, replies, report_events, reports, status_counts, users};
 use super::{write_transaction, DbConnection, MultiBackend};
@@ -520,6 +521,8 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
     pub public_note: Option<String>,
     pub duplicate_of: Option<String>,
+    /// For `validated`: send to these directory entries instead of the routing's choice.
+    pub regulator_ids: Option<Vec<i64>>,
 }
 
 pub struct Transitioned {
@@ -528,8 +531,10 @@ pub struct Transitioned {
 }
 
 /// Moves a case, atomically: the status change (guarded so that of two
-/// concurrent moves only one wins), its timeline entry and its audit entry
-/// commit together or not at all.
+/// concurrent moves only one wins), its timeline entry, its audit entry and
+/// the mail it causes (see `outbox::on_transition`) commit together or not
+/// at all.
+#[allow(clippy::too_many_arguments)]
 pub fn transition(
     conn: &mut DbConnection,
     reference: &str,
@@ -538,6 +543,7 @@ pub fn transition(
     actor: &AuditActor,
     client_ip: Option<&str>,
     now: NaiveDateTime,
+    addressing: &Addressing,
 ) -> Result<Transitioned, AppError> {
     write_transaction(conn, |conn| {
         let report = find_by_reference(conn, reference)?;
@@ -611,6 +617,13 @@ pub fn transition(
             }
             _ => None,
         };
+        if request.regulator_ids.is_some() && request.to != ReportStatus::Validated {
+            return Err(AppError::invalid(
+                "regulator_ids",
+                "not_applicable",
+                "regulators are chosen only when validating a case",
+            ));
+        }
         let updated = diesel::update(
             reports::table
                 .filter(reports::id.eq(report.id))
@@ -653,9 +666,23 @@ pub fn transition(
                     "reason": request.reason,
                     "public_note": request.public_note,
                     "duplicate_of": request.duplicate_of,
+                    "regulator_ids": request.regulator_ids,
                 })),
                 at: now,
             },
+        )?;
+        let note = match request.to {
+            ReportStatus::Rejected => request.reason.as_deref(),
+            _ => request.public_note.as_deref(),
+        };
+        outbox::on_transition(
+            conn,
+            &report,
+            request.to,
+            note,
+            request.regulator_ids.as_deref(),
+            addressing,
+            now,
         )?;
         Ok(Transitioned {
             from: current,

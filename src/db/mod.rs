@@ -3,6 +3,9 @@
 
 pub mod audit;
 pub mod cases;
+pub mod dialect;
+pub mod outbox;
+pub mod regulators;
 pub mod reports;
 pub mod schema;
 pub mod users;

@@ -5,8 +5,10 @@ use diesel::prelude::*;
 
 use super::audit::{self, AuditActor, AuditEntry};
 use super::cases;
+use super::outbox::{self, Addressing};
 use super::schema::{evidence, replies, report_events, reports};
 use super::{write_transaction, DbConnection};
+use crate::domain::delivery::DeliveryKind;
 use crate::domain::lifecycle::Actor;
 use crate::domain::report::NewReport;
 use crate::domain::status::ReportStatus;
@@ -141,9 +143,10 @@ pub fn create(
     report: &NewReport,
     files: Vec<ProcessedEvidence>,
     store: &dyn EvidenceStore,
+    addressing: &Addressing,
 ) -> Result<Created, AppError> {
     with_committed_files(conn, store, files, |conn, files| {
-        insert_report(conn, report, files)
+        insert_report(conn, report, files, addressing)
     })
 }
 
@@ -187,6 +190,7 @@ pub fn add_reply(
     files: Vec<ProcessedEvidence>,
     store: &dyn EvidenceStore,
     client_ip: Option<&str>,
+    addressing: &Addressing,
 ) -> Result<(), AppError> {
     with_committed_files(conn, store, files, |conn, files| {
         write_transaction(conn, |conn| {
@@ -210,6 +214,7 @@ pub fn add_reply(
                 reason: None,
                 public_note: None,
                 duplicate_of: None,
+                regulator_ids: None,
             };
             cases::transition(
                 conn,
@@ -219,6 +224,7 @@ pub fn add_reply(
                 &AuditActor::Consumer,
                 client_ip,
                 now,
+                addressing,
             )?;
             audit::append(
                 conn,
@@ -301,6 +307,7 @@ fn insert_report(
     conn: &mut DbConnection,
     report: &NewReport,
     files: &[CommittedEvidence],
+    addressing: &Addressing,
 ) -> Result<Created, AppError> {
     let tracking_code = reference::new_tracking_code();
     let tracking_hash = reference::hash_tracking_code(&tracking_code);
@@ -351,6 +358,17 @@ fn insert_report(
             ))
             .execute(conn)?;
         insert_evidence(conn, report_id, None, files, now)?;
+        // The receipt carries the tracking code only when the reporter asked.
+        let secret = report.email_tracking_code.then_some(tracking_code.as_str());
+        outbox::notify_reporter(
+            conn,
+            report_id,
+            DeliveryKind::Receipt,
+            None,
+            secret,
+            addressing,
+            now,
+        )?;
         Ok(Created {
             reference,
             tracking_code: tracking_code.clone(),

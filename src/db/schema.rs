@@ -32,6 +32,46 @@ diesel::table! {
         priority -> Integer,
         merchant_terms -> Text,
         search_terms -> Text,
+        notifications_off -> Bool,
+    }
+}
+
+diesel::table! {
+    regulators (id) {
+        id -> BigInt,
+        name -> Text,
+        email -> Text,
+        provinces -> Text,
+        categories -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        kind -> Text,
+        regulator_id -> Nullable<BigInt>,
+        recipient_name -> Nullable<Text>,
+        recipient_email -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        window_started_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        lease_token -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        smtp_reply -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        created_at -> Timestamp,
     }
 }
 
@@ -145,6 +185,8 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(case_notes -> reports (report_id));
 diesel::joinable!(case_notes -> users (author_id));
 diesel::joinable!(replies -> reports (report_id));
+diesel::joinable!(deliveries -> reports (report_id));
+diesel::joinable!(deliveries -> regulators (regulator_id));
 diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_events,
@@ -156,4 +198,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     replies,
     case_notes,
     audit_log,
+    regulators,
+    deliveries,
 );

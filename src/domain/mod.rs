@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod catalog;
+pub mod delivery;
 pub mod lifecycle;
 pub mod reference;
 pub mod report;
+pub mod routing;
 pub mod search;
 pub mod status;

@@ -30,6 +30,7 @@ pub struct Settings {
 pub struct AppState {
     pub pool: DbPool,
     pub intake: Intake,
+    pub mailer: std::sync::Arc<crate::mail::Mailer>,
     pub settings: Settings,
 }
 

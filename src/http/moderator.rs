@@ -428,6 +428,8 @@ pub struct TransitionBody {
     reason: Option<String>,
     public_note: Option<String>,
     duplicate_of: Option<String>,
+    /// For `validated`: override the routing with these directory entries.
+    regulator_ids: Option<Vec<i64>>,
 }
 
 fn bounded_text(
@@ -517,10 +519,12 @@ pub async fn transition(
         reason,
         public_note,
         duplicate_of,
+        regulator_ids: body.regulator_ids,
     };
     let role = staff.lifecycle_actor();
     let actor = staff.audit_actor();
     let ip = staff.client_ip.clone();
+    let mailer = std::sync::Arc::clone(&state.mailer);
     let done = db::run(&state.pool, move |conn| {
         cases::transition(
             conn,
@@ -530,9 +534,11 @@ pub async fn transition(
             &actor,
             ip.as_deref(),
             Utc::now().naive_utc(),
+            &mailer.addressing,
         )
     })
     .await?;
+    state.mailer.wake.notify_one();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "from": done.from.as_str(),
         "status": done.to.as_str(),

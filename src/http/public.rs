@@ -49,10 +49,12 @@ pub async fn create_report(
     let report = NewReport::from_form(form, Utc::now()).map_err(AppError::Validation)?;
     let files = intake.process_all(submission.uploads).await?;
     let store = std::sync::Arc::clone(&intake.store);
+    let mailer = std::sync::Arc::clone(&state.mailer);
     let created = db::run(&state.pool, move |conn| {
-        reports::create(conn, &report, files, store.as_ref())
+        reports::create(conn, &report, files, store.as_ref(), &mailer.addressing)
     })
     .await?;
+    state.mailer.wake.notify_one();
     let status_url = format!("/api/v1/reports/{}", created.reference);
     tracing::info!(reference = %created.reference, "report filed");
     Ok(HttpResponse::Created()
@@ -190,6 +192,7 @@ pub async fn reply(
     let files = intake.process_all(submission.uploads).await?;
     let store = std::sync::Arc::clone(&intake.store);
     let ip = super::auth::client_ip(&req, state.settings.trust_proxy);
+    let mailer = std::sync::Arc::clone(&state.mailer);
     db::run(&state.pool, move |conn| {
         reports::add_reply(
             conn,
@@ -198,6 +201,7 @@ pub async fn reply(
             files,
             store.as_ref(),
             ip.as_deref(),
+            &mailer.addressing,
         )
     })
     .await?;

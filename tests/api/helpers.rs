@@ -211,7 +211,7 @@ pub fn screenshot_png(width: u32, height: u32, seed: u64) -> Vec<u8> {
     let image = image::RgbImage::from_fn(width, height, |x, y| {
         let band = ((y / 40) as u64 + seed) % 5;
         let base = [240u8, 230, 250, 255, 245][band as usize];
-        let text = (x / 6 + y / 9 + seed as u32) % 17 == 0 && (y % 40) > 12;
+        let text = (x / 6 + y / 9 + seed as u32).is_multiple_of(17) && (y % 40) > 12;
         if text {
             image::Rgb([30, 30, 30])
         } else {

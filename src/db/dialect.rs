@@ -1,0 +1,60 @@
+//! The few statements that differ between SQLite and PostgreSQL, chosen by
+//! matching on the inner connection. Everything else is written once.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use super::DbConnection;
+use crate::error::AppError;
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Leases up to `limit` due, unleased (or expired-lease) pending deliveries
+/// to `token` until `lease_until`; returns their ids. One statement, so the
+/// pick and the lease are atomic. PostgreSQL skips rows another worker is
+/// claiming at this moment (`FOR UPDATE SKIP LOCKED`) instead of waiting for
+/// them; SQLite has a single writer, so there is nothing to skip.
+pub fn claim_deliveries(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    token: &str,
+    limit: i64,
+) -> Result<Vec<i64>, AppError> {
+    let ids = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(
+            "UPDATE deliveries SET lease_until = $1, lease_token = $2 \
+             WHERE id IN (SELECT id FROM deliveries \
+                 WHERE status = 'pending' AND next_attempt_at <= $3 \
+                   AND (lease_until IS NULL OR lease_until < $3) \
+                 ORDER BY next_attempt_at, id LIMIT $4 \
+                 FOR UPDATE SKIP LOCKED) \
+             RETURNING id",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Text, _>(token)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<Id>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "UPDATE deliveries SET lease_until = ?, lease_token = ? \
+             WHERE id IN (SELECT id FROM deliveries \
+                 WHERE status = 'pending' AND next_attempt_at <= ? \
+                   AND (lease_until IS NULL OR lease_until < ?) \
+                 ORDER BY next_attempt_at, id LIMIT ?) \
+             RETURNING id",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Text, _>(token)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<Id>(sqlite)?,
+    };
+    Ok(ids.into_iter().map(|row| row.id).collect())
+}

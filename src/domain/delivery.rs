@@ -1,0 +1,239 @@
+//! The outbox's rules: what kinds of message there are, the states of a
+//! delivery, and when a failed send is tried again.
+//!
+//! A temporary failure (refused connection, timeout, 4xx, a stalled server)
+//! is retried with exponential backoff and jitter, from a base delay doubled
+//! per attempt and capped at an hour, until the retry window (three days by
+//! default) is over; a permanent 5xx fails at once.
+
+use chrono::{Duration, NaiveDateTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryKind {
+    /// A validated case, to a regulator's inbox.
+    Regulator,
+    /// To the reporter: we received your report.
+    Receipt,
+    /// To the reporter: a moderator needs more information.
+    NeedsInfo,
+    /// To the reporter: the case went to the regulator.
+    Forwarded,
+    /// To the reporter: the case was rejected, and why.
+    Rejected,
+}
+
+impl DeliveryKind {
+    pub const ALL: &'static [DeliveryKind] = &[
+        DeliveryKind::Regulator,
+        DeliveryKind::Receipt,
+        DeliveryKind::NeedsInfo,
+        DeliveryKind::Forwarded,
+        DeliveryKind::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryKind::Regulator => "regulator",
+            DeliveryKind::Receipt => "receipt",
+            DeliveryKind::NeedsInfo => "needs_info",
+            DeliveryKind::Forwarded => "forwarded",
+            DeliveryKind::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == value)
+    }
+
+    /// Messages to the reporter stop when they unsubscribe.
+    pub fn is_consumer_notification(self) -> bool {
+        self != DeliveryKind::Regulator
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt (possibly claimed by a worker right now).
+    Pending,
+    /// The SMTP server took responsibility for it (or the .eml file is written).
+    Accepted,
+    /// Permanently refused, or the retry window ended; an admin may retry it.
+    Failed,
+    /// Not sent because the reporter unsubscribed.
+    Cancelled,
+}
+
+impl DeliveryStatus {
+    pub const ALL: &'static [DeliveryStatus] = &[
+        DeliveryStatus::Pending,
+        DeliveryStatus::Accepted,
+        DeliveryStatus::Failed,
+        DeliveryStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Accepted => "accepted",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.as_str() == value)
+    }
+}
+
+/// How a failed attempt ended, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth trying again later: connection refused, timeout, 4xx, TLS trouble.
+    Temporary,
+    /// The server said no for good (5xx).
+    Permanent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Delay after the first failure; doubled per further failure.
+    pub base: Duration,
+    /// No delay is longer than this.
+    pub cap: Duration,
+    /// No attempt is scheduled later than this after the window started.
+    pub window: Duration,
+}
+
+impl RetryPolicy {
+    pub fn new(base_secs: u64, window_secs: u64) -> Self {
+        let secs = |s: u64| Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        RetryPolicy {
+            base: secs(base_secs.max(1)),
+            cap: Duration::hours(1),
+            window: secs(window_secs),
+        }
+    }
+
+    /// The delay before attempt `failures + 1`, before jitter.
+    pub fn backoff(&self, failures: u32) -> Duration {
+        let exponent = failures.saturating_sub(1).min(30);
+        let factor = 1i32 << exponent;
+        self.base
+            .checked_mul(factor)
+            .map_or(self.cap, |d| d.min(self.cap))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    RetryAt(NaiveDateTime),
+    GiveUp,
+}
+
+/// What follows a failed attempt. `failures` counts this one; `jitter` is a
+/// random number in [0, 1) that spreads the retry over the upper half of the
+/// delay ("equal jitter"), so a recovering server is not hit by every
+/// delivery at the same instant.
+pub fn after_failure(
+    policy: &RetryPolicy,
+    failure: Failure,
+    failures: u32,
+    window_started: NaiveDateTime,
+    now: NaiveDateTime,
+    jitter: f64,
+) -> NextStep {
+    if failure == Failure::Permanent {
+        return NextStep::GiveUp;
+    }
+    let delay = policy.backoff(failures);
+    let jitter = jitter.clamp(0.0, 1.0);
+    let millis = delay.num_milliseconds() as f64;
+    let jittered = Duration::milliseconds((millis * (0.5 + 0.5 * jitter)) as i64);
+    let at = now + jittered;
+    if at > window_started + policy.window {
+        NextStep::GiveUp
+    } else {
+        NextStep::RetryAt(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0)
+            .expect("time")
+            .naive_utc()
+    }
+
+    #[test]
+    fn kinds_and_statuses_round_trip() {
+        for &kind in DeliveryKind::ALL {
+            assert_eq!(DeliveryKind::parse(kind.as_str()), Some(kind));
+        }
+        for &status in DeliveryStatus::ALL {
+            assert_eq!(DeliveryStatus::parse(status.as_str()), Some(status));
+        }
+        assert!(!DeliveryKind::Regulator.is_consumer_notification());
+        assert!(DeliveryKind::Rejected.is_consumer_notification());
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_base_and_caps_at_an_hour() {
+        let policy = RetryPolicy::new(30, 3 * 86_400);
+        let delays: Vec<i64> = (1..=10).map(|n| policy.backoff(n).num_seconds()).collect();
+        assert_eq!(
+            delays,
+            vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+        );
+        assert_eq!(policy.backoff(1000).num_seconds(), 3600);
+    }
+
+    #[test]
+    fn jitter_spreads_over_the_upper_half_of_the_delay() {
+        let policy = RetryPolicy::new(30, 3 * 86_400);
+        let now = t0();
+        let earliest = after_failure(&policy, Failure::Temporary, 3, now, now, 0.0);
+        let latest = after_failure(&policy, Failure::Temporary, 3, now, now, 0.999_999);
+        assert_eq!(earliest, NextStep::RetryAt(now + Duration::seconds(60)));
+        match latest {
+            NextStep::RetryAt(at) => {
+                assert!(at > now + Duration::seconds(119) && at <= now + Duration::seconds(120))
+            }
+            NextStep::GiveUp => panic!("within the window"),
+        }
+    }
+
+    #[test]
+    fn a_permanent_failure_gives_up_at_once() {
+        let policy = RetryPolicy::new(30, 3 * 86_400);
+        assert_eq!(
+            after_failure(&policy, Failure::Permanent, 1, t0(), t0(), 0.5),
+            NextStep::GiveUp
+        );
+    }
+
+    #[test]
+    fn retries_stop_after_the_window() {
+        let policy = RetryPolicy::new(30, 3 * 86_400);
+        let start = t0();
+        // Simulate a server that never comes back: count the attempts made.
+        let mut now = start;
+        let mut failures = 0;
+        loop {
+            failures += 1;
+            match after_failure(&policy, Failure::Temporary, failures, start, now, 0.5) {
+                NextStep::RetryAt(at) => {
+                    assert!(at > now);
+                    assert!(at <= start + Duration::days(3));
+                    now = at;
+                }
+                NextStep::GiveUp => break,
+            }
+        }
+        // 8 ramping attempts, then about one every 45 minutes for ~3 days.
+        assert!((90..=110).contains(&failures), "{failures} attempts");
+        assert!(now > start + Duration::days(3) - Duration::hours(1));
+    }
+}

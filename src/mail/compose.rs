@@ -1,0 +1,750 @@
+//! Builds the messages: the regulator's case email (zh-CN, plain text and
+//! HTML, evidence attached with SHA-256 fingerprints, a machine-readable
+//! case file) and the reporter's notifications (in their language).
+//!
+//! Consumer text only ever goes into escaped HTML, plain text, or header
+//! values that lettre encodes (RFC 2047), and recipients come only from the
+//! directory, the configuration or the report's validated email field.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use askama::Template;
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Utc};
+use lettre::address::Envelope;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::Message;
+use serde_json::json;
+
+use crate::db::outbox::{DeliveryRow, MailCase};
+use crate::db::reports::EvidenceRow;
+use crate::domain::catalog::{Category, Platform};
+use crate::domain::delivery::DeliveryKind;
+use crate::domain::report::Logistics;
+use crate::evidence::EvidenceStore;
+use crate::keys::SigningKey;
+
+/// A message ready for the transport.
+pub struct Composed {
+    pub envelope: Envelope,
+    pub raw: Vec<u8>,
+    /// A file-system-safe name for the file transport (stable per delivery).
+    pub file_stem: String,
+}
+
+/// Composing failed. `permanent` when no retry can help (a recipient the
+/// mail library refuses); otherwise the data or files may come back.
+#[derive(Debug)]
+pub struct ComposeError {
+    pub permanent: bool,
+    pub error: anyhow::Error,
+}
+
+impl From<anyhow::Error> for ComposeError {
+    fn from(error: anyhow::Error) -> Self {
+        ComposeError {
+            permanent: false,
+            error,
+        }
+    }
+}
+
+/// One signal line for the regulator's email, as the signals store keeps it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignalLine {
+    pub code: String,
+    pub severity: String,
+    pub explanation: String,
+}
+
+pub struct Composer {
+    pub from: Mailbox,
+    pub public_url: String,
+    pub attachments_max_bytes: u64,
+    pub link_ttl: Duration,
+    pub key: Arc<SigningKey>,
+}
+
+/// Purposes of the signatures this module makes (see `keys`).
+pub const EVIDENCE_LINK_PURPOSE: &str = "evidence-download";
+pub const UNSUBSCRIBE_PURPOSE: &str = "unsubscribe";
+
+/// The unsubscribe token of a report (stable, so old emails keep working).
+pub fn unsubscribe_token(key: &SigningKey, reference: &str) -> String {
+    key.sign(UNSUBSCRIBE_PURPOSE, reference)
+}
+
+/// The signed message of an evidence link: the file and its expiry.
+pub fn evidence_link_message(evidence_id: i64, expires: i64) -> String {
+    format!("{evidence_id}.{expires}")
+}
+
+impl Composer {
+    pub fn compose(
+        &self,
+        delivery: &DeliveryRow,
+        case: &MailCase,
+        signals: &[SignalLine],
+        store: &dyn EvidenceStore,
+        now: DateTime<Utc>,
+    ) -> Result<Composed, ComposeError> {
+        let kind = delivery.kind().ok_or_else(|| ComposeError {
+            permanent: true,
+            error: anyhow::anyhow!("unknown delivery kind {}", delivery.kind),
+        })?;
+        let to = recipient(delivery)?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .message_id(Some(delivery.message_id.clone()))
+            .date(now.into())
+            .header(AutoSubmitted)
+            .header(QinglangCase(case.report.reference.clone()));
+        let message = match kind {
+            DeliveryKind::Regulator => self.regulator(builder, case, signals, store, now)?,
+            _ => self.consumer(builder, kind, delivery, case)?,
+        };
+        let local = delivery
+            .message_id
+            .trim_matches(['<', '>'])
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        Ok(Composed {
+            envelope: message.envelope().clone(),
+            raw: message.formatted(),
+            file_stem: format!("{}-{}", case.report.reference, local),
+        })
+    }
+
+    fn regulator(
+        &self,
+        builder: lettre::message::MessageBuilder,
+        case: &MailCase,
+        signals: &[SignalLine],
+        store: &dyn EvidenceStore,
+        now: DateTime<Utc>,
+    ) -> Result<Message, ComposeError> {
+        let r = &case.report;
+        let category = Category::from_code(&r.category)
+            .map(|c| c.labelled())
+            .context("unknown category")?;
+        let platform = Platform::from_code(&r.platform)
+            .map(|p| p.labelled())
+            .context("unknown platform")?;
+        let subject = format!(
+            "[消费者举报 {}] {} · {} · {}",
+            r.reference,
+            category.zh,
+            one_line(&r.merchant_name),
+            platform.zh
+        );
+
+        // Attach in manifest order while the total stays under the cap; link the rest.
+        let expires = now + self.link_ttl;
+        let mut budget = self.attachments_max_bytes;
+        let mut attachments = Vec::new();
+        let mut manifest = Vec::new();
+        for (i, file) in case.evidence.iter().enumerate() {
+            let index = i + 1;
+            let size = u64::try_from(file.size_bytes).unwrap_or(u64::MAX);
+            let attachment_name = format!("{index:02}-{}", file.display_name);
+            let attach = size <= budget;
+            let link = if attach {
+                budget -= size;
+                let bytes = store
+                    .read(&file.storage_key)
+                    .with_context(|| format!("reading evidence {}", file.id))?;
+                attachments.push((attachment_name.clone(), file.content_type.clone(), bytes));
+                None
+            } else {
+                Some(self.evidence_link(file, expires))
+            };
+            manifest.push(ManifestLine {
+                index,
+                display_name: file.display_name.clone(),
+                content_type: file.content_type.clone(),
+                size: human_size(size),
+                size_bytes: file.size_bytes,
+                sha256: file.sha256.clone(),
+                original_sha256: file.original_sha256.clone(),
+                attachment_name,
+                link,
+                link_expires: beijing(expires.naive_utc()),
+                link_expires_rfc3339: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                created_at: file.created_at,
+            });
+        }
+
+        let validation = case.validation();
+        let contact = (r.consent_share_contact
+            && (r.reporter_name.is_some()
+                || r.reporter_email.is_some()
+                || r.reporter_phone.is_some()))
+        .then(|| ContactView {
+            name: r
+                .reporter_name
+                .clone()
+                .unwrap_or_else(|| "（未填写）".into()),
+            email: r
+                .reporter_email
+                .clone()
+                .unwrap_or_else(|| "（未填写）".into()),
+            phone: r
+                .reporter_phone
+                .clone()
+                .unwrap_or_else(|| "（未填写）".into()),
+        });
+        let no_contact_line = if r.consent_share_contact {
+            "举报人未留下联系方式。"
+        } else {
+            "举报人未同意向监管部门提供联系方式；如需联系举报人，请通过清朗平台转达。"
+        };
+        let logistics: Option<Logistics> = r
+            .logistics
+            .as_deref()
+            .and_then(|l| serde_json::from_str(l).ok());
+        let view = RegulatorView {
+            reference: r.reference.clone(),
+            category: category.zh.to_owned(),
+            platform: platform.zh.to_owned(),
+            merchant_name: r.merchant_name.clone(),
+            shop_url: r.shop_url.clone(),
+            product_url: r.product_url.clone(),
+            order_id: r.order_id.clone(),
+            location: match (r.merchant_province.as_deref(), r.merchant_city.as_deref()) {
+                (None, None) => "（未填写）".to_owned(),
+                (province, city) => [province, city]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            },
+            filed_at: beijing(r.created_at),
+            validated_at: validation.map_or_else(|| "—".to_owned(), |e| beijing(e.at)),
+            validation_reason: validation
+                .and_then(|e| e.reason.clone())
+                .unwrap_or_else(|| "（审核员未填写）".into()),
+            description: r.description.clone(),
+            review_texts: serde_json::from_str(&r.review_texts).unwrap_or_default(),
+            logistics: logistics.as_ref().map(LogisticsView::from),
+            signals: signals.to_vec(),
+            manifest,
+            contact,
+            no_contact_line: no_contact_line.to_owned(),
+            generated_at: beijing(now.naive_utc()),
+        };
+        let text = RegulatorText { v: &view }
+            .render()
+            .context("rendering the text body")?;
+        let html = RegulatorHtml { v: &view }
+            .render()
+            .context("rendering the HTML body")?;
+        let case_file = serde_json::to_vec_pretty(&case_json(case, &view, logistics, now))
+            .context("serializing the case file")?;
+
+        let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(text, html));
+        for (name, content_type, bytes) in attachments {
+            let content_type = ContentType::parse(&content_type).map_err(|e| {
+                anyhow::anyhow!("stored content type {content_type:?} refused: {e}")
+            })?;
+            body = body.singlepart(Attachment::new(name).body(bytes, content_type));
+        }
+        let json_type = ContentType::parse("application/json")
+            .map_err(|e| anyhow::anyhow!("application/json refused: {e}"))?;
+        body = body.singlepart(
+            Attachment::new(format!("case-{}.json", r.reference)).body(case_file, json_type),
+        );
+        builder
+            .subject(subject)
+            .multipart(body)
+            .map_err(|e| ComposeError {
+                permanent: true,
+                error: anyhow::anyhow!("building the message: {e}"),
+            })
+    }
+
+    fn evidence_link(&self, file: &EvidenceRow, expires: DateTime<Utc>) -> String {
+        let expires = expires.timestamp();
+        let signature = self.key.sign(
+            EVIDENCE_LINK_PURPOSE,
+            &evidence_link_message(file.id, expires),
+        );
+        format!(
+            "{}/api/v1/evidence/{}?expires={expires}&sig={signature}",
+            self.public_url, file.id
+        )
+    }
+
+    fn consumer(
+        &self,
+        builder: lettre::message::MessageBuilder,
+        kind: DeliveryKind,
+        delivery: &DeliveryRow,
+        case: &MailCase,
+    ) -> Result<Message, ComposeError> {
+        let r = &case.report;
+        let en = r.locale == "en";
+        let reference = r.reference.as_str();
+        let token = unsubscribe_token(&self.key, reference);
+        let unsubscribe_page = format!(
+            "{}/unsubscribe?ref={reference}&token={token}",
+            self.public_url
+        );
+        let one_click = format!(
+            "{}/api/v1/unsubscribe?ref={reference}&token={token}",
+            self.public_url
+        );
+        let note = delivery.note.clone();
+        let (subject, paragraphs, quote): (String, Vec<String>, Option<String>) = match (kind, en) {
+            (DeliveryKind::Receipt, false) => (
+                format!("[清朗] 我们已收到您的举报 {reference}"),
+                vec![
+                    format!("我们已收到您的举报，举报编号为 {reference}。审核员会尽快处理。"),
+                    "您可以凭举报编号和提交时显示的追踪码查询处理进度。".into(),
+                ],
+                None,
+            ),
+            (DeliveryKind::Receipt, true) => (
+                format!("[Qinglang] We received your report {reference}"),
+                vec![
+                    format!("We received your report. Its reference is {reference}; a moderator will look at it soon."),
+                    "Follow its progress with the reference and the tracking code shown when you filed it.".into(),
+                ],
+                None,
+            ),
+            (DeliveryKind::NeedsInfo, false) => (
+                format!("[清朗] 您的举报 {reference} 需要补充信息"),
+                vec!["审核员需要您补充以下信息。请在查询页面输入追踪码后回复：".into()],
+                note,
+            ),
+            (DeliveryKind::NeedsInfo, true) => (
+                format!("[Qinglang] More information needed for your report {reference}"),
+                vec!["A moderator needs more information from you. Open the tracking page, enter your tracking code and reply:".into()],
+                note,
+            ),
+            (DeliveryKind::Forwarded, false) => (
+                format!("[清朗] 您的举报 {reference} 已转交监管部门"),
+                vec!["您的举报经审核属实，已转交监管部门依法处理：".into()],
+                note,
+            ),
+            (DeliveryKind::Forwarded, true) => (
+                format!("[Qinglang] Your report {reference} was forwarded to the regulator"),
+                vec!["Your report was validated and forwarded to the regulator:".into()],
+                note,
+            ),
+            (DeliveryKind::Rejected, false) => (
+                format!("[清朗] 您的举报 {reference} 未予受理"),
+                vec!["经审核，您的举报未予受理。原因如下：".into()],
+                note,
+            ),
+            (DeliveryKind::Rejected, true) => (
+                format!("[Qinglang] Your report {reference} was not accepted"),
+                vec!["After review, your report was not accepted, for this reason:".into()],
+                note,
+            ),
+            (DeliveryKind::Regulator, _) => {
+                return Err(ComposeError {
+                    permanent: true,
+                    error: anyhow::anyhow!("not a consumer notification"),
+                })
+            }
+        };
+        let greeting = match (&r.reporter_name, en) {
+            (Some(name), false) => format!("{name}，您好："),
+            (None, false) => "您好：".into(),
+            (Some(name), true) => format!("Dear {name},"),
+            (None, true) => "Hello,".into(),
+        };
+        let view = ConsumerView {
+            lang: if en { "en" } else { "zh-CN" }.into(),
+            subject: subject.clone(),
+            greeting,
+            paragraphs,
+            quote,
+            tracking_code: delivery.secret.clone().filter(|_| kind == DeliveryKind::Receipt),
+            code_label: if en { "Tracking code" } else { "追踪码" }.into(),
+            code_warning: if en {
+                "Keep this code private: anyone with it can read your report."
+            } else {
+                "请妥善保管追踪码：任何人凭此码都能查看您的举报。"
+            }
+            .into(),
+            track_label: if en { "Follow your report" } else { "查询处理进度" }.into(),
+            track_url: format!("{}/track?ref={reference}", self.public_url),
+            footer: if en {
+                "Qinglang consumer fraud reports. You receive this because you gave your email address with a report."
+            } else {
+                "清朗消费者举报平台。您收到此邮件，是因为您在举报时留下了电子邮箱。"
+            }
+            .into(),
+            unsubscribe_label: if en { "Stop these emails" } else { "不再接收此类邮件" }.into(),
+            unsubscribe_url: unsubscribe_page,
+        };
+        let text = ConsumerText { v: &view }
+            .render()
+            .context("rendering the text body")?;
+        let html = ConsumerHtml { v: &view }
+            .render()
+            .context("rendering the HTML body")?;
+        builder
+            .subject(one_line(&subject))
+            .header(ListUnsubscribe(format!("<{one_click}>")))
+            .header(ListUnsubscribePost)
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| ComposeError {
+                permanent: true,
+                error: anyhow::anyhow!("building the message: {e}"),
+            })
+    }
+}
+
+fn recipient(delivery: &DeliveryRow) -> Result<Mailbox, ComposeError> {
+    let address = delivery
+        .recipient_email
+        .parse::<lettre::Address>()
+        .map_err(|e| ComposeError {
+            permanent: true,
+            error: anyhow::anyhow!("recipient address refused: {e}"),
+        })?;
+    Ok(Mailbox::new(
+        delivery.recipient_name.as_deref().map(one_line),
+        address,
+    ))
+}
+
+/// Header-bound text on one line: control characters (CR, LF, tabs…) become
+/// spaces. lettre encodes such characters anyway; this keeps subjects readable.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A UTC time as Beijing time, for people.
+pub fn beijing(time: NaiveDateTime) -> String {
+    match FixedOffset::east_opt(8 * 3600) {
+        Some(offset) => format!(
+            "{}（北京时间）",
+            time.and_utc()
+                .with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+        ),
+        None => format!("{} UTC", time.format("%Y-%m-%d %H:%M")),
+    }
+}
+
+fn human_size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB {
+        format!("{bytes} B")
+    } else if b < KIB * KIB {
+        format!("{:.1} KB", b / KIB)
+    } else {
+        format!("{:.1} MB", b / KIB / KIB)
+    }
+}
+
+pub struct ManifestLine {
+    pub index: usize,
+    pub display_name: String,
+    pub content_type: String,
+    pub size: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub original_sha256: String,
+    pub attachment_name: String,
+    pub link: Option<String>,
+    pub link_expires: String,
+    pub link_expires_rfc3339: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub struct ContactView {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+pub struct EventView {
+    pub time: String,
+    pub location: String,
+    pub description: String,
+}
+
+pub struct LogisticsView {
+    pub fields: Vec<(&'static str, String)>,
+    pub events: Vec<EventView>,
+}
+
+impl From<&Logistics> for LogisticsView {
+    fn from(l: &Logistics) -> Self {
+        let mut fields = Vec::new();
+        let mut push = |label: &'static str, value: Option<String>| {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                fields.push((label, value));
+            }
+        };
+        push("快递公司", l.carrier.clone());
+        push("运单号", l.tracking_number.clone());
+        push("发货时间", l.shipped_at.map(|t| beijing(t.naive_utc())));
+        push("签收时间", l.delivered_at.map(|t| beijing(t.naive_utc())));
+        push(
+            "申报重量",
+            l.declared_weight_kg.map(|w| format!("{w} 千克")),
+        );
+        push("发货地", l.origin.clone());
+        push("目的地", l.destination.clone());
+        LogisticsView {
+            fields,
+            events: l
+                .events
+                .iter()
+                .map(|e| EventView {
+                    time: beijing(e.time.naive_utc()),
+                    location: e.location.clone().unwrap_or_default(),
+                    description: e.description.clone().unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+pub struct RegulatorView {
+    pub reference: String,
+    pub category: String,
+    pub platform: String,
+    pub merchant_name: String,
+    pub shop_url: Option<String>,
+    pub product_url: Option<String>,
+    pub order_id: Option<String>,
+    pub location: String,
+    pub filed_at: String,
+    pub validated_at: String,
+    pub validation_reason: String,
+    pub description: String,
+    pub review_texts: Vec<String>,
+    pub logistics: Option<LogisticsView>,
+    pub signals: Vec<SignalLine>,
+    pub manifest: Vec<ManifestLine>,
+    pub contact: Option<ContactView>,
+    pub no_contact_line: String,
+    pub generated_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/regulator.txt")]
+struct RegulatorText<'a> {
+    v: &'a RegulatorView,
+}
+
+#[derive(Template)]
+#[template(path = "mail/regulator.html")]
+struct RegulatorHtml<'a> {
+    v: &'a RegulatorView,
+}
+
+pub struct ConsumerView {
+    pub lang: String,
+    pub subject: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    pub quote: Option<String>,
+    pub tracking_code: Option<String>,
+    pub code_label: String,
+    pub code_warning: String,
+    pub track_label: String,
+    pub track_url: String,
+    pub footer: String,
+    pub unsubscribe_label: String,
+    pub unsubscribe_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/consumer.txt")]
+struct ConsumerText<'a> {
+    v: &'a ConsumerView,
+}
+
+#[derive(Template)]
+#[template(path = "mail/consumer.html")]
+struct ConsumerHtml<'a> {
+    v: &'a ConsumerView,
+}
+
+/// `case-<reference>.json`: the whole case in machine-readable form, with
+/// the same evidence manifest as the email.
+fn case_json(
+    case: &MailCase,
+    view: &RegulatorView,
+    logistics: Option<Logistics>,
+    now: DateTime<Utc>,
+) -> serde_json::Value {
+    let r = &case.report;
+    let rfc = |t: NaiveDateTime| {
+        t.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let label = |l: Option<crate::domain::catalog::Labelled>| {
+        l.map(|l| json!({"code": l.code, "zh": l.zh, "en": l.en}))
+    };
+    let validation = case.validation();
+    json!({
+        "format": "qinglang-case/1",
+        "reference": r.reference,
+        "status": r.status,
+        "created_at": rfc(r.created_at),
+        "validated_at": validation.map(|e| rfc(e.at)),
+        "validation_reason": validation.and_then(|e| e.reason.clone()),
+        "category": label(Category::from_code(&r.category).map(|c| c.labelled())),
+        "platform": label(Platform::from_code(&r.platform).map(|p| p.labelled())),
+        "merchant": {
+            "name": r.merchant_name,
+            "shop_url": r.shop_url,
+            "product_url": r.product_url,
+            "province": r.merchant_province,
+            "city": r.merchant_city,
+        },
+        "order_id": r.order_id,
+        "description": r.description,
+        "review_texts": view.review_texts,
+        "logistics": logistics,
+        "signals": view.signals,
+        "reporter": {
+            "consent_share_contact": r.consent_share_contact,
+            "contact": view.contact.as_ref().map(|_| json!({
+                "name": r.reporter_name,
+                "email": r.reporter_email,
+                "phone": r.reporter_phone,
+            })),
+        },
+        "evidence": view.manifest.iter().map(|m| json!({
+            "index": m.index,
+            "display_name": m.display_name,
+            "content_type": m.content_type,
+            "size_bytes": m.size_bytes,
+            "sha256": m.sha256,
+            "original_sha256": m.original_sha256,
+            "uploaded_at": rfc(m.created_at),
+            "delivery": if m.link.is_some() { "link" } else { "attachment" },
+            "attachment": if m.link.is_some() { None } else { Some(&m.attachment_name) },
+            "download_url": m.link,
+            "download_expires_at": m.link.as_ref().map(|_| &m.link_expires_rfc3339),
+        })).collect::<Vec<_>>(),
+        "timeline": case.timeline.iter().map(|e| json!({
+            "at": rfc(e.at),
+            "status": e.status,
+            "public_note": e.public_note,
+        })).collect::<Vec<_>>(),
+        "generated_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+}
+
+/// `X-Qinglang-Case: <reference>`.
+#[derive(Clone)]
+struct QinglangCase(String);
+
+impl Header for QinglangCase {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Qinglang-Case")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(QinglangCase(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): no auto-replies, please.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".into())
+    }
+}
+
+/// `List-Unsubscribe: <url>` (RFC 2369).
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_stays_on_one_line() {
+        assert_eq!(
+            one_line("店\r\nBcc: evil@example.com\u{2028}x"),
+            "店  Bcc: evil@example.com x"
+        );
+    }
+
+    #[test]
+    fn beijing_time_is_utc_plus_eight() {
+        let t = chrono::DateTime::from_timestamp(0, 0)
+            .expect("epoch")
+            .naive_utc();
+        assert_eq!(beijing(t), "1970-01-01 08:00（北京时间）");
+    }
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(110 * 1024), "110.0 KB");
+        assert_eq!(human_size(10 * 1024 * 1024), "10.0 MB");
+    }
+}

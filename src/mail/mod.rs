@@ -1,0 +1,81 @@
+//! Mail: composing messages (templates under `templates/mail/`), the outbox
+//! worker that sends due deliveries, and the transports (SMTP or files).
+
+pub mod compose;
+pub mod transport;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::Mailbox;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::db::outbox::Addressing;
+use crate::domain::delivery::RetryPolicy;
+use crate::keys::SigningKey;
+use compose::Composer;
+use transport::Transport;
+
+/// Everything sending needs, shared by the HTTP handlers (which queue mail
+/// and wake the worker) and the worker.
+pub struct Mailer {
+    pub transport: Transport,
+    pub composer: Composer,
+    pub addressing: Addressing,
+    pub policy: RetryPolicy,
+    /// Bounds one whole send (connect to final reply).
+    pub send_timeout: Duration,
+    /// How often the worker looks for due deliveries when nobody wakes it.
+    pub poll: Duration,
+    /// Wakes this process's worker when a handler has queued mail.
+    pub wake: Notify,
+}
+
+impl Mailer {
+    pub fn from_config(
+        config: &Config,
+        public_url: String,
+        key: Arc<SigningKey>,
+    ) -> anyhow::Result<Self> {
+        let from: Mailbox = config.mail_from.parse().with_context(|| {
+            format!("QINGLANG_MAIL_FROM {:?} is not a mailbox", config.mail_from)
+        })?;
+        let inbox: Mailbox = config.regulator_inbox.parse().with_context(|| {
+            format!(
+                "QINGLANG_REGULATOR_INBOX {:?} is not a mailbox",
+                config.regulator_inbox
+            )
+        })?;
+        let send_timeout = Duration::from_secs(config.smtp_timeout_secs.max(1));
+        let transport = Transport::from_config(
+            config.smtp_url.as_deref(),
+            &config.data_dir,
+            send_timeout,
+            config.smtp_pool_size,
+        )?;
+        Ok(Mailer {
+            transport,
+            addressing: Addressing {
+                inbox_name: inbox.name.clone(),
+                inbox_email: inbox.email.to_string(),
+                message_id_domain: from.email.domain().to_owned(),
+            },
+            composer: Composer {
+                from,
+                public_url,
+                attachments_max_bytes: config.mail_attachments_max_bytes,
+                link_ttl: chrono::Duration::hours(
+                    i64::try_from(config.link_ttl_hours).unwrap_or(24 * 365),
+                ),
+                key,
+            },
+            policy: RetryPolicy::new(config.mail_retry_base_secs, config.mail_retry_window_secs),
+            send_timeout,
+            poll: Duration::from_millis(config.mail_poll_ms.max(10)),
+            wake: Notify::new(),
+        })
+    }
+}

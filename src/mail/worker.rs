@@ -1,0 +1,211 @@
+//! The outbox worker: claim due deliveries, compose, send, record the
+//! outcome. Runs inside the server, or alone as `qinglang worker`; any
+//! number of them may run against one database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use rand::{Rng, RngCore};
+
+use super::compose::{ComposeError, Composed, SignalLine};
+use super::Mailer;
+use crate::db::outbox::{self, DeliveryRow};
+use crate::db::{self, DbPool};
+use crate::domain::delivery::{self, Failure, NextStep};
+use crate::error::AppError;
+use crate::evidence::EvidenceStore;
+
+/// Deliveries claimed per round, and sent at once.
+const BATCH: i64 = 16;
+const CONCURRENCY: usize = 4;
+
+/// Runs until the process ends.
+pub async fn run(pool: DbPool, store: Arc<dyn EvidenceStore>, mailer: Arc<Mailer>) {
+    tracing::info!(transport = %mailer.transport.describe(), "mail worker started");
+    loop {
+        match run_once(&pool, &store, &mailer).await {
+            Ok(0) => {}
+            // More may be due: go again at once.
+            Ok(_) => continue,
+            Err(error) => tracing::warn!(%error, "mail worker: could not claim deliveries"),
+        }
+        tokio::select! {
+            _ = mailer.wake.notified() => {}
+            _ = tokio::time::sleep(mailer.poll) => {}
+        }
+    }
+}
+
+/// Claims and sends one batch; returns how many were claimed.
+pub async fn run_once(
+    pool: &DbPool,
+    store: &Arc<dyn EvidenceStore>,
+    mailer: &Arc<Mailer>,
+) -> Result<usize, AppError> {
+    let token = {
+        let mut bytes = [0u8; 12];
+        rand::rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    };
+    // The lease outlasts the longest a send can take (two tries, each bounded),
+    // so no other worker takes a delivery this one is still sending.
+    let lease = chrono::Duration::from_std(mailer.send_timeout * 2 + Duration::from_secs(60))
+        .unwrap_or(chrono::Duration::hours(1));
+    let claimed = {
+        let token = token.clone();
+        db::run(pool, move |conn| {
+            let now = Utc::now().naive_utc();
+            outbox::claim(conn, now, now + lease, &token, BATCH)
+        })
+        .await?
+    };
+    let count = claimed.len();
+    futures_util::stream::iter(claimed)
+        .for_each_concurrent(CONCURRENCY, |row| {
+            let token = token.clone();
+            async move { deliver(pool, store, mailer, row, &token).await }
+        })
+        .await;
+    Ok(count)
+}
+
+async fn deliver(
+    pool: &DbPool,
+    store: &Arc<dyn EvidenceStore>,
+    mailer: &Arc<Mailer>,
+    row: DeliveryRow,
+    token: &str,
+) {
+    let composed = {
+        let (row, store, mailer) = (row.clone(), Arc::clone(store), Arc::clone(mailer));
+        db::run(pool, move |conn| {
+            let case = outbox::load_case(conn, row.report_id)?;
+            let signals: Vec<SignalLine> = Vec::new();
+            Ok(mailer
+                .composer
+                .compose(&row, &case, &signals, store.as_ref(), Utc::now()))
+        })
+        .await
+    };
+    let outcome = match composed {
+        Ok(Ok(Composed {
+            envelope,
+            raw,
+            file_stem,
+        })) => mailer
+            .transport
+            .send(&envelope, &raw, &file_stem, mailer.send_timeout)
+            .await
+            .map_err(|e| (e.failure, e.message)),
+        Ok(Err(ComposeError { permanent, error })) => {
+            let failure = if permanent {
+                Failure::Permanent
+            } else {
+                Failure::Temporary
+            };
+            Err((failure, format!("composing: {error:#}")))
+        }
+        Err(error) => Err((Failure::Temporary, format!("loading the case: {error}"))),
+    };
+    match outcome {
+        Ok(accepted) => {
+            tracing::info!(
+                delivery = row.id,
+                kind = %row.kind,
+                message_id = %row.message_id,
+                to = %mask(&row.recipient_email),
+                reply = %accepted.reply,
+                "mail accepted"
+            );
+            let recorded = record(pool, {
+                let (row, mailer) = (row.clone(), Arc::clone(mailer));
+                move |conn| {
+                    outbox::mark_accepted(
+                        conn,
+                        &row,
+                        &accepted.reply,
+                        &mailer.addressing,
+                        Utc::now().naive_utc(),
+                    )
+                }
+            })
+            .await;
+            if recorded == Some(true) {
+                // The case moved to `forwarded` and queued the reporter's notice.
+                mailer.wake.notify_one();
+            }
+        }
+        Err((failure, message)) => {
+            let now = Utc::now().naive_utc();
+            let next = delivery::after_failure(
+                &mailer.policy,
+                failure,
+                u32::try_from(row.attempts).unwrap_or(0).saturating_add(1),
+                row.window_started_at,
+                now,
+                rand::rng().random::<f64>(),
+            );
+            match next {
+                NextStep::RetryAt(at) => tracing::warn!(
+                    delivery = row.id,
+                    to = %mask(&row.recipient_email),
+                    error = %message,
+                    retry_at = %at,
+                    "mail not sent; will retry"
+                ),
+                NextStep::GiveUp => tracing::error!(
+                    delivery = row.id,
+                    to = %mask(&row.recipient_email),
+                    error = %message,
+                    "mail failed for good"
+                ),
+            }
+            let token = token.to_owned();
+            record(pool, move |conn| {
+                outbox::mark_attempt_failed(conn, &row, &token, &message, next, now)
+            })
+            .await;
+        }
+    }
+}
+
+/// Records an outcome, trying a few times: if the database is briefly away,
+/// giving up would send the message again once the lease expires.
+async fn record<T, F>(pool: &DbPool, work: F) -> Option<T>
+where
+    F: Fn(&mut db::DbConnection) -> Result<T, AppError> + Send + Sync + Clone + 'static,
+    T: Send + 'static,
+{
+    for attempt in 0..5u32 {
+        match db::run(pool, work.clone()).await {
+            Ok(value) => return Some(value),
+            Err(error) => {
+                tracing::warn!(%error, attempt, "could not record a mail outcome");
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+        }
+    }
+    None
+}
+
+/// `a***@example.com`: logs show which inbox without spelling it out.
+fn mask(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_masked_in_logs() {
+        assert_eq!(super::mask("zhang.san@example.com"), "z***@example.com");
+        assert_eq!(super::mask("nonsense"), "***");
+    }
+}
