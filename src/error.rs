@@ -42,6 +42,9 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("not found")]
     NotFound,
+    /// It existed, but no longer may be had this way (410), e.g. an expired link.
+    #[error("gone: {0}")]
+    Gone(String),
     /// No valid session or credentials (401).
     #[error("unauthorized")]
     Unauthorized,
@@ -105,6 +108,7 @@ impl AppError {
                 ("/problems/unsupported-media-type", "Unsupported media type")
             }
             AppError::NotFound => ("/problems/not-found", "Not found"),
+            AppError::Gone(_) => ("/problems/gone", "No longer available"),
             AppError::Unauthorized => ("/problems/unauthorized", "Authentication required"),
             AppError::Forbidden(_) => ("/problems/forbidden", "Forbidden"),
             AppError::Conflict { .. } => ("/problems/conflict", "Conflict"),
@@ -138,6 +142,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -164,7 +169,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(detail) => (detail.clone(), &[]),
             AppError::NotFound => ("No such resource, or no access to it.".into(), &[]),
             AppError::Unauthorized => ("Log in, or send a valid session token.".into(), &[]),
-            AppError::Forbidden(detail) => (detail.clone(), &[]),
+            AppError::Forbidden(detail) | AppError::Gone(detail) => (detail.clone(), &[]),
             AppError::Conflict { detail, errors } => (detail.clone(), errors),
             AppError::TooManyRequests { retry_after_secs } => (
                 format!("Too many attempts; retry in {retry_after_secs} s."),

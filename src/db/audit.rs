@@ -18,6 +18,8 @@ pub enum AuditActor {
     },
     Consumer,
     System,
+    /// Whoever holds a signed link from one of our emails (a case officer).
+    SignedLink,
     /// A login attempt for an account that may not exist.
     Anonymous {
         claimed: String,
@@ -39,6 +41,7 @@ pub fn append(conn: &mut DbConnection, entry: AuditEntry<'_>) -> Result<(), AppE
         AuditActor::User { id, email } => ("user", Some(*id), Some(email.as_str())),
         AuditActor::Consumer => ("consumer", None, None),
         AuditActor::System => ("system", None, None),
+        AuditActor::SignedLink => ("signed_link", None, None),
         AuditActor::Anonymous { claimed } => ("anonymous", None, Some(claimed.as_str())),
     };
     diesel::insert_into(audit_log::table)

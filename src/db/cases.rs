@@ -342,6 +342,7 @@ pub struct CaseView {
     pub notes: Vec<NoteRow>,
     pub replies: Vec<ReplyRow>,
     pub related: Vec<Related>,
+    pub deliveries: Vec<outbox::DeliveryRow>,
 }
 
 /// Everything about a case. Because it includes the reporter's contact
@@ -407,6 +408,7 @@ pub fn detail(
         .select(ReplyRow::as_select())
         .load(conn)?;
     let related = related_cases(conn, &report, &evidence)?;
+    let deliveries = outbox::for_report(conn, report.id)?;
     audit::append(
         conn,
         AuditEntry {
@@ -429,6 +431,7 @@ pub fn detail(
         notes,
         replies,
         related,
+        deliveries,
     })
 }
 

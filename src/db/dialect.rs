@@ -58,3 +58,16 @@ pub fn claim_deliveries(
     };
     Ok(ids.into_iter().map(|row| row.id).collect())
 }
+
+/// Holds the report's row lock until the transaction ends, so that work
+/// deciding from several rows of one case (are all its deliveries accepted?)
+/// runs one at a time per case. PostgreSQL: `SELECT … FOR UPDATE`; SQLite
+/// needs nothing, its write transactions are serialized already.
+pub fn lock_report(conn: &mut DbConnection, report_id: i64) -> Result<(), AppError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT id FROM reports WHERE id = $1 FOR UPDATE")
+            .bind::<BigInt, _>(report_id)
+            .load::<Id>(pg)?;
+    }
+    Ok(())
+}

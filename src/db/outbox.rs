@@ -361,6 +361,9 @@ pub fn mark_accepted(
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
     write_transaction(conn, |conn| {
+        // Two workers accepting the last two deliveries of one case at once
+        // would each see the other's still pending, and neither would forward.
+        dialect::lock_report(conn, delivery.report_id)?;
         let updated = diesel::update(
             deliveries::table
                 .filter(deliveries::id.eq(delivery.id))

@@ -451,6 +451,16 @@ pub fn find_for_reporter(
     })
 }
 
+/// One evidence row by its id.
+pub fn evidence_by_id(conn: &mut DbConnection, id: i64) -> Result<EvidenceRow, AppError> {
+    evidence::table
+        .find(id)
+        .select(EvidenceRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
 /// Which of `keys` no evidence row references (for the orphan sweep).
 pub fn unreferenced_keys(
     conn: &mut DbConnection,

@@ -47,6 +47,8 @@ pub enum Access {
     Moderator,
     /// A logged-in admin.
     Admin,
+    /// Whoever holds a link we signed (evidence downloads, unsubscribe).
+    Signed,
 }
 
 pub struct Route {
@@ -89,9 +91,18 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/cases/{reference}/assignment", Moderator, moderator::assign),
     route!(get "/api/v1/cases/{reference}/audit", Moderator, moderator::audit_trail),
     route!(get "/api/v1/staff", Moderator, moderator::list_staff),
+    route!(get "/api/v1/cases/{reference}/routing", Moderator, moderator::routing),
+    route!(get "/api/v1/evidence/{id}", Signed, public::signed_evidence),
+    route!(post "/api/v1/unsubscribe", Signed, public::unsubscribe),
     route!(get "/api/v1/admin/users", Admin, admin::list_users),
     route!(post "/api/v1/admin/users", Admin, admin::create_user),
     route!(post "/api/v1/admin/users/{id}/disable", Admin, admin::disable_user),
+    route!(get "/api/v1/admin/regulators", Admin, admin::list_regulators),
+    route!(post "/api/v1/admin/regulators", Admin, admin::create_regulator),
+    route!(patch "/api/v1/admin/regulators/{id}", Admin, admin::update_regulator),
+    route!(delete "/api/v1/admin/regulators/{id}", Admin, admin::delete_regulator),
+    route!(get "/api/v1/admin/deliveries", Admin, admin::list_deliveries),
+    route!(post "/api/v1/admin/deliveries/{id}/retry", Admin, admin::retry_delivery),
 ];
 
 /// The pages load scripts, styles and images from this origin only; nothing

@@ -11,7 +11,9 @@ use super::public::rfc3339;
 use super::{AppState, JsonBody};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::cases::{self, Assigned, Cursor, QueueFilter, Sort, TransitionRequest};
-use crate::db::{self, users};
+use crate::db::outbox::{self, DeliveryRow};
+use crate::db::reports::EvidenceRow;
+use crate::db::{self, regulators, users};
 use crate::domain::catalog::{is_province, Category, Platform};
 use crate::domain::lifecycle;
 use crate::domain::reference::normalize_reference;
@@ -333,10 +335,66 @@ pub async fn get_case(
             "created_at": rfc3339(rel.created_at),
             "reasons": rel.reasons,
         })).collect::<Vec<_>>(),
+        "deliveries": view.deliveries.iter().map(delivery_json).collect::<Vec<_>>(),
     });
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
+}
+
+/// A delivery as staff see it (never its secret).
+pub fn delivery_json(row: &DeliveryRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id,
+        "kind": row.kind,
+        "regulator_id": row.regulator_id,
+        "recipient": {"name": row.recipient_name, "email": row.recipient_email},
+        "message_id": row.message_id,
+        "status": row.status,
+        "attempts": row.attempts,
+        "next_attempt_at": (row.status == "pending").then(|| rfc3339(row.next_attempt_at)),
+        "last_attempt_at": row.last_attempt_at.map(rfc3339),
+        "last_error": row.last_error,
+        "smtp_reply": row.smtp_reply,
+        "accepted_at": row.accepted_at.map(rfc3339),
+        "failed_at": row.failed_at.map(rfc3339),
+        "created_at": rfc3339(row.created_at),
+    })
+}
+
+/// `GET /api/v1/cases/{reference}/routing`: where the case would go if it
+/// were validated now, and the active directory to choose from instead.
+pub async fn routing(
+    _staff: Staff,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let reference = reference_from(&path)?;
+    let mailer = std::sync::Arc::clone(&state.mailer);
+    let (report, targets, directory) = db::run(&state.pool, move |conn| {
+        let report = cases::find_by_reference(conn, &reference)?;
+        let targets = outbox::targets(conn, &report, None, &mailer.addressing)?;
+        let directory = regulators::active(conn)?;
+        Ok((report, targets, directory))
+    })
+    .await?;
+    let default_inbox = targets.iter().any(|t| t.regulator_id.is_none());
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({
+            "reference": report.reference,
+            "merchant_province": report.merchant_province,
+            "category": report.category,
+            "targets": targets,
+            "default_inbox": default_inbox,
+            "directory": directory.iter().map(|r| serde_json::json!({
+                "id": r.id,
+                "name": r.name,
+                "email": r.email,
+                "provinces": r.provinces,
+                "categories": r.categories.iter().map(|c| c.code()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,7 +437,13 @@ pub async fn download_evidence(
     })
     .await?;
     let inline = query.inline.as_deref() == Some("1") && row.content_type.starts_with("image/");
-    Ok(HttpResponse::Ok()
+    Ok(evidence_response(&row, bytes, inline))
+}
+
+/// Stored evidence bytes as a response: never sniffed, never run, and by
+/// default a download. Shared by the moderators' route and signed links.
+pub fn evidence_response(row: &EvidenceRow, bytes: Vec<u8>, inline: bool) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type(row.content_type.as_str())
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -393,7 +457,7 @@ pub async fn download_evidence(
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Evidence-SHA256", row.sha256.clone()))
-        .body(bytes))
+        .body(bytes)
 }
 
 /// RFC 6266: an ASCII fallback `filename` plus the exact name as `filename*`.

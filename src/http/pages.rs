@@ -13,6 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/track", web::get().to(track))
         .route("/admin", web::get().to(admin))
+        .route("/unsubscribe", web::get().to(unsubscribe))
         .route("/static/{path:.*}", web::get().to(asset));
 }
 
@@ -26,6 +27,10 @@ async fn track(req: HttpRequest) -> HttpResponse {
 
 async fn admin(req: HttpRequest) -> HttpResponse {
     serve(&req, "admin.html")
+}
+
+async fn unsubscribe(req: HttpRequest) -> HttpResponse {
+    serve(&req, "unsubscribe.html")
 }
 
 async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {

@@ -3,10 +3,11 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use crate::db::{self, reports};
+use crate::db::audit::{self, AuditActor, AuditEntry};
+use crate::db::{self, outbox, reports};
 use crate::domain::catalog::{self, Category, Labelled, Platform};
 use crate::domain::reference::normalize_reference;
 use crate::domain::report::{
@@ -17,6 +18,7 @@ use crate::domain::status::ReportStatus;
 use crate::error::{AppError, FieldError};
 use crate::evidence::{EvidenceKind, UploadLimits};
 use crate::http::multipart::read_submission;
+use crate::mail::compose;
 
 #[derive(Serialize)]
 struct Created {
@@ -368,4 +370,100 @@ pub async fn meta(state: web::Data<AppState>) -> HttpResponse {
                 max_merchant_name_chars: MAX_MERCHANT_NAME_CHARS,
             },
         })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignedLinkQuery {
+    expires: Option<String>,
+    sig: Option<String>,
+}
+
+/// `GET /api/v1/evidence/{id}?expires=…&sig=…`: an evidence file through the
+/// expiring signed link in a regulator's email (for files beyond the
+/// attachment limit). A bad signature is indistinguishable from a missing
+/// file; an expired one says so.
+pub async fn signed_evidence(
+    path: web::Path<String>,
+    query: web::Query<SignedLinkQuery>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
+    let query = query.into_inner();
+    let (Some(expires), Some(sig)) = (query.expires, query.sig) else {
+        return Err(AppError::NotFound);
+    };
+    let expires_at: i64 = expires.parse().map_err(|_| AppError::NotFound)?;
+    let key = &state.mailer.composer.key;
+    if !key.verify(
+        compose::EVIDENCE_LINK_PURPOSE,
+        &compose::evidence_link_message(id, expires_at),
+        &sig,
+    ) {
+        return Err(AppError::NotFound);
+    }
+    if Utc::now().timestamp() > expires_at {
+        return Err(AppError::Gone(
+            "This download link has expired; ask the platform for a new one.".into(),
+        ));
+    }
+    let store = std::sync::Arc::clone(&state.intake.store);
+    let ip = super::auth::client_ip(&req, state.settings.trust_proxy);
+    let (row, bytes) = db::run(&state.pool, move |conn| {
+        let row = reports::evidence_by_id(conn, id)?;
+        let bytes = store
+            .read(&row.storage_key)
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("reading evidence")))?;
+        audit::append(
+            conn,
+            AuditEntry {
+                actor: &AuditActor::SignedLink,
+                action: "evidence.download",
+                report_id: Some(row.report_id),
+                client_ip: ip.as_deref(),
+                before: None,
+                after: Some(serde_json::json!({ "evidence_id": row.id, "sha256": row.sha256 })),
+                at: Utc::now().naive_utc(),
+            },
+        )?;
+        Ok((row, bytes))
+    })
+    .await?;
+    Ok(super::moderator::evidence_response(&row, bytes, false))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnsubscribeQuery {
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+    token: Option<String>,
+}
+
+/// `POST /api/v1/unsubscribe?ref=…&token=…`: the reporter stops the
+/// notifications about one report. Also the RFC 8058 one-click target of
+/// the `List-Unsubscribe` header (whose form body is ignored).
+pub async fn unsubscribe(
+    query: web::Query<UnsubscribeQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let reference = query
+        .reference
+        .as_deref()
+        .and_then(normalize_reference)
+        .ok_or(AppError::NotFound)?;
+    let token = query.token.unwrap_or_default();
+    if !state
+        .mailer
+        .composer
+        .key
+        .verify(compose::UNSUBSCRIBE_PURPOSE, &reference, &token)
+    {
+        return Err(AppError::NotFound);
+    }
+    db::run(&state.pool, move |conn| {
+        outbox::unsubscribe(conn, &reference, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "unsubscribed": true })))
 }

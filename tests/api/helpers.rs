@@ -49,8 +49,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-/// When the suite runs against PostgreSQL, a throw-away database per test.
-fn fresh_postgres_database() -> Option<(String, String)> {
+/// When the suite runs against PostgreSQL, a throw-away database per test:
+/// `(name, url)`. Drop it with [`drop_postgres_database`].
+pub fn fresh_postgres_database() -> Option<(String, String)> {
     let admin_url = std::env::var("DATABASE_URL").ok()?;
     if !admin_url.starts_with("postgres") {
         return None;
@@ -67,14 +68,37 @@ fn fresh_postgres_database() -> Option<(String, String)> {
     Some((name.clone(), format!("{base}/{name}")))
 }
 
+pub fn drop_postgres_database(name: &str) {
+    if let Ok(admin_url) = std::env::var("DATABASE_URL") {
+        if let Ok(mut admin) = PgConnection::establish(&admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let (Some((name, _)), Ok(admin_url)) = (&self.postgres, std::env::var("DATABASE_URL")) {
-            if let Ok(mut admin) = PgConnection::establish(&admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin);
-            }
+        if let Some((name, _)) = &self.postgres {
+            drop_postgres_database(name);
         }
+    }
+}
+
+impl TestApp {
+    /// Starts another instance of the service over the same database and
+    /// data directory (as several servers behind a load balancer); returns
+    /// its base URL.
+    pub async fn spawn_another_instance(&self, adjust: impl FnOnce(&mut Config)) -> String {
+        let mut config = Config::for_data_dir(self.data_dir.path());
+        config.database_url = self.database_url();
+        adjust(&mut config);
+        let app = Application::build(config)
+            .await
+            .expect("second instance builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
     }
 }
 

@@ -4,5 +4,7 @@ mod bad_input;
 mod browser;
 mod helpers;
 mod intake;
+mod mail;
 mod moderation;
 mod pages;
+mod smtp;

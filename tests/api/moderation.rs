@@ -34,9 +34,18 @@ const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/cases/{reference}/assignment", "moderator"),
     ("get", "/api/v1/cases/{reference}/audit", "moderator"),
     ("get", "/api/v1/staff", "moderator"),
+    ("get", "/api/v1/cases/{reference}/routing", "moderator"),
+    ("get", "/api/v1/evidence/{id}", "signed"),
+    ("post", "/api/v1/unsubscribe", "signed"),
     ("get", "/api/v1/admin/users", "admin"),
     ("post", "/api/v1/admin/users", "admin"),
     ("post", "/api/v1/admin/users/{id}/disable", "admin"),
+    ("get", "/api/v1/admin/regulators", "admin"),
+    ("post", "/api/v1/admin/regulators", "admin"),
+    ("patch", "/api/v1/admin/regulators/{id}", "admin"),
+    ("delete", "/api/v1/admin/regulators/{id}", "admin"),
+    ("get", "/api/v1/admin/deliveries", "admin"),
+    ("post", "/api/v1/admin/deliveries/{id}/retry", "admin"),
 ];
 
 fn access_name(access: qinglang::http::Access) -> &'static str {
@@ -46,6 +55,7 @@ fn access_name(access: qinglang::http::Access) -> &'static str {
         Access::Reporter => "reporter",
         Access::Moderator => "moderator",
         Access::Admin => "admin",
+        Access::Signed => "signed",
     }
 }
 
@@ -78,6 +88,8 @@ async fn every_route_is_listed_with_its_role_and_enforces_it() {
         let request = |token: Option<&str>| {
             let mut builder = match *method {
                 "get" => app.client.get(app.url(&path)),
+                "patch" => app.client.patch(app.url(&path)).json(&json!({})),
+                "delete" => app.client.delete(app.url(&path)),
                 _ => app.client.post(app.url(&path)).json(&json!({})),
             };
             if let Some(token) = token {
@@ -121,6 +133,17 @@ async fn every_route_is_listed_with_its_role_and_enforces_it() {
                     404,
                     "{method} {path}: a session is no tracking code"
                 );
+            }
+            "signed" => {
+                // Without a valid signature (a session does not count) nothing opens.
+                for token in [None, Some(moderator.token.as_str())] {
+                    let response = request(token).await.expect("sent");
+                    assert_eq!(
+                        response.status().as_u16(),
+                        404,
+                        "{method} {path} without a signature"
+                    );
+                }
             }
             _ => {}
         }
