@@ -293,12 +293,16 @@ async fn a_consumer_files_a_report_with_a_screenshot_and_follows_it() {
     let _ = client.clone().close().await;
 }
 
-/// Waits until the text of `css` satisfies `ok`, returning it.
+/// Waits until the text of `css` satisfies `ok`, returning it. The element
+/// is looked up afresh each time, as the pages re-render.
 pub async fn wait_for_text(client: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
-    let element = wait_for(client, css).await;
+    wait_for(client, css).await;
     let mut text = String::new();
     for _ in 0..150 {
-        text = element.text().await.unwrap_or_default();
+        text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if ok(&text) {
             return text;
         }
