@@ -23,7 +23,7 @@
     meta: null,
     staff: [],
     route: { name: 'queue' },
-    queue: { filters: {}, items: [], next: null, counts: null, loading: false, seq: 0, selected: -1, sentinelVisible: false },
+    queue: { filters: {}, items: [], next: null, counts: null, loading: false, seq: 0, selected: -1 },
     lastOpened: null,
     caseData: null,
     caseSeq: 0,
@@ -400,7 +400,7 @@
       el('td', { text: vocab('categories', item.category) }),
       el('td', { text: vocab('platforms', item.platform) }),
       el('td', { text: item.merchant_province ? vocab('provinces', item.merchant_province) : '—' }),
-      el('td', { text: item.assigned_to === null || item.assigned_to === undefined ? '—' : staffEmail(item.assigned_to) }),
+      el('td', { className: 'assignee-cell', title: staffEmail(item.assigned_to) || null, text: item.assigned_to === null || item.assigned_to === undefined ? '—' : staffEmail(item.assigned_to) }),
       el('td', { className: 'num', text: String(item.priority) }),
       el('td', { className: 'nowrap' }, [timeEl(item.created_at)])
     ]);
@@ -506,7 +506,8 @@
       }
     }
     // The observer only reports changes: keep filling while the end is still in view.
-    if (seq === q.seq && q.next && q.sentinelVisible && !$('queue-view').hidden) {
+    if (seq === q.seq && q.next && !$('queue-view').hidden &&
+        $('queue-sentinel').getBoundingClientRect().top < window.innerHeight + 400) {
       requestAnimationFrame(() => loadQueue(false));
     }
   }
@@ -515,7 +516,6 @@
   if ('IntersectionObserver' in window) {
     new IntersectionObserver((entries) => {
       entries.forEach((entry) => {
-        state.queue.sentinelVisible = entry.isIntersecting;
         if (entry.isIntersecting && !$('queue-view').hidden) loadQueue(false);
       });
     }, { rootMargin: '400px 0px' }).observe($('queue-sentinel'));
