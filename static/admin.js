@@ -30,7 +30,8 @@
     users: [],
     pending: null,
     returnFocus: null,
-    lightbox: { images: [], index: 0 }
+    lightbox: { images: [], index: 0 },
+    thumbs: new Map()
   };
 
   // ---- talking to the API -------------------------------------------------
@@ -574,6 +575,10 @@
     const c = state.caseData;
     if (!c) return;
     const view = $('case-view');
+    // A note being written survives a re-render (after an action, an assignment, a language switch).
+    const draft = $('note-body') && view.getAttribute('data-reference') === c.reference ? $('note-body').value : '';
+    if (view.getAttribute('data-reference') !== c.reference) state.thumbs = new Map();
+    view.setAttribute('data-reference', c.reference);
     QL.clear(view);
 
     const actions = el('div', { className: 'case-actions', role: 'group', 'aria-label': T.t('admin.actions') });
@@ -624,6 +629,17 @@
       relatedSection(c)
     ]);
     view.appendChild(el('div', { className: 'case-grid' }, [main, side]));
+    if (draft) $('note-body').value = draft;
+  }
+
+  /** The thumbnail of an image, reused across re-renders: every fetch of evidence is audited. */
+  function thumbnail(c, e) {
+    let img = state.thumbs.get(e.id);
+    if (!img) {
+      img = el('img', { src: evidenceUrl(c, e, true), alt: e.display_name, loading: 'lazy' });
+      state.thumbs.set(e.id, img);
+    }
+    return img;
   }
 
   function reportSection(c) {
@@ -689,7 +705,7 @@
         thumb = el('button', {
           type: 'button', className: 'thumb',
           'aria-label': T.t('admin.evidence.zoom', { name })
-        }, [el('img', { src: evidenceUrl(c, e, true), alt: name, loading: 'lazy' })]);
+        }, [thumbnail(c, e)]);
         thumb.addEventListener('click', () => openLightbox(images, images.indexOf(e)));
       } else {
         const ext = (/\.([A-Za-z0-9]+)$/.exec(name) || [null, e.content_type.split('/')[1] || '?'])[1];
