@@ -64,7 +64,7 @@
   /** Marks a control invalid and writes the message into its error element. */
   function setFieldError(control, errEl, messages) {
     if (!errEl) return;
-    errEl.textContent = messages.join('；');
+    errEl.textContent = messages.join(T.lang() === 'en' ? '; ' : '；');
     if (control) {
       control.setAttribute('aria-invalid', 'true');
       var ids = (control.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
@@ -136,10 +136,266 @@
     });
   }
 
+  /** Length in characters (Unicode scalar values), as the server counts. */
+  function charCount(text) { return Array.from(text || '').length; }
+
+  /** Whether text holds a control character (tabs and line breaks allowed when multiLine). */
+  function hasControl(text, multiLine) {
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      var control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+      if (control && !(multiLine && (c === 9 || c === 10 || c === 13))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Sends a request with XMLHttpRequest, so that uploads report progress.
+   * Resolves {status, body (parsed JSON or null), xhr}; rejects on a network error.
+   */
+  function send(method, url, body, opts) {
+    opts = opts || {};
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+      Object.keys(opts.headers || {}).forEach(function (k) { xhr.setRequestHeader(k, opts.headers[k]); });
+      if (opts.onProgress && xhr.upload) {
+        xhr.upload.addEventListener('progress', function (e) {
+          if (e.lengthComputable) opts.onProgress(e.loaded / e.total);
+        });
+      }
+      xhr.addEventListener('load', function () {
+        resolve({ status: xhr.status, body: parseJson(xhr.responseText), xhr: xhr });
+      });
+      xhr.addEventListener('error', function () { reject(new Error('network')); });
+      xhr.addEventListener('abort', function () { reject(new Error('abort')); });
+      xhr.addEventListener('timeout', function () { reject(new Error('timeout')); });
+      xhr.send(body);
+    });
+  }
+
+  /** The `errors` of a problem+json body (an empty list when it has none). */
+  function problemErrors(body) {
+    return body && Array.isArray(body.errors) ? body.errors : [];
+  }
+
+  var IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
+  var EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'pdf', 'csv', 'json'];
+  var DEFAULT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'application/pdf', 'text/csv', 'application/json'];
+
+  function extensionOf(name) {
+    var m = /\.([A-Za-z0-9]+)$/.exec(name || '');
+    return m ? m[1].toLowerCase() : '';
+  }
+
+  /**
+   * A multi-file picker: files dropped onto `zone` or chosen with `input`,
+   * listed in `list` with an image preview, the size and a remove button.
+   * The checks mirror the server's limits; the type check (by extension or
+   * declared type) is a hint only: the server decides from the bytes.
+   */
+  function FilePicker(opts) {
+    this.zone = opts.zone;
+    this.input = opts.input;
+    this.list = opts.list;
+    this.errorEl = opts.errorEl;
+    this.limits = opts.limits;
+    this.onChange = opts.onChange || function () {};
+    this.items = [];
+    this.serverErrors = {};
+    this.listError = null;
+    this.nextId = 1;
+    var self = this;
+    this.input.addEventListener('change', function () {
+      self.add(self.input.files);
+      self.input.value = '';
+    });
+    if (this.zone) {
+      var depth = 0;
+      this.zone.addEventListener('dragenter', function (e) {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        depth++;
+        self.zone.classList.add('over');
+      });
+      this.zone.addEventListener('dragover', function (e) {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+      });
+      this.zone.addEventListener('dragleave', function () {
+        depth = Math.max(0, depth - 1);
+        if (!depth) self.zone.classList.remove('over');
+      });
+      this.zone.addEventListener('drop', function (e) {
+        e.preventDefault();
+        depth = 0;
+        self.zone.classList.remove('over');
+        if (e.dataTransfer && e.dataTransfer.files) self.add(e.dataTransfer.files);
+      });
+    }
+    T.onChange(function () { self.render(); });
+  }
+
+  function hasFiles(e) {
+    var types = e.dataTransfer && e.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, 'Files') >= 0;
+  }
+
+  FilePicker.prototype.add = function (fileList) {
+    var self = this;
+    Array.prototype.forEach.call(fileList || [], function (file) {
+      var dup = self.items.some(function (it) {
+        return it.file.name === file.name && it.file.size === file.size && it.file.lastModified === file.lastModified;
+      });
+      if (dup) return;
+      var preview = IMAGE_TYPES.indexOf(file.type) >= 0 && file.size > 0 ? URL.createObjectURL(file) : null;
+      self.items.push({ id: self.nextId++, file: file, preview: preview });
+    });
+    this.serverErrors = {};
+    this.check(false);
+    this.render();
+    this.onChange();
+  };
+
+  FilePicker.prototype.remove = function (id) {
+    var index = -1;
+    this.items.forEach(function (it, i) { if (it.id === id) index = i; });
+    if (index < 0) return;
+    var item = this.items[index];
+    if (item.preview) URL.revokeObjectURL(item.preview);
+    this.items.splice(index, 1);
+    this.serverErrors = {};
+    this.check(false);
+    this.render();
+    this.onChange();
+    // Keep the keyboard user in the list, or return them to the picker.
+    var buttons = this.list.querySelectorAll('button');
+    var next = buttons[Math.min(index, buttons.length - 1)];
+    (next || this.input).focus();
+  };
+
+  FilePicker.prototype.clear = function () {
+    this.items.forEach(function (it) { if (it.preview) URL.revokeObjectURL(it.preview); });
+    this.items = [];
+    this.serverErrors = {};
+    this.listError = null;
+    this.render();
+  };
+
+  FilePicker.prototype.files = function () {
+    return this.items.map(function (it) { return it.file; });
+  };
+
+  /** One file's problem as {key, params}, or null. */
+  FilePicker.prototype.problemOf = function (file) {
+    var limits = this.limits();
+    var accepted = limits.accepted_types || DEFAULT_TYPES;
+    if (file.size === 0) return { key: 'v.file.empty', params: { name: file.name } };
+    if (file.size > limits.max_file_bytes) {
+      return { key: 'v.file.size', params: { name: file.name, max: formatBytes(limits.max_file_bytes) } };
+    }
+    var typeOk = accepted.indexOf(file.type) >= 0 || EXTENSIONS.indexOf(extensionOf(file.name)) >= 0;
+    if (!typeOk) return { key: 'v.file.type', params: { name: file.name } };
+    return null;
+  };
+
+  /**
+   * Checks every file and the list; returns the problems as
+   * [{key, params}] and marks the files. With `report` false only the
+   * per-file marks are refreshed (used while the user edits the list).
+   */
+  FilePicker.prototype.check = function (report) {
+    var self = this;
+    var limits = this.limits();
+    var problems = [];
+    this.items.forEach(function (it) {
+      it.problem = self.problemOf(it.file);
+      if (it.problem) problems.push(it.problem);
+    });
+    var total = this.items.reduce(function (sum, it) { return sum + it.file.size; }, 0);
+    this.listError = null;
+    if (this.items.length > limits.max_files) {
+      this.listError = { key: 'v.files.count', params: { max: limits.max_files } };
+    } else if (total > limits.max_total_bytes) {
+      this.listError = { key: 'v.files.total', params: { max: formatBytes(limits.max_total_bytes) } };
+    }
+    if (this.listError) problems.unshift(this.listError);
+    if (report !== false) this.render();
+    return problems;
+  };
+
+  /** Shows a server error on file `index` (or on the list when index is null). */
+  FilePicker.prototype.setServerError = function (index, err) {
+    if (index === null || index === undefined || !this.items[index]) {
+      this.serverErrors.list = err;
+    } else {
+      this.serverErrors[this.items[index].id] = err;
+    }
+    this.render();
+  };
+
+  FilePicker.prototype.render = function () {
+    var self = this;
+    clear(this.list);
+    this.items.forEach(function (it) {
+      var message = self.serverErrors[it.id]
+        ? it.file.name + '：' + errorText(self.serverErrors[it.id])
+        : it.problem ? T.t(it.problem.key, it.problem.params) : '';
+      var thumb = it.preview
+        ? el('img', { src: it.preview, alt: '' })
+        : el('span', { className: 'file-icon', 'aria-hidden': 'true', text: (extensionOf(it.file.name) || '?').toUpperCase().slice(0, 4) });
+      var errId = 'file-error-' + it.id;
+      var remove = el('button', {
+        type: 'button', className: 'small',
+        'aria-label': T.t('file.remove.label', { name: it.file.name }),
+        text: T.t('file.remove')
+      });
+      remove.addEventListener('click', function () { self.remove(it.id); });
+      var li = el('li', { className: 'file-item' + (message ? ' invalid' : ''), 'data-testid': 'file-item' }, [
+        thumb,
+        el('div', {}, [
+          el('div', { className: 'name', text: it.file.name }),
+          el('div', { className: 'size', text: formatBytes(it.file.size) + (it.file.type ? ' · ' + it.file.type : '') })
+        ]),
+        remove,
+        el('p', { className: 'field-error', id: errId, text: message })
+      ]);
+      self.list.appendChild(li);
+    });
+    if (this.errorEl) {
+      var listMessage = this.serverErrors.list ? errorText(this.serverErrors.list)
+        : this.listError ? T.t(this.listError.key, this.listError.params) : '';
+      this.errorEl.textContent = listMessage;
+      var invalid = !!listMessage || this.items.some(function (it) { return it.problem || self.serverErrors[it.id]; });
+      if (invalid) this.input.setAttribute('aria-invalid', 'true');
+      else this.input.removeAttribute('aria-invalid');
+    }
+  };
+
+  /** Upload limits shown under a drop zone. */
+  function limitsText(limits) {
+    return T.t('drop.limits', {
+      size: formatBytes(limits.max_file_bytes),
+      count: limits.max_files,
+      total: formatBytes(limits.max_total_bytes)
+    });
+  }
+
+  /** The server's defaults, used until (or if) /api/v1/meta answers. */
+  var DEFAULT_LIMITS = {
+    max_file_bytes: 10 * 1024 * 1024, max_files: 10, max_total_bytes: 40 * 1024 * 1024,
+    accepted_types: DEFAULT_TYPES, description_min_chars: 10, description_max_chars: 5000,
+    max_review_texts: 50, max_review_text_chars: 2000, max_merchant_name_chars: 200
+  };
+
   window.QL = {
     $: $, el: el, clear: clear, formatBytes: formatBytes, formatTime: formatTime,
     statusLabel: statusLabel, errorText: errorText, parseJson: parseJson,
     setFieldError: setFieldError, clearFieldErrors: clearFieldErrors, showSummary: showSummary,
-    copyText: copyText, loadMeta: loadMeta, initLangSwitch: initLangSwitch
+    copyText: copyText, loadMeta: loadMeta, initLangSwitch: initLangSwitch,
+    charCount: charCount, hasControl: hasControl, send: send, problemErrors: problemErrors,
+    FilePicker: FilePicker, limitsText: limitsText, DEFAULT_LIMITS: DEFAULT_LIMITS
   };
 })();

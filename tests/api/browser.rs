@@ -292,3 +292,306 @@ async fn a_consumer_files_a_report_with_a_screenshot_and_follows_it() {
     );
     let _ = client.clone().close().await;
 }
+
+/// Waits until the text of `css` satisfies `ok`, returning it. The element
+/// is looked up afresh each time, as the pages re-render.
+pub async fn wait_for_text(client: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    wait_for(client, css).await;
+    let mut text = String::new();
+    for _ in 0..150 {
+        text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if ok(&text) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed the expected text; it shows {text:?}");
+}
+
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+}
+
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    wait_for(client, css)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+}
+
+/// Presses one key on whatever has the focus, as a person would.
+pub async fn press(client: &Client, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    client.perform_actions(keys).await.expect("keys pressed");
+}
+
+const ENTER: char = '\u{e007}';
+
+async fn log_in(client: &Client, app: &TestApp, email: &str) {
+    client.goto(&app.url("/admin")).await.expect("open /admin");
+    type_into(client, "#login-email", email).await;
+    type_into(client, "#login-password", STAFF_PASSWORD).await;
+    click(client, "#login-form button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn a_consumer_answers_the_moderators_question_on_the_tracking_page() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (reference, code) = app.file_report(&valid_report(), None).await;
+    let moderator = app.moderator().await;
+    let question = "请提供订单截图和付款记录";
+    assert_eq!(
+        app.move_case(&moderator, &reference, json!({"to": "under_review"}))
+            .await,
+        200
+    );
+    assert_eq!(
+        app.move_case(
+            &moderator,
+            &reference,
+            json!({"to": "needs_info", "public_note": question})
+        )
+        .await,
+        200
+    );
+    let attachment = app.data_dir.path().join("订单截图.png");
+    std::fs::write(&attachment, small_image(image::ImageFormat::Png)).expect("fixture");
+
+    let client = &browser.client;
+    client
+        .goto(&app.url(&format!("/track?ref={reference}")))
+        .await
+        .expect("open /track");
+    type_into(client, "#track-code", &code).await;
+    click(client, "#track-submit").await;
+    wait_for_text(client, "#track-status", |t| t.contains("需要补充材料")).await;
+    wait_for_text(client, "#reply-question", |t| t.contains(question)).await;
+
+    // An empty answer is caught in the page: nothing is sent.
+    click(client, "#reply-submit").await;
+    wait_for_text(client, "#error-reply-message", |t| !t.trim().is_empty()).await;
+    let view: Value = app
+        .get_report(&reference, &code)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["status"], "needs_info");
+
+    type_into(client, "#reply-message", "截图见附件，付款记录稍后补充。").await;
+    wait_for(client, "#reply-input")
+        .await
+        .send_keys(&attachment.to_string_lossy())
+        .await
+        .expect("attach");
+    wait_for_text(client, "#reply-file-list", |t| t.contains("订单截图.png")).await;
+    click(client, "#reply-submit").await;
+    wait_for_text(client, "#reply-done", |t| t.contains("回复已发送")).await;
+    wait_for_text(client, "#track-status", |t| t.contains("审核中")).await;
+    assert!(
+        !wait_for(client, "#reply")
+            .await
+            .is_displayed()
+            .await
+            .expect("shown?"),
+        "the reply form goes once the case is back under review"
+    );
+    assert!(
+        !client
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .contains(&code),
+        "the code never enters the URL"
+    );
+
+    let case: Value = app
+        .staff_get(&moderator, &format!("/api/v1/cases/{reference}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(case["status"], "under_review");
+    assert_eq!(
+        case["replies"][0]["message"],
+        "截图见附件，付款记录稍后补充。"
+    );
+    assert_eq!(case["evidence"][0]["display_name"], "订单截图.png");
+    assert!(case["evidence"][0]["reply_id"].is_number());
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+async fn a_moderator_moves_cases_through_the_confirmation_dialog() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (reference, code) = app
+        .file_report(&valid_report(), Some(small_image(image::ImageFormat::Png)))
+        .await;
+    let (newer, _) = app.file_report(&valid_report(), None).await;
+    app.create_user(
+        "mod@example.com",
+        qinglang::domain::account::Role::Moderator,
+    )
+    .await;
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "[data-testid=queue-row]").await;
+    wait_for_text(client, "#status-tabs [data-status=submitted]", |t| {
+        t.contains('2')
+    })
+    .await;
+
+    // j moves down the queue (newest first) and Enter opens the case.
+    press(client, 'j').await;
+    press(client, 'j').await;
+    press(client, ENTER).await;
+    wait_for_text(client, "#case-heading", |t| t.contains(&reference)).await;
+    wait_for(client, "#case-view [data-testid=evidence-item] img").await;
+
+    // u asks to start the review; the dialog confirms it.
+    press(client, 'u').await;
+    wait_for(client, "#confirm-dialog[open]").await;
+    wait_for_text(client, "#confirm-text", |t| {
+        t.contains("已提交") && t.contains("审核中")
+    })
+    .await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#case-heading", |t| t.contains("审核中")).await;
+    let (token, csrf) = {
+        let body: Value = app
+            .login("mod@example.com", STAFF_PASSWORD)
+            .await
+            .json()
+            .await
+            .expect("json");
+        (
+            body["token"].as_str().expect("token").to_owned(),
+            body["csrf_token"].as_str().expect("csrf").to_owned(),
+        )
+    };
+    let session = Session {
+        token,
+        csrf,
+        user_id: 0,
+    };
+    let case: Value = app
+        .staff_get(&session, &format!("/api/v1/cases/{reference}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(case["status"], "under_review");
+
+    // Rejecting needs a reason, which the consumer then sees.
+    click(client, "#case-view [data-action=rejected]").await;
+    wait_for(client, "#confirm-dialog[open]").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-reason", |t| !t.trim().is_empty()).await;
+    let reason = "证据不足：截图无法证明评价为刷单。";
+    type_into(client, "#confirm-reason", reason).await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#case-heading", |t| t.contains("不予受理")).await;
+    let view: Value = app
+        .get_report(&reference, &code)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["status"], "rejected");
+    let timeline = view["timeline"].as_array().expect("timeline");
+    assert_eq!(timeline.last().expect("entry")["note"], reason);
+
+    // A page gone stale: someone else moves the case first, and the dialog says so.
+    client
+        .goto(&app.url(&format!("/admin#/case/{newer}")))
+        .await
+        .expect("open the other case");
+    wait_for_text(client, "#case-heading", |t| t.contains(&newer)).await;
+    wait_for(client, "#case-view [data-action=under_review]").await;
+    assert_eq!(
+        app.move_case(
+            &session,
+            &newer,
+            json!({"to": "rejected", "reason": "重复提交"})
+        )
+        .await,
+        200
+    );
+    click(client, "#case-view [data-action=under_review]").await;
+    wait_for(client, "#confirm-dialog[open]").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#confirm-error", |t| t.contains("不予受理")).await;
+    wait_for_text(client, "#case-heading", |t| t.contains("不予受理")).await;
+    let case: Value = app
+        .staff_get(&session, &format!("/api/v1/cases/{newer}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(case["status"], "rejected", "the stale move changed nothing");
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+async fn the_pages_switch_to_english_and_remember_it() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let client = &browser.client;
+    client.goto(&app.url("/")).await.expect("open the form");
+    wait_for(client, "#category option[value=fake_review]").await;
+    wait_for_text(client, "#intro h2", |t| t == "举报消费欺诈").await;
+    click(client, ".lang-switch").await;
+    wait_for_text(client, "#intro h2", |t| t == "Report consumer fraud").await;
+    let lang = client
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .expect("script");
+    assert_eq!(lang, json!("en"));
+    let option = client
+        .execute(
+            "return document.querySelector('#category option[value=fake_review]').textContent",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(option, json!("Fake reviews (review brushing)"));
+    wait_for_text(client, "#submit-report", |t| t == "Submit report").await;
+    click(client, "#submit-report").await;
+    wait_for_text(client, "#error-description", |t| {
+        t.contains("This field is required")
+    })
+    .await;
+    wait_for_text(client, "#error-summary", |t| {
+        t.contains("Please fix the following")
+    })
+    .await;
+
+    // The choice is remembered on the other pages.
+    client.goto(&app.url("/track")).await.expect("open /track");
+    wait_for_text(client, "#lookup h2", |t| t == "Track a report").await;
+    client.goto(&app.url("/admin")).await.expect("open /admin");
+    wait_for_text(client, "#login-heading", |t| t == "Moderator login").await;
+    click(client, ".lang-switch").await;
+    wait_for_text(client, "#login-heading", |t| t == "审核人员登录").await;
+    let _ = client.clone().close().await;
+}

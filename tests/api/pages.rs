@@ -42,9 +42,13 @@ async fn meta_lists_vocabularies_with_labels_and_the_limits() {
 }
 
 #[tokio::test]
-async fn the_form_and_tracking_page_are_served_with_a_strict_policy() {
+async fn the_form_tracking_and_moderator_pages_are_served_with_a_strict_policy() {
     let app = spawn_app().await;
-    for (path, marker) in [("/", "report.js"), ("/track", "track.js")] {
+    for (path, marker) in [
+        ("/", "report.js"),
+        ("/track", "track.js"),
+        ("/admin", "admin.js"),
+    ] {
         let response = app.client.get(app.url(path)).send().await.expect("sent");
         assert_eq!(response.status().as_u16(), 200, "{path}");
         let csp = response.headers()["content-security-policy"]
@@ -79,6 +83,21 @@ async fn the_form_and_tracking_page_are_served_with_a_strict_policy() {
         .to_str()
         .expect("type")
         .contains("javascript"));
+    for (asset, kind) in [
+        ("/static/track.js", "javascript"),
+        ("/static/admin.js", "javascript"),
+        ("/static/admin.css", "text/css"),
+    ] {
+        let response = app.client.get(app.url(asset)).send().await.expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{asset}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .expect("type")
+                .contains(kind),
+            "{asset} is {kind}"
+        );
+    }
     let missing = app
         .client
         .get(app.url("/static/nope.js"))
