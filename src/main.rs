@@ -22,6 +22,8 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API, the consumer pages and background work (the default).
     Serve,
+    /// Run only the mail outbox worker (any number may run beside the servers).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage staff accounts.
@@ -75,6 +77,7 @@ fn main() -> anyhow::Result<()> {
         .init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
+        Command::Worker => actix_web::rt::System::new().block_on(qinglang::run_worker(cli.config)),
         Command::Migrate => {
             qinglang::db::migrate_url(&cli.config.database_url())?;
             tracing::info!("migrations applied");

@@ -242,6 +242,15 @@ impl NewReport {
                 .map_err(|mut more| errors.append(&mut more))
                 .ok()
         });
+        let has_email = form.reporter.as_ref().is_some_and(|r| r.email.is_some());
+        if form.email_tracking_code && !has_email {
+            // Otherwise the reporter would wait for a code that never comes.
+            errors.push(FieldError::new(
+                "email_tracking_code",
+                "requires_email",
+                "give an email address to receive the tracking code by email",
+            ));
+        }
         if !errors.is_empty() {
             errors.sort_by(|a, b| a.field.cmp(&b.field));
             errors.dedup();
@@ -660,6 +669,23 @@ mod tests {
         let mut form = valid_form();
         form.description = Some("好".repeat(5001));
         assert_eq!(fields(form), vec![("description".to_string(), "length")]);
+    }
+
+    #[test]
+    fn emailing_the_code_needs_an_email_address() {
+        let mut form = valid_form();
+        form.email_tracking_code = true;
+        assert_eq!(
+            fields(form),
+            vec![("email_tracking_code".to_string(), "requires_email")]
+        );
+        let mut form = valid_form();
+        form.email_tracking_code = true;
+        form.reporter = Some(ReporterForm {
+            email: Some("a@example.com".into()),
+            ..Default::default()
+        });
+        assert!(NewReport::from_form(form, now()).is_ok());
     }
 
     #[test]
