@@ -1397,7 +1397,8 @@
    * moderator changed the selection.
    */
   function routingPicker(c) {
-    const summary = el('div', { className: 'routing-summary', id: 'routing-summary' }, [
+    // Live: the recipients are announced when they arrive, and again as the ticks change them.
+    const summary = el('div', { className: 'routing-summary', id: 'routing-summary', 'aria-live': 'polite' }, [
       el('p', { className: 'hint', text: T.t('admin.route.loading') })
     ]);
     const error = el('p', { className: 'field-error', id: 'error-confirm-regulator_ids' });
