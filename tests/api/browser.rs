@@ -911,10 +911,12 @@ async fn an_admin_retries_a_failed_delivery_from_the_outbox() {
     })
     .await;
     let admin = app.admin().await;
+    // Directory names are typed by admins, and still shown only as text.
+    let name = format!("{ZJ_NAME}<img src=x onerror=\"window.__xss=1\">");
     add_regulator(
         &app,
         &admin,
-        json!({"name": ZJ_NAME, "email": ZJ_EMAIL, "provinces": ["浙江省"]}),
+        json!({"name": name, "email": ZJ_EMAIL, "provinces": ["浙江省"]}),
     )
     .await;
     let mut report = valid_report();
@@ -952,6 +954,15 @@ async fn an_admin_retries_a_failed_delivery_from_the_outbox() {
         .await
         .expect("script");
     assert_eq!(status, json!("failed"), "failures first");
+    assert!(shown.contains(&name), "{shown}");
+    let injected = client
+        .execute(
+            "return [window.__xss || 0, document.querySelectorAll('#deliveries-list img').length];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(injected, json!([0, 0]));
 
     smtp.set_behaviour(Behaviour::Accept);
     click(client, &format!("{item} [data-retry]")).await;
