@@ -1,5 +1,5 @@
 /* The moderators' single-page UI at /admin (hash routes: #/queue?…,
- * #/case/QL-XXXX-XXXX, #/users). The session is an HttpOnly cookie; every
+ * #/case/QL-XXXX-XXXX; for admins #/users, #/regulators, #/deliveries?status=…). The session is an HttpOnly cookie; every
  * state-changing request carries the session's X-CSRF-Token. Everything a
  * consumer wrote is inserted as text (textContent / text nodes), never as HTML. */
 (() => {
@@ -31,7 +31,11 @@
     pending: null,
     returnFocus: null,
     lightbox: { images: [], index: 0 },
-    thumbs: new Map()
+    thumbs: new Map(),
+    /** Auto-refresh of the open case while mail is on its way. */
+    poll: { timer: null, count: 0, paused: false },
+    regulators: { items: [], inbox: null, editing: null, loaded: false },
+    deliveries: { status: 'failed', items: [], next: null, loading: false, seq: 0, loaded: false }
   };
 
   // ---- talking to the API -------------------------------------------------
@@ -155,12 +159,15 @@
     box.hidden = !text;
   }
 
-  const VIEWS = ['login-view', 'queue-view', 'case-view', 'users-view'];
+  const VIEWS = ['login-view', 'queue-view', 'case-view', 'users-view', 'regulators-view', 'deliveries-view'];
   function showView(id) {
     VIEWS.forEach((v) => { $(v).hidden = v !== id; });
     $('app-loading').hidden = true;
+    if (id !== 'case-view') stopPolling();
     $('nav-queue').toggleAttribute('aria-current', id === 'queue-view' || id === 'case-view');
     $('nav-users').toggleAttribute('aria-current', id === 'users-view');
+    $('nav-regulators').toggleAttribute('aria-current', id === 'regulators-view');
+    $('nav-deliveries').toggleAttribute('aria-current', id === 'deliveries-view');
   }
 
   // ---- session ----------------------------------------------------------------
@@ -169,7 +176,10 @@
     state.user = session.user;
     state.csrf = session.csrf_token;
     $('staff-nav').hidden = false;
-    $('nav-users').hidden = session.user.role !== 'admin';
+    const admin = session.user.role === 'admin';
+    $('nav-users').hidden = !admin;
+    $('nav-regulators').hidden = !admin;
+    $('nav-deliveries').hidden = !admin;
     renderWhoami();
   }
 
@@ -190,6 +200,7 @@
   }
 
   function sessionEnded() {
+    stopPolling();
     state.user = null;
     state.csrf = null;
     showLogin(T.t('admin.err.session'));
@@ -229,6 +240,7 @@
 
   $('logout-button').addEventListener('click', async () => {
     try { await api('POST', '/api/v1/auth/logout'); } catch (e) { /* the session is gone either way */ }
+    stopPolling();
     state.user = null;
     state.csrf = null;
     state.caseData = null;
@@ -256,6 +268,8 @@
     const m = /^\/case\/([^/]+)$/.exec(path);
     if (m) return { name: 'case', ref: decodeURIComponent(m[1]) };
     if (path === '/users') return { name: 'users' };
+    if (path === '/regulators') return { name: 'regulators' };
+    if (path === '/deliveries') return { name: 'deliveries', params: new URLSearchParams(query || '') };
     return { name: 'queue', params: new URLSearchParams(query || '') };
   }
 
@@ -265,9 +279,10 @@
     const r = parseHash();
     state.route = r;
     const focus = (opts && opts.focus) || previous !== r.name;
+    const adminOnly = { users: openUsers, regulators: openRegulators, deliveries: (f) => openDeliveries(r.params, f) };
     if (r.name === 'case') openCase(r.ref, { focus: true });
-    else if (r.name === 'users') {
-      if (state.user.role === 'admin') openUsers(focus);
+    else if (adminOnly[r.name]) {
+      if (state.user.role === 'admin') adminOnly[r.name](focus);
       else location.replace('#/queue');
     } else openQueue(r.params, focus);
   }
@@ -547,6 +562,7 @@
     showView('case-view');
     const view = $('case-view');
     const seq = ++state.caseSeq;
+    stopPolling();
     if (!state.caseData || state.caseData.reference !== ref) {
       QL.clear(view);
       view.appendChild(el('p', { className: 'hint loading', text: T.t('admin.loading') }));
@@ -557,10 +573,15 @@
       state.caseData = data;
       state.lastOpened = data.reference;
       document.title = data.reference + ' · ' + T.t('admin.title');
-      renderCase();
-      if (opts.focus) $('case-heading').focus();
+      state.poll.count = 0;
+      schedulePoll();
+      if (opts.focus) {
+        renderCase();
+        $('case-heading').focus();
+      } else renderCasePreserving();
     } catch (err) {
       if (seq !== state.caseSeq || err.status === 401) return;
+      stopPolling();
       state.caseData = null;
       QL.clear(view);
       view.appendChild(backLink());
@@ -614,12 +635,17 @@
     ]);
     view.appendChild(head);
 
+    const deliveries = c.deliveries || [];
+    const forwardingFirst = deliveries.some((d) => d.kind === 'regulator') || ['validated', 'forwarded', 'closed'].includes(c.status);
+    const forwarding = forwardingFirst || deliveries.length ? forwardingSection(c) : null;
     const main = el('div', { className: 'case-main' }, [
+      forwardingFirst ? forwarding : null,
       reportSection(c),
       c.logistics ? logisticsSection(c.logistics) : null,
       evidenceSection(c),
       c.replies.length ? repliesSection(c) : null,
       timelineSection(c),
+      forwardingFirst ? null : forwarding,
       auditSection(c)
     ]);
     const side = el('div', { className: 'case-side' }, [
@@ -630,6 +656,216 @@
     ]);
     view.appendChild(el('div', { className: 'case-grid' }, [main, side]));
     if (draft) $('note-body').value = draft;
+  }
+
+  /**
+   * Re-renders the case page keeping what the moderator was doing: the focused control (and the
+   * caret in a text box), open <details>, the scroll position.
+   */
+  function renderCasePreserving() {
+    const view = $('case-view');
+    const active = document.activeElement;
+    let focusSel = null;
+    const hadFocus = !!active && active !== document.body && view.contains(active);
+    if (hadFocus) {
+      if (active.id) focusSel = '#' + CSS.escape(active.id);
+      else {
+        const key = ['data-action', 'data-retry'].find((a) => active.hasAttribute(a));
+        if (key) focusSel = '[' + key + '="' + CSS.escape(active.getAttribute(key)) + '"]';
+      }
+    }
+    const wasInForwarding = !!(active && active.closest && active.closest('#forwarding'));
+    const selection = active && active.tagName === 'TEXTAREA' ? [active.selectionStart, active.selectionEnd] : null;
+    const open = Array.from(view.querySelectorAll('details[id]')).filter((d) => d.open).map((d) => d.id);
+    const y = window.scrollY;
+    renderCase();
+    open.forEach((id) => { if ($(id)) $(id).open = true; });
+    window.scrollTo(0, y);
+    if (!hadFocus) return;
+    const target = (focusSel && view.querySelector(focusSel)) || (wasInForwarding && $('forwarding-heading')) || $('case-heading');
+    if (!target) return;
+    target.focus({ preventScroll: true });
+    if (selection && target.setSelectionRange) target.setSelectionRange(selection[0], selection[1]);
+  }
+
+  // ---- mail: deliveries of a case, and the auto-refresh while they are on their way ----------
+
+  const POLL_MS = 3000;
+  /** Every refresh of a case is an audited view of the reporter's contact: keep them few. */
+  const POLL_MAX = 60;
+
+  function stopPolling() {
+    clearTimeout(state.poll.timer);
+    state.poll.timer = null;
+  }
+
+  /** Refreshes the open case while one of its messages is pending: every few seconds when due, else at its next attempt. */
+  function schedulePoll() {
+    stopPolling();
+    state.poll.paused = false;
+    const c = state.caseData;
+    if (!c || $('case-view').hidden) return;
+    const pending = (c.deliveries || []).filter((d) => d.status === 'pending');
+    if (!pending.length) return;
+    if (state.poll.count >= POLL_MAX) {
+      state.poll.paused = true;
+      return;
+    }
+    const due = Math.min.apply(null, pending.map((d) => Date.parse(d.next_attempt_at) || 0));
+    const wait = Math.max(POLL_MS, due - Date.now() + 1000);
+    if (wait > 10 * 60 * 1000) return;
+    const ref = c.reference;
+    state.poll.timer = setTimeout(() => pollCase(ref), Math.min(wait, 60 * 1000));
+  }
+
+  async function pollCase(ref) {
+    state.poll.timer = null;
+    const c = state.caseData;
+    if (!state.user || !c || c.reference !== ref || $('case-view').hidden) return;
+    if (document.hidden || document.querySelector('dialog[open]')) {
+      state.poll.timer = setTimeout(() => pollCase(ref), POLL_MS);
+      return;
+    }
+    state.poll.count += 1;
+    await refreshCase(false);
+  }
+
+  function pollHint() {
+    if (state.poll.timer) return T.t('admin.fwd.auto');
+    if (state.poll.paused) return T.t('admin.fwd.paused');
+    return '';
+  }
+
+  /**
+   * Reloads the open case in place; re-renders only when something changed (or when `manual`,
+   * which also restarts the auto-refresh and, unless `quiet`, says it is done).
+   */
+  async function refreshCase(manual, quiet) {
+    const c = state.caseData;
+    if (!c) return;
+    const seq = ++state.caseSeq;
+    const hintBefore = pollHint();
+    try {
+      const data = await api('GET', '/api/v1/cases/' + encodeURIComponent(c.reference));
+      if (seq !== state.caseSeq || $('case-view').hidden) return;
+      const same = JSON.stringify(data) === JSON.stringify(c);
+      state.caseData = data;
+      if (manual) state.poll.count = 0;
+      schedulePoll();
+      const item = state.queue.items.find((i) => i.reference === data.reference);
+      if (item) item.status = data.status;
+      if (!same || manual || pollHint() !== hintBefore) renderCasePreserving();
+      if (data.status !== c.status) toast(T.t('admin.moved', { ref: data.reference, status: QL.statusLabel(data.status) }));
+      else if (manual && !quiet) toast(T.t('admin.refreshed'));
+    } catch (err) {
+      if (seq !== state.caseSeq || err.status === 401) return;
+      if (manual) toast(failure(err));
+      schedulePoll();
+    }
+  }
+
+  function deliveryStatusKey(d) {
+    return d.status === 'pending' && d.attempts > 0 ? 'retrying' : d.status;
+  }
+
+  function deliveryBadge(d) {
+    const key = deliveryStatusKey(d);
+    return el('span', { className: 'badge d-' + key, 'data-testid': 'delivery-status', 'data-status': d.status, text: T.t('delivery.status.' + key) });
+  }
+
+  function fact(key, value) {
+    return el('span', { className: 'fact' }, [el('span', { className: 'fact-label', text: T.t(key) + colon() }), value]);
+  }
+
+  /**
+   * One message as a card, for the case page and the outbox: who it goes to, its state, the
+   * attempts and what the server said. opts: {showCase, showKind, compact, onRetry(d, button)}.
+   */
+  function deliveryItem(d, opts) {
+    opts = opts || {};
+    const r = d.recipient || {};
+    const facts = [];
+    if (opts.showCase && d.reference) facts.push(fact('admin.dl.case', el('a', { href: '#/case/' + d.reference, className: 'mono ref-link', text: d.reference })));
+    if (opts.showKind) facts.push(fact('admin.dl.kind', T.t('delivery.kind.' + d.kind)));
+    facts.push(fact('admin.dl.attempts', String(d.attempts)));
+    if (d.status === 'pending' && d.next_attempt_at) facts.push(fact(d.attempts ? 'admin.dl.next' : 'admin.dl.due', timeEl(d.next_attempt_at)));
+    if (d.last_attempt_at && !opts.compact) facts.push(fact('admin.dl.last', timeEl(d.last_attempt_at)));
+    if (d.accepted_at) facts.push(fact('admin.dl.accepted', timeEl(d.accepted_at)));
+    if (d.failed_at) facts.push(fact('admin.dl.failed', timeEl(d.failed_at)));
+    facts.push(fact('admin.dl.created', timeEl(d.created_at)));
+    let retry = null;
+    if (d.status === 'failed' && opts.onRetry && state.user && state.user.role === 'admin') {
+      retry = el('button', {
+        type: 'button', className: 'small primary', 'data-retry': String(d.id),
+        'aria-label': T.t('admin.dl.retry.label', { to: r.name || r.email }), text: T.t('admin.dl.retry')
+      });
+      retry.addEventListener('click', () => opts.onRetry(d, retry));
+    }
+    const showError = d.last_error && d.status !== 'accepted' && d.status !== 'cancelled';
+    return el('li', { className: 'delivery s-' + d.status + (opts.compact ? ' compact' : ''), 'data-testid': 'delivery', 'data-delivery-id': String(d.id), 'data-kind': d.kind }, [
+      el('div', { className: 'delivery-head' }, [
+        deliveryBadge(d),
+        recipientNode(r.name, r.email),
+        retry
+      ]),
+      el('div', { className: 'facts' }, facts),
+      d.smtp_reply && d.status === 'accepted' ? el('p', { className: 'delivery-reply' }, [
+        el('span', { className: 'fact-label', text: T.t('admin.dl.reply') + colon() }), el('span', { className: 'mono', text: d.smtp_reply })
+      ]) : null,
+      showError ? el('p', { className: 'delivery-error', 'data-testid': 'delivery-error' }, [
+        el('span', { className: 'fact-label', text: T.t(d.status === 'failed' ? 'admin.dl.error' : 'admin.dl.last_error') + colon() }), el('span', { className: 'mono', text: d.last_error })
+      ]) : null,
+      opts.compact ? null : el('p', { className: 'message-id' }, ['Message-ID ', el('span', { className: 'mono', text: d.message_id })])
+    ]);
+  }
+
+  /** POST …/retry; true when the delivery should be reloaded (sent again, or no longer failed). */
+  async function retryDelivery(d, button) {
+    // aria-disabled rather than disabled: the button keeps the focus while the request runs.
+    if (button.getAttribute('aria-disabled') === 'true') return false;
+    button.setAttribute('aria-disabled', 'true');
+    const r = d.recipient || {};
+    try {
+      await api('POST', '/api/v1/admin/deliveries/' + encodeURIComponent(d.id) + '/retry');
+      toast(T.t('admin.dl.retried', { to: r.name || r.email }));
+      return true;
+    } catch (err) {
+      button.removeAttribute('aria-disabled');
+      if (err.status === 401) return false;
+      toast(err.status === 409 ? T.t('admin.dl.not_failed') : failure(err));
+      return err.status === 409;
+    }
+  }
+
+  function forwardingSection(c) {
+    const all = c.deliveries || [];
+    const regulator = all.filter((d) => d.kind === 'regulator');
+    const notices = all.filter((d) => d.kind !== 'regulator');
+    const refresh = el('button', { type: 'button', className: 'small', id: 'forwarding-refresh', text: T.t('admin.refresh') });
+    refresh.addEventListener('click', () => refreshCase(true));
+    let lead;
+    if (!regulator.length) lead = T.t(c.status === 'validated' ? 'admin.fwd.none_validated' : 'admin.fwd.none');
+    else if (regulator.some((d) => d.status === 'failed')) lead = T.t(c.status === 'validated' ? 'admin.fwd.failed' : 'admin.fwd.failed_later');
+    else if (regulator.every((d) => d.status === 'accepted')) lead = T.t('admin.fwd.done', { n: regulator.length });
+    else lead = T.t('admin.fwd.sending', { n: regulator.length });
+    const onRetry = async (d, button) => {
+      if (await retryDelivery(d, button)) await refreshCase(true, true);
+    };
+    const hint = pollHint();
+    return el('section', { className: 'card forwarding', id: 'forwarding', 'aria-labelledby': 'forwarding-heading' }, [
+      el('div', { className: 'section-head' }, [
+        el('h3', { id: 'forwarding-heading', tabindex: '-1', text: T.t('admin.fwd.title') }),
+        refresh
+      ]),
+      el('p', { className: 'forwarding-lead', id: 'forwarding-lead', text: lead }),
+      hint ? el('p', { className: 'hint', id: 'forwarding-auto', text: hint }) : null,
+      regulator.length ? el('ul', { className: 'delivery-list', id: 'regulator-deliveries', 'aria-label': T.t('admin.fwd.list') },
+        regulator.map((d) => deliveryItem(d, { onRetry }))) : null,
+      notices.length ? el('details', { className: 'notices', id: 'notices-details' }, [
+        el('summary', { text: T.t('admin.fwd.notices', { n: notices.length }) }),
+        el('ul', { className: 'delivery-list', id: 'notice-deliveries' }, notices.map((d) => deliveryItem(d, { showKind: true, compact: true, onRetry })))
+      ]) : null
+    ]);
   }
 
   /** The thumbnail of an image, reused across re-renders: every fetch of evidence is audited. */
@@ -757,7 +993,7 @@
     ])))]);
   }
 
-  const AUDIT_ACTIONS = ['case.view_contact', 'evidence.download', 'case.transition', 'case.note', 'case.assign', 'case.reply'];
+  const AUDIT_ACTIONS = ['case.view_contact', 'evidence.download', 'case.transition', 'case.note', 'case.assign', 'case.reply', 'delivery.retry', 'reporter.unsubscribe'];
 
   function auditSection(c) {
     const body = el('div', { className: 'audit-body' }, [el('p', { className: 'hint', text: T.t('admin.loading') })]);
@@ -926,8 +1162,8 @@
   function dialogField(name, labelKey, opts) {
     const id = 'confirm-' + name;
     const control = opts.input
-      ? el('input', { type: 'text', id, name, autocomplete: 'off', list: opts.list ? id + '-list' : null, required: !!opts.required, 'aria-describedby': opts.hint ? id + '-hint' : null })
-      : el('textarea', { id, name, rows: '4', required: !!opts.required, 'aria-describedby': opts.hint ? id + '-hint' : null });
+      ? el('input', { type: 'text', id, name, 'data-field': true, autocomplete: 'off', list: opts.list ? id + '-list' : null, required: !!opts.required, 'aria-describedby': opts.hint ? id + '-hint' : null })
+      : el('textarea', { id, name, 'data-field': true, rows: String(opts.rows || 4), required: !!opts.required, 'aria-describedby': opts.hint ? id + '-hint' : null });
     return el('div', { className: 'field' }, [
       el('label', { 'for': id }, [T.t(labelKey), opts.required ? el('span', { className: 'req', 'aria-hidden': 'true', text: '*' }) : null]),
       opts.hint ? el('p', { className: 'hint', id: id + '-hint', text: T.t(opts.hint) }) : null,
@@ -937,7 +1173,12 @@
     ]);
   }
 
-  /** Opens the dialog: {title, text, fields: [[name, labelKey, opts]], ok, danger, run(values)}. */
+  /**
+   * Opens the dialog: {title, text, fields: [[name, labelKey, opts]], ok, danger, run(values)};
+   * optionally `extra` (a node shown above the fields), `collect(values)` (adds to the values,
+   * returns the control to focus when something is wrong) and `placeError(fieldError)`
+   * ({control, error, text} for a server error the fields do not cover).
+   */
   function openDialog(spec) {
     const dialog = $('confirm-dialog');
     state.returnFocus = document.activeElement;
@@ -945,6 +1186,7 @@
     $('confirm-text').textContent = spec.text;
     const fields = $('confirm-fields');
     QL.clear(fields);
+    if (spec.extra) fields.appendChild(spec.extra);
     (spec.fields || []).forEach(([name, key, opts]) => fields.appendChild(dialogField(name, key, opts)));
     $('confirm-error').hidden = true;
     const ok = $('confirm-ok');
@@ -953,7 +1195,7 @@
     ok.disabled = false;
     state.pending = spec;
     dialog.showModal();
-    const first = fields.querySelector('input, textarea');
+    const first = fields.querySelector('[data-field]');
     (first || ok).focus();
   }
 
@@ -982,7 +1224,7 @@
     if (!spec || $('confirm-ok').disabled) return;
     const values = {};
     let invalid = null;
-    $('confirm-fields').querySelectorAll('input, textarea').forEach((c) => {
+    $('confirm-fields').querySelectorAll('[data-field]').forEach((c) => {
       const value = c.value.trim();
       values[c.name] = value;
       const error = $('error-' + c.id);
@@ -997,6 +1239,7 @@
         invalid = invalid || c;
       }
     });
+    if (spec.collect) invalid = spec.collect(values) || invalid;
     if (invalid) {
       invalid.focus();
       return;
@@ -1011,15 +1254,38 @@
       if (err.status === 401) return;
       const handled = spec.onError ? await spec.onError(err) : false;
       if (!handled) {
-        const fieldErrors = QL.problemErrors(err.body).filter((fe) => $('confirm-' + fe.field));
-        fieldErrors.forEach((fe) => QL.setFieldError($('confirm-' + fe.field), $('error-confirm-' + fe.field), [dialogErrorText(fe)]));
-        if (fieldErrors.length) $('confirm-' + fieldErrors[0].field).focus();
+        const placed = placeFieldErrors(QL.problemErrors(err.body), (fe) => {
+          const control = $('confirm-' + fe.field);
+          if (control && control.hasAttribute('data-field')) return { control, error: $('error-confirm-' + fe.field), text: dialogErrorText(fe) };
+          return spec.placeError ? spec.placeError(fe) : null;
+        });
+        if (placed) placed.focus();
         else dialogError(failure(err));
         $('confirm-ok').disabled = false;
       }
     }
     if (!keepOpen && $('confirm-dialog').open) $('confirm-dialog').close();
   });
+
+  /**
+   * Shows server field errors next to their controls: `place(fe)` gives {control, error, text}
+   * or null. Several errors on one control are joined. Returns the control to focus (the first
+   * placed), or null when none could be placed.
+   */
+  function placeFieldErrors(errors, place) {
+    const byError = new Map();
+    let first = null;
+    errors.forEach((fe) => {
+      const spot = place(fe);
+      if (!spot || !spot.error) return;
+      const entry = byError.get(spot.error) || { control: spot.control, texts: [] };
+      entry.texts.push(spot.text || QL.errorText(fe) || fe.message);
+      byError.set(spot.error, entry);
+      first = first || spot.focus || spot.control;
+    });
+    byError.forEach((entry, error) => QL.setFieldError(entry.control, error, entry.texts));
+    return first;
+  }
 
   function dialogErrorText(fe) {
     if (fe.code === 'not_found' || fe.code === 'self') return T.t('admin.dup.' + fe.code);
@@ -1037,7 +1303,14 @@
     const from = c.status;
     const label = actionLabel(from, to);
     let fields;
-    if (to === 'rejected') fields = [['reason', 'admin.fld.reason', { required: true, hint: 'admin.fld.reason.hint' }]];
+    let routing = null;
+    if (to === 'validated') {
+      routing = routingPicker(c);
+      fields = [
+        ['reason', 'admin.fld.validation_reason', { hint: 'admin.fld.validation_reason.hint' }],
+        ['public_note', 'admin.fld.public_note', { hint: 'admin.fld.public_note.hint', rows: 2 }]
+      ];
+    } else if (to === 'rejected') fields = [['reason', 'admin.fld.reason', { required: true, hint: 'admin.fld.reason.hint' }]];
     else if (to === 'needs_info') fields = [['public_note', 'admin.fld.question', { required: true, hint: 'admin.fld.question.hint' }]];
     else if (to === 'duplicate') {
       fields = [
@@ -1045,10 +1318,13 @@
         ['reason', 'admin.fld.internal_reason', { hint: 'admin.fld.internal_reason.hint' }]
       ];
     } else fields = [['public_note', 'admin.fld.public_note', { hint: 'admin.fld.public_note.hint' }]];
-    openDialog({
+    const spec = {
       title: label,
       text: T.t('admin.confirm.text', { ref: c.reference, from: QL.statusLabel(from), to: QL.statusLabel(to) }),
       fields,
+      extra: routing ? routing.node : null,
+      collect: routing ? routing.collect : null,
+      placeError: routing ? routing.placeError : null,
       ok: label,
       danger: to === 'rejected',
       check: (name, value) => {
@@ -1063,10 +1339,11 @@
         if (values.reason) body.reason = values.reason;
         if (values.public_note) body.public_note = values.public_note;
         if (values.duplicate_of) body.duplicate_of = canonicalRef(values.duplicate_of);
+        if (values.regulator_ids) body.regulator_ids = values.regulator_ids;
         const res = await api('POST', '/api/v1/cases/' + encodeURIComponent(c.reference) + '/transitions', body);
         const item = state.queue.items.find((i) => i.reference === c.reference);
         if (item) item.status = res.status;
-        toast(T.t('admin.moved', { ref: c.reference, status: QL.statusLabel(res.status) }));
+        toast(T.t(res.status === 'validated' ? 'admin.moved.validated' : 'admin.moved', { ref: c.reference, status: QL.statusLabel(res.status) }));
         state.returnFocus = null;
         await openCase(c.reference, { focus: false });
       },
@@ -1088,7 +1365,183 @@
         }
         return false;
       }
-    });
+    };
+    openDialog(spec);
+    if (routing) routing.load(spec);
+  }
+
+  // ---- where a validated case goes ------------------------------------------------
+
+  function listText(items) {
+    return items.join(T.lang() === 'en' ? ', ' : '、');
+  }
+
+  /** "all provinces" or the names, shortened after `max`. */
+  function coverageText(codes, list, allKey, max) {
+    if (!codes || !codes.length) return T.t(allKey);
+    const names = codes.map((code) => vocab(list, code));
+    if (max && names.length > max) return T.t('admin.reg.more', { list: listText(names.slice(0, max)), n: names.length });
+    return listText(names);
+  }
+
+  function recipientNode(name, email) {
+    return el('span', { className: 'recipient' }, [
+      el('span', { className: 'recipient-name', text: name || email }),
+      name ? el('span', { className: 'recipient-email', text: email }) : null
+    ]);
+  }
+
+  /**
+   * The routing block of the validate dialog: where the case goes by the directory's rules,
+   * and the active directory entries to choose instead. `regulator_ids` is sent only when the
+   * moderator changed the selection.
+   */
+  function routingPicker(c) {
+    // Live: the recipients are announced when they arrive, and again as the ticks change them.
+    const summary = el('div', { className: 'routing-summary', id: 'routing-summary', 'aria-live': 'polite' }, [
+      el('p', { className: 'hint', text: T.t('admin.route.loading') })
+    ]);
+    const error = el('p', { className: 'field-error', id: 'error-confirm-regulator_ids' });
+    const choices = el('div', { className: 'routing-choices' });
+    const node = el('div', { className: 'routing', id: 'routing', 'data-testid': 'routing' }, [
+      el('h3', { className: 'routing-title', text: T.t('admin.route.title') }), summary, choices, error
+    ]);
+    let data = null;
+    let initial = [];
+    let fieldset = null;
+
+    function ticked() {
+      return fieldset ? Array.from(fieldset.querySelectorAll('input[type=checkbox]:checked')).map((b) => Number(b.value)) : initial;
+    }
+
+    function changed() {
+      const now = ticked();
+      return now.length !== initial.length || now.some((id) => !initial.includes(id));
+    }
+
+    function line(name, email, extra) {
+      return el('li', {}, [recipientNode(name, email), extra ? el('span', { className: 'tag', text: extra }) : null]);
+    }
+
+    function renderSummary() {
+      QL.clear(summary);
+      if (!data) return;
+      const where = listText([
+        data.merchant_province ? vocab('provinces', data.merchant_province) : T.t('admin.route.no_province'),
+        vocab('categories', data.category)
+      ]);
+      if (!changed()) {
+        if (data.default_inbox) {
+          const inbox = data.targets[0] || {};
+          summary.appendChild(el('p', { text: T.t('admin.route.default', { where }) }));
+          summary.appendChild(el('ul', { className: 'recipients', 'data-testid': 'routing-targets' }, [line(inbox.name, inbox.email, T.t('admin.route.inbox_tag'))]));
+        } else {
+          summary.appendChild(el('p', { text: T.t('admin.route.matched', { where, n: data.targets.length }) }));
+          summary.appendChild(el('ul', { className: 'recipients', 'data-testid': 'routing-targets' }, data.targets.map((t) => line(t.name, t.email))));
+        }
+        return;
+      }
+      const chosen = data.directory.filter((r) => ticked().includes(r.id));
+      if (!chosen.length) {
+        summary.appendChild(el('p', { className: 'routing-warning', text: T.t('admin.route.nothing') }));
+        return;
+      }
+      summary.appendChild(el('p', { text: T.t('admin.route.override', { n: chosen.length }) }));
+      summary.appendChild(el('ul', { className: 'recipients', 'data-testid': 'routing-targets' }, chosen.map((r) => line(r.name, r.email, T.t('admin.route.override_tag')))));
+    }
+
+    function renderChoices() {
+      QL.clear(choices);
+      fieldset = null;
+      if (!data.directory.length) {
+        choices.appendChild(el('p', { className: 'hint', text: T.t('admin.route.directory_empty') }));
+        return;
+      }
+      const reset = el('button', { type: 'button', className: 'small', id: 'routing-reset', text: T.t('admin.route.reset'), hidden: true });
+      const items = data.directory.map((r) => {
+        const id = 'route-' + r.id;
+        const box = el('input', { type: 'checkbox', id, value: String(r.id), 'data-regulator-id': String(r.id) });
+        box.checked = initial.includes(r.id);
+        const matched = initial.includes(r.id);
+        return el('div', { className: 'check routing-choice' }, [
+          box,
+          el('label', { 'for': id }, [
+            el('span', { className: 'recipient-name', text: r.name }), ' ',
+            matched ? el('span', { className: 'tag', text: T.t('admin.route.matched_tag') }) : null,
+            el('span', { className: 'hint block', text: r.email }),
+            el('span', { className: 'hint block', text: coverageText(r.provinces, 'provinces', 'admin.reg.all_provinces', 4) + ' · ' + coverageText(r.categories, 'categories', 'admin.reg.all_categories', 3) })
+          ])
+        ]);
+      });
+      fieldset = el('fieldset', { className: 'routing-fieldset', id: 'routing-fieldset', 'aria-describedby': 'routing-choose-hint' }, [
+        el('legend', { text: T.t('admin.route.choose') }),
+        el('p', { className: 'hint', id: 'routing-choose-hint', text: T.t(initial.length ? 'admin.route.choose.hint' : 'admin.route.choose.hint_inbox') }),
+        el('div', { className: 'routing-list' }, items),
+        reset
+      ]);
+      fieldset.addEventListener('change', () => {
+        reset.hidden = !changed();
+        error.textContent = '';
+        fieldset.removeAttribute('aria-invalid');
+        renderSummary();
+      });
+      reset.addEventListener('click', () => {
+        fieldset.querySelectorAll('input[type=checkbox]').forEach((b) => { b.checked = initial.includes(Number(b.value)); });
+        reset.hidden = true;
+        error.textContent = '';
+        fieldset.removeAttribute('aria-invalid');
+        renderSummary();
+        const first = fieldset.querySelector('input');
+        if (first) first.focus();
+      });
+      choices.appendChild(fieldset);
+    }
+
+    async function load(spec) {
+      try {
+        const res = await api('GET', '/api/v1/cases/' + encodeURIComponent(c.reference) + '/routing');
+        if (state.pending !== spec) return;
+        data = res;
+        initial = res.default_inbox ? [] : res.targets.map((t) => t.regulator_id).filter((id) => id !== null);
+        renderChoices();
+        renderSummary();
+      } catch (err) {
+        if (state.pending !== spec || err.status === 401) return;
+        QL.clear(summary);
+        summary.appendChild(el('p', { className: 'field-error', text: T.t('admin.route.failed', { error: failure(err) }) }));
+      }
+    }
+
+    function collect(values) {
+      error.textContent = '';
+      if (!data || !fieldset || !changed()) return null;
+      const ids = ticked();
+      if (!ids.length) {
+        QL.setFieldError(fieldset, error, [T.t('admin.route.none')]);
+        return fieldset.querySelector('input');
+      }
+      values.regulator_ids = ids;
+      return null;
+    }
+
+    function placeError(fe) {
+      const m = /^regulator_ids(?:\[(\d+)\])?$/.exec(fe.field || '');
+      if (!m) return null;
+      let text = QL.errorText(fe) || fe.message;
+      if (m[1] !== undefined && fe.code === 'not_found') {
+        const id = ticked()[Number(m[1])];
+        const entry = data && data.directory.find((r) => r.id === id);
+        text = T.t('admin.route.gone', { name: entry ? entry.name : '#' + id });
+      } else if (fe.code === 'required') text = T.t('admin.route.none');
+      return {
+        control: fieldset || node,
+        error,
+        text,
+        focus: fieldset ? fieldset.querySelector('input') : null
+      };
+    }
+
+    return { node, load, collect, placeError };
   }
 
   // ---- the evidence lightbox --------------------------------------------------
@@ -1228,6 +1681,381 @@
     }
   });
 
+  // ---- the regulator directory (admins) ---------------------------------------
+
+  async function openRegulators(focus) {
+    showView('regulators-view');
+    document.title = T.t('admin.reg.title') + ' · ' + T.t('admin.title');
+    if (!$('reg-provinces-choices').firstChild) {
+      buildRegulatorChoices();
+      resetRegulatorForm();
+    }
+    if (focus) $('regulators-heading').focus();
+    await loadRegulators();
+  }
+
+  async function loadRegulators() {
+    try {
+      const data = await api('GET', '/api/v1/admin/regulators');
+      state.regulators.items = data.items;
+      state.regulators.inbox = data.default_inbox;
+      state.regulators.loaded = true;
+      renderRegulators();
+      notice('');
+    } catch (err) {
+      if (err.status !== 401) notice(failure(err));
+    }
+  }
+
+  /** The province and category checkboxes, from /api/v1/meta (their ticks survive a language switch). */
+  function buildRegulatorChoices() {
+    const m = state.meta || { provinces: [], categories: [] };
+    const fill = (box, name, list) => {
+      const ticked = new Set(checkedValues(box));
+      QL.clear(box);
+      list.forEach((item, i) => {
+        const id = 'reg-' + name + '-' + i;
+        const input = el('input', { type: 'checkbox', id, name, value: item.code });
+        input.checked = ticked.has(item.code);
+        box.appendChild(el('div', { className: 'check' }, [input, el('label', { 'for': id, text: T.label(item) })]));
+      });
+    };
+    fill($('reg-provinces-choices'), 'provinces', m.provinces);
+    fill($('reg-categories-choices'), 'categories', m.categories);
+    if (!state.meta) {
+      $('reg-form-error').textContent = T.t('err.meta');
+      $('reg-form-error').hidden = false;
+    }
+    updateChoiceHints();
+  }
+
+  function checkedValues(box) {
+    return Array.from(box.querySelectorAll('input[type=checkbox]:checked')).map((b) => b.value);
+  }
+
+  function setChecked(box, values) {
+    box.querySelectorAll('input[type=checkbox]').forEach((b) => { b.checked = values.includes(b.value); });
+  }
+
+  function sameSet(a, b) {
+    return a.length === b.length && a.every((v) => b.includes(v));
+  }
+
+  function updateChoiceHints() {
+    const p = checkedValues($('reg-provinces-choices')).length;
+    $('reg-provinces-hint').textContent = p ? T.t('admin.reg.provinces.some', { n: p }) : T.t('admin.reg.provinces.all');
+    const c = checkedValues($('reg-categories-choices')).length;
+    $('reg-categories-hint').textContent = c ? T.t('admin.reg.categories.some', { n: c }) : T.t('admin.reg.categories.all');
+    $('reg-provinces-clear').disabled = !p;
+  }
+
+  function renderRegulatorFormMode() {
+    const editing = state.regulators.editing;
+    $('reg-form-heading').textContent = editing ? T.t('admin.reg.edit.title', { name: editing.name }) : T.t('admin.reg.add');
+    $('reg-submit').textContent = T.t(editing ? 'admin.reg.save' : 'admin.reg.create');
+    $('reg-cancel').hidden = !editing;
+    $('reg-form').classList.toggle('editing', !!editing);
+  }
+
+  function resetRegulatorForm() {
+    state.regulators.editing = null;
+    $('reg-form').reset();
+    QL.clearFieldErrors($('reg-form'));
+    if (state.meta) $('reg-form-error').hidden = true;
+    renderRegulatorFormMode();
+    updateChoiceHints();
+  }
+
+  function editRegulator(r) {
+    resetRegulatorForm();
+    state.regulators.editing = r;
+    $('reg-name').value = r.name;
+    $('reg-email').value = r.email;
+    setChecked($('reg-provinces-choices'), r.provinces);
+    setChecked($('reg-categories-choices'), r.categories);
+    $('reg-active').checked = r.active;
+    renderRegulatorFormMode();
+    updateChoiceHints();
+    $('reg-form').scrollIntoView({ block: 'start' });
+    $('reg-name').focus({ preventScroll: true });
+  }
+
+  function focusRow(attr, id) {
+    const target = $('regulators-rows').querySelector('[' + attr + '="' + id + '"]');
+    if (target) target.focus();
+    else $('regulators-heading').focus();
+  }
+
+  $('reg-provinces').addEventListener('change', updateChoiceHints);
+  $('reg-categories').addEventListener('change', updateChoiceHints);
+  $('reg-provinces-clear').addEventListener('click', () => {
+    setChecked($('reg-provinces-choices'), []);
+    updateChoiceHints();
+    const first = $('reg-provinces-choices').querySelector('input');
+    if (first) first.focus();
+  });
+  $('reg-cancel').addEventListener('click', () => {
+    const editing = state.regulators.editing;
+    resetRegulatorForm();
+    if (editing) focusRow('data-edit', editing.id);
+  });
+
+  function renderRegulators() {
+    const st = state.regulators;
+    const inbox = st.inbox || {};
+    const address = $('default-inbox-address');
+    QL.clear(address);
+    if (inbox.email) address.appendChild(recipientNode(inbox.name, inbox.email));
+    const rows = $('regulators-rows');
+    QL.clear(rows);
+    const active = st.items.filter((r) => r.active).length;
+    $('regulators-empty').hidden = st.items.length > 0;
+    $('regulators-summary').textContent = st.items.length ? T.t('admin.reg.count', { n: st.items.length, active }) : '';
+    const heads = ['admin.reg.name', 'admin.reg.email', 'admin.reg.provinces', 'admin.reg.categories', 'admin.users.state'].map((k) => T.t(k));
+    st.items.forEach((r) => {
+      const edit = el('button', { type: 'button', className: 'small', 'data-edit': String(r.id), 'aria-label': T.t('admin.reg.edit.label', { name: r.name }), text: T.t('admin.reg.edit') });
+      edit.addEventListener('click', () => editRegulator(r));
+      const toggle = el('button', {
+        type: 'button', className: 'small', 'data-toggle': String(r.id),
+        'aria-label': T.t(r.active ? 'admin.reg.deactivate.label' : 'admin.reg.activate.label', { name: r.name }),
+        text: T.t(r.active ? 'admin.reg.deactivate' : 'admin.reg.activate')
+      });
+      toggle.addEventListener('click', () => setRegulatorActive(r, !r.active, toggle));
+      const remove = el('button', { type: 'button', className: 'small danger', 'data-delete': String(r.id), 'aria-label': T.t('admin.reg.delete.label', { name: r.name }), text: T.t('admin.reg.delete') });
+      remove.addEventListener('click', () => deleteRegulator(r));
+      rows.appendChild(el('tr', { 'data-testid': 'regulator-row', 'data-regulator-id': String(r.id), className: r.active ? '' : 'inactive' }, [
+        el('th', { scope: 'row', className: 'reg-name', 'data-label': heads[0], text: r.name }),
+        el('td', { className: 'reg-email', 'data-label': heads[1], text: r.email }),
+        el('td', { 'data-label': heads[2], text: coverageText(r.provinces, 'provinces', 'admin.reg.all_provinces', 8) }),
+        el('td', { 'data-label': heads[3], text: coverageText(r.categories, 'categories', 'admin.reg.all_categories') }),
+        el('td', { 'data-label': heads[4] }, [el('span', { className: 'badge ' + (r.active ? 's-active' : 's-closed-off'), text: T.t(r.active ? 'admin.reg.on' : 'admin.reg.off') })]),
+        el('td', { className: 'row-actions' }, [edit, toggle, remove])
+      ]));
+    });
+  }
+
+  async function setRegulatorActive(r, active, button) {
+    button.disabled = true;
+    try {
+      await api('PATCH', '/api/v1/admin/regulators/' + encodeURIComponent(r.id), { active });
+      toast(T.t(active ? 'admin.reg.activated' : 'admin.reg.deactivated', { name: r.name }));
+      await loadRegulators();
+      focusRow('data-toggle', r.id);
+    } catch (err) {
+      button.disabled = false;
+      if (err.status === 401) return;
+      toast(failure(err));
+      if (err.status === 404) await loadRegulators();
+    }
+  }
+
+  function deleteRegulator(r) {
+    openDialog({
+      title: T.t('admin.reg.delete.title'),
+      text: T.t('admin.reg.delete.text', { name: r.name, email: r.email }),
+      ok: T.t('admin.reg.delete'),
+      danger: true,
+      run: async () => {
+        await api('DELETE', '/api/v1/admin/regulators/' + encodeURIComponent(r.id));
+        toast(T.t('admin.reg.deleted', { name: r.name }));
+        if (state.regulators.editing && state.regulators.editing.id === r.id) resetRegulatorForm();
+        state.returnFocus = $('regulators-heading');
+        await loadRegulators();
+      },
+      onError: async (err) => {
+        if (err.status !== 404) return false;
+        dialogError(T.t('admin.reg.gone'));
+        $('confirm-ok').disabled = true;
+        await loadRegulators();
+        return true;
+      }
+    });
+  }
+
+  /** Where a server error on the directory form goes: `provinces[1]` → the provinces group. */
+  function regulatorErrorSpot(fe, sent) {
+    const m = /^(name|email|provinces|categories|active)(?:\[(\d+)\])?$/.exec(fe.field || '');
+    if (!m) return null;
+    const field = m[1];
+    const error = $('error-reg-' + field);
+    let text = QL.errorText(fe) || fe.message;
+    const value = m[2] !== undefined && Array.isArray(sent[field]) ? sent[field][Number(m[2])] : null;
+    if (field === 'provinces' || field === 'categories') {
+      if (value !== null && value !== undefined) text = vocab(field, value) + colon() + text;
+      const group = $('reg-' + field);
+      const box = value ? group.querySelector('input[value="' + CSS.escape(value) + '"]') : null;
+      return { control: group, error, text, focus: box || group.querySelector('input') };
+    }
+    return { control: $('reg-' + field), error, text };
+  }
+
+  $('reg-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = $('reg-form');
+    QL.clearFieldErrors(form);
+    $('reg-form-error').hidden = true;
+    const values = {
+      name: $('reg-name').value.trim(),
+      email: $('reg-email').value.trim(),
+      provinces: checkedValues($('reg-provinces-choices')),
+      categories: checkedValues($('reg-categories-choices')),
+      active: $('reg-active').checked
+    };
+    let bad = null;
+    if (!values.name || QL.charCount(values.name) > 200) {
+      QL.setFieldError($('reg-name'), $('error-reg-name'), [values.name ? T.t('v.max', { max: 200 }) : T.t('code.required')]);
+      bad = $('reg-name');
+    }
+    // Only the obvious here: the server decides what an acceptable address is.
+    if (!/^[^\s@]+@[^\s@]+$/.test(values.email)) {
+      QL.setFieldError($('reg-email'), $('error-reg-email'), [T.t(values.email ? 'code.email' : 'code.required')]);
+      bad = bad || $('reg-email');
+    }
+    if (bad) {
+      bad.focus();
+      return;
+    }
+    const editing = state.regulators.editing;
+    let body = values;
+    if (editing) {
+      body = {};
+      if (values.name !== editing.name) body.name = values.name;
+      if (values.email !== editing.email) body.email = values.email;
+      if (!sameSet(values.provinces, editing.provinces)) body.provinces = values.provinces;
+      if (!sameSet(values.categories, editing.categories)) body.categories = values.categories;
+      if (values.active !== editing.active) body.active = values.active;
+      if (!Object.keys(body).length) {
+        toast(T.t('admin.reg.unchanged'));
+        return;
+      }
+    }
+    $('reg-submit').disabled = true;
+    try {
+      const saved = editing
+        ? await api('PATCH', '/api/v1/admin/regulators/' + encodeURIComponent(editing.id), body)
+        : await api('POST', '/api/v1/admin/regulators', body);
+      toast(T.t(editing ? 'admin.reg.saved' : 'admin.reg.created', { name: saved.name }));
+      resetRegulatorForm();
+      await loadRegulators();
+      if (editing) focusRow('data-edit', saved.id);
+      else $('reg-name').focus();
+    } catch (err) {
+      if (err.status === 401) return;
+      const placed = placeFieldErrors(QL.problemErrors(err.body), (fe) => regulatorErrorSpot(fe, body));
+      if (placed) placed.focus();
+      else {
+        const box = $('reg-form-error');
+        box.textContent = err.status === 404 && editing ? T.t('admin.reg.gone') : failure(err);
+        box.hidden = false;
+        if (err.status === 404) await loadRegulators();
+      }
+    } finally {
+      $('reg-submit').disabled = false;
+    }
+  });
+
+  // ---- the mail outbox (admins) ---------------------------------------------------
+
+  const DELIVERY_FILTERS = ['failed', 'pending', 'accepted', 'cancelled', 'all'];
+  const OUTBOX_PAGE = 50;
+
+  function fillDeliveryFilter() {
+    fillSelect($('d-status'), DELIVERY_FILTERS.map((s) => [s, T.t('delivery.filter.' + s)]));
+    $('d-status').value = state.deliveries.status;
+  }
+
+  async function openDeliveries(params, focus) {
+    showView('deliveries-view');
+    document.title = T.t('admin.out.title') + ' · ' + T.t('admin.title');
+    const status = params.get('status') || 'failed';
+    state.deliveries.status = DELIVERY_FILTERS.includes(status) ? status : 'failed';
+    fillDeliveryFilter();
+    if (focus) $('deliveries-heading').focus();
+    await loadDeliveries(true);
+  }
+
+  $('deliveries-filter').addEventListener('submit', (e) => e.preventDefault());
+  $('d-status').addEventListener('change', () => {
+    const hash = '#/deliveries?status=' + $('d-status').value;
+    if (location.hash === hash) loadDeliveries(true);
+    else location.hash = hash;
+  });
+  $('deliveries-refresh').addEventListener('click', () => loadDeliveries(true));
+  $('deliveries-more').addEventListener('click', () => loadDeliveries(false));
+
+  async function loadDeliveries(reset) {
+    const d = state.deliveries;
+    if (!reset && (d.loading || !d.next)) return;
+    const seq = ++d.seq;
+    d.loading = true;
+    $('deliveries-loading').textContent = T.t('admin.loading');
+    const p = new URLSearchParams();
+    if (d.status !== 'all') p.set('status', d.status);
+    p.set('limit', String(OUTBOX_PAGE));
+    if (!reset) p.set('before', String(d.next));
+    const moreHadFocus = document.activeElement === $('deliveries-more');
+    let firstNew = 0;
+    try {
+      const data = await api('GET', '/api/v1/admin/deliveries?' + p.toString());
+      if (seq !== d.seq) return;
+      if (reset) d.items = [];
+      firstNew = d.items.length;
+      d.items = d.items.concat(data.items);
+      d.next = data.next_before === null || data.next_before === undefined ? null : data.next_before;
+      d.loaded = true;
+      renderDeliveries();
+      notice('');
+    } catch (err) {
+      if (seq === d.seq && err.status !== 401) notice(failure(err));
+    } finally {
+      if (seq === d.seq) {
+        d.loading = false;
+        $('deliveries-loading').textContent = '';
+        renderDeliveriesMeta();
+        // The button went away with the last page: keep the keyboard user in the list.
+        if (moreHadFocus && $('deliveries-more').hidden) {
+          const item = $('deliveries-list').children[firstNew];
+          const link = item && item.querySelector('a, button');
+          (link || $('deliveries-heading')).focus();
+        }
+      }
+    }
+  }
+
+  function outboxItem(d) {
+    return deliveryItem(d, {
+      showCase: true,
+      showKind: true,
+      onRetry: async (item, button) => {
+        if (!(await retryDelivery(item, button))) return;
+        // Sent again: it is pending now (the list keeps it, so the admin sees what happened).
+        Object.assign(item, { status: 'pending', attempts: 0, failed_at: null, next_attempt_at: new Date().toISOString() });
+        const old = $('deliveries-list').querySelector('[data-delivery-id="' + item.id + '"]');
+        const fresh = outboxItem(item);
+        if (old) old.replaceWith(fresh);
+        const link = fresh.querySelector('a');
+        if (link) link.focus();
+      }
+    });
+  }
+
+  function renderDeliveries() {
+    const list = $('deliveries-list');
+    QL.clear(list);
+    state.deliveries.items.forEach((d) => list.appendChild(outboxItem(d)));
+    renderDeliveriesMeta();
+  }
+
+  function renderDeliveriesMeta() {
+    const d = state.deliveries;
+    $('deliveries-empty').textContent = T.t('admin.out.empty.' + d.status);
+    $('deliveries-empty').hidden = d.loading || !d.loaded || d.items.length > 0;
+    $('deliveries-more').hidden = !d.next;
+    $('deliveries-summary').textContent = d.items.length
+      ? T.t(d.next ? 'admin.out.shown.more' : 'admin.out.shown', { n: d.items.length })
+      : '';
+  }
+
   // ---- keyboard -------------------------------------------------------------
 
   const SHORTCUTS = [
@@ -1336,8 +2164,15 @@
     renderTabs();
     renderRows();
     renderQueueMeta();
-    if (!$('case-view').hidden) renderCase();
+    if (!$('case-view').hidden) renderCasePreserving();
     if (!$('users-view').hidden) renderUsers();
+    if ($('reg-provinces-choices').firstChild) {
+      buildRegulatorChoices();
+      renderRegulatorFormMode();
+      if (state.regulators.loaded) renderRegulators();
+    }
+    fillDeliveryFilter();
+    if (state.deliveries.loaded) renderDeliveries();
     if ($('lightbox').open) showLightboxImage();
   });
 

@@ -11,6 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::smtp::{Behaviour, SmtpServer};
 
 pub struct Browser {
     pub client: Client,
@@ -593,5 +594,397 @@ async fn the_pages_switch_to_english_and_remember_it() {
     wait_for_text(client, "#login-heading", |t| t == "Moderator login").await;
     click(client, ".lang-switch").await;
     wait_for_text(client, "#login-heading", |t| t == "审核人员登录").await;
+    let _ = client.clone().close().await;
+}
+
+/// Polls the API until `check` yields a value (the mail worker runs on its own).
+async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..300 {
+        if let Some(value) = check().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn get_json(app: &TestApp, session: &Session, path: &str) -> Value {
+    let response = app.staff_get(session, path).await;
+    assert_eq!(response.status().as_u16(), 200, "{path}");
+    response.json().await.expect("json")
+}
+
+async fn add_regulator(app: &TestApp, admin: &Session, body: Value) -> i64 {
+    let response = app
+        .staff_post(admin, "/api/v1/admin/regulators", body)
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    response.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// Whether `css` is checked (a checkbox).
+async fn is_checked(client: &Client, css: &str) -> bool {
+    client
+        .execute(
+            "return document.querySelector(arguments[0]).checked",
+            vec![json!(css)],
+        )
+        .await
+        .expect("script")
+        == json!(true)
+}
+
+const ZJ_NAME: &str = "浙江省市场监督管理局";
+const ZJ_EMAIL: &str = "ts@zj.gov.example";
+
+#[tokio::test]
+async fn an_admin_adds_a_regulator_to_the_directory() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let client = &browser.client;
+    log_in(client, &app, "boss@example.com").await;
+    click(client, "#nav-regulators:not([hidden])").await;
+    wait_for_text(client, "#regulators-empty", |t| t.contains("目录为空")).await;
+    wait_for_text(client, "#default-inbox-address", |t| {
+        t.contains("inbox@regulator.localhost")
+    })
+    .await;
+
+    // An address the server refuses: its message shows next to the email field.
+    type_into(client, "#reg-name", ZJ_NAME).await;
+    type_into(client, "#reg-email", "ts@zj..gov.example").await;
+    click(client, "#reg-provinces input[value='浙江省']").await;
+    click(client, "#reg-categories input[value='fake_review']").await;
+    wait_for_text(client, "#reg-provinces-hint", |t| {
+        t.contains("已选 1 个省份")
+    })
+    .await;
+    click(client, "#reg-submit").await;
+    wait_for_text(client, "#error-reg-email", |t| {
+        t.contains("电子邮箱格式不正确")
+    })
+    .await;
+    let invalid = client
+        .execute(
+            "var e = document.getElementById('reg-email'); \
+             return [e.getAttribute('aria-invalid'), e.getAttribute('aria-describedby'), document.activeElement.id];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(invalid, json!(["true", "error-reg-email", "reg-email"]));
+    let listed = get_json(&app, &admin, "/api/v1/admin/regulators").await;
+    assert_eq!(listed["items"], json!([]), "nothing was stored");
+
+    // Corrected, the entry is created with what was ticked.
+    let email = wait_for(client, "#reg-email").await;
+    email.clear().await.expect("clear");
+    email.send_keys(ZJ_EMAIL).await.expect("type");
+    click(client, "#reg-submit").await;
+    let row = wait_for_text(client, "[data-testid=regulator-row]", |t| {
+        t.contains(ZJ_NAME) && t.contains(ZJ_EMAIL) && t.contains("浙江省") && t.contains("启用")
+    })
+    .await;
+    assert!(row.contains("虚假好评"), "{row}");
+    wait_for_text(client, "#error-reg-email", |t| t.is_empty()).await;
+    let listed = get_json(&app, &admin, "/api/v1/admin/regulators").await;
+    let items = listed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["name"], ZJ_NAME);
+    assert_eq!(items[0]["email"], ZJ_EMAIL);
+    assert_eq!(items[0]["provinces"], json!(["浙江省"]));
+    assert_eq!(items[0]["categories"], json!(["fake_review"]));
+    assert_eq!(items[0]["active"], true);
+    let id = items[0]["id"].as_i64().expect("id");
+
+    // Editing sends only what changed; deactivating and deleting work from the row.
+    click(client, &format!("[data-edit='{id}']")).await;
+    wait_for_text(client, "#reg-form-heading", |t| t.contains("编辑")).await;
+    assert!(is_checked(client, "#reg-provinces input[value='浙江省']").await);
+    click(client, "#reg-provinces input[value='上海市']").await;
+    click(client, "#reg-submit").await;
+    wait_for_text(client, "[data-testid=regulator-row]", |t| {
+        t.contains("上海市")
+    })
+    .await;
+    let listed = get_json(&app, &admin, "/api/v1/admin/regulators").await;
+    assert_eq!(listed["items"][0]["provinces"], json!(["上海市", "浙江省"]));
+    assert_eq!(listed["items"][0]["email"], ZJ_EMAIL);
+    click(client, &format!("[data-toggle='{id}']")).await;
+    wait_for_text(client, "[data-testid=regulator-row]", |t| {
+        t.contains("已停用")
+    })
+    .await;
+    let listed = get_json(&app, &admin, "/api/v1/admin/regulators").await;
+    assert_eq!(listed["items"][0]["active"], false);
+    click(client, &format!("[data-delete='{id}']")).await;
+    wait_for_text(client, "#confirm-text", |t| t.contains(ZJ_NAME)).await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#regulators-empty", |t| t.contains("目录为空")).await;
+    let listed = get_json(&app, &admin, "/api/v1/admin/regulators").await;
+    assert_eq!(listed["items"], json!([]));
+
+    // Admins also get the mail outbox (moderators get neither page).
+    let nav = client
+        .execute(
+            "return document.getElementById('nav-deliveries').hidden",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(nav, json!(false), "admins see the mail outbox link");
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+async fn a_moderator_validates_a_case_and_watches_it_reach_the_regulator() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|c| {
+        c.smtp_url = Some(smtp.url());
+        c.mail_poll_ms = 100;
+    })
+    .await;
+    let admin = app.admin().await;
+    let zj = add_regulator(
+        &app,
+        &admin,
+        json!({"name": ZJ_NAME, "email": ZJ_EMAIL, "provinces": ["浙江省"], "categories": ["fake_review"]}),
+    )
+    .await;
+    let sh = add_regulator(
+        &app,
+        &admin,
+        json!({"name": "上海市市场监督管理局", "email": "ts@sh.gov.example", "provinces": ["上海市"]}),
+    )
+    .await;
+    let (reference, _) = app.file_report(&valid_report(), None).await;
+    let (second, _) = app.file_report(&valid_report(), None).await;
+    let moderator = app.moderator().await;
+    for case in [&reference, &second] {
+        assert_eq!(
+            app.move_case(&moderator, case, json!({"to": "under_review"}))
+                .await,
+            200
+        );
+    }
+
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "[data-testid=queue-row]").await;
+    let nav = client
+        .execute(
+            "return [document.getElementById('nav-regulators').hidden, document.getElementById('nav-deliveries').hidden]",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(nav, json!([true, true]), "the admin pages are not offered");
+    client
+        .goto(&app.url(&format!("/admin#/case/{reference}")))
+        .await
+        .expect("open the case");
+    wait_for_text(client, "#case-heading", |t| t.contains(&reference)).await;
+    wait_for(client, "#case-view [data-action=validated]").await;
+    press(client, 'v').await;
+    wait_for(client, "#confirm-dialog[open]").await;
+    wait_for_text(client, "[data-testid=routing-targets]", |t| {
+        t.contains(ZJ_NAME) && t.contains(ZJ_EMAIL)
+    })
+    .await;
+    let summary = wait_for_text(client, "#routing-summary", |t| t.contains("浙江省")).await;
+    assert!(!summary.contains("上海市市场监督管理局"), "{summary}");
+    assert!(is_checked(client, &format!("#route-{zj}")).await);
+    assert!(!is_checked(client, &format!("#route-{sh}")).await);
+    let reason = "评价模板高度一致，疑似刷单炒信。";
+    type_into(client, "#confirm-reason", reason).await;
+    click(client, "#confirm-ok").await;
+
+    // The case page follows the mail by itself: accepted, then forwarded.
+    wait_for_text(client, "#case-heading", |t| t.contains("已转交监管部门")).await;
+    let delivery = wait_for_text(
+        client,
+        "#regulator-deliveries [data-testid=delivery]",
+        |t| t.contains("已送达"),
+    )
+    .await;
+    assert!(
+        delivery.contains(ZJ_NAME) && delivery.contains(ZJ_EMAIL),
+        "{delivery}"
+    );
+    assert!(delivery.contains("250 2.0.0"), "the SMTP reply: {delivery}");
+    wait_for_text(client, "#forwarding-lead", |t| t.contains("均已被")).await;
+    let mail = smtp.wait_for(ZJ_EMAIL, 1, Duration::from_secs(30)).await;
+    let text = mail[0]
+        .parsed()
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .unwrap_or_default();
+    assert!(text.contains(reason), "the assessment is in the email");
+    let case = get_json(&app, &moderator, &format!("/api/v1/cases/{reference}")).await;
+    assert_eq!(case["status"], "forwarded");
+    assert_eq!(case["deliveries"][0]["status"], "accepted");
+    let audit = get_json(
+        &app,
+        &moderator,
+        &format!("/api/v1/cases/{reference}/audit"),
+    )
+    .await;
+    let validated = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|a| a["action"] == "case.transition" && a["after"]["status"] == "validated")
+        .expect("the validation is audited")
+        .clone();
+    assert_eq!(
+        validated["after"]["regulator_ids"],
+        Value::Null,
+        "the routing was left as it was"
+    );
+
+    // Overriding: no regulator is refused in the page; one deactivated meanwhile by the server.
+    client
+        .goto(&app.url(&format!("/admin#/case/{second}")))
+        .await
+        .expect("open the second case");
+    wait_for_text(client, "#case-heading", |t| t.contains(&second)).await;
+    click(client, "#case-view [data-action=validated]").await;
+    wait_for(client, &format!("#route-{zj}")).await;
+    click(client, &format!("#route-{zj}")).await;
+    wait_for(client, "#routing-reset:not([hidden])").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-regulator_ids", |t| {
+        t.contains("至少勾选一个")
+    })
+    .await;
+    click(client, &format!("#route-{sh}")).await;
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/regulators/{sh}")))
+        .bearer_auth(&admin.token)
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-regulator_ids", |t| {
+        t.contains("上海市市场监督管理局") && t.contains("已停用或已删除")
+    })
+    .await;
+    let case = get_json(&app, &moderator, &format!("/api/v1/cases/{second}")).await;
+    assert_eq!(case["status"], "under_review", "nothing changed");
+    // Back to the directory's choice, which is sent without an override.
+    click(client, "#routing-reset").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#case-heading", |t| t.contains("已转交监管部门")).await;
+    smtp.wait_for(ZJ_EMAIL, 2, Duration::from_secs(30)).await;
+    assert!(smtp
+        .received()
+        .iter()
+        .all(|m| m.rcpt_to.iter().all(|r| r != "ts@sh.gov.example")));
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+async fn an_admin_retries_a_failed_delivery_from_the_outbox() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let smtp = SmtpServer::start().await;
+    smtp.set_behaviour(Behaviour::Reject);
+    let app = spawn_app_with(|c| {
+        c.smtp_url = Some(smtp.url());
+        c.mail_poll_ms = 100;
+    })
+    .await;
+    let admin = app.admin().await;
+    // Directory names are typed by admins, and still shown only as text.
+    let name = format!("{ZJ_NAME}<img src=x onerror=\"window.__xss=1\">");
+    add_regulator(
+        &app,
+        &admin,
+        json!({"name": name, "email": ZJ_EMAIL, "provinces": ["浙江省"]}),
+    )
+    .await;
+    let mut report = valid_report();
+    report["reporter"] = json!(null);
+    let (reference, _) = app.file_report(&report, None).await;
+    let moderator = app.moderator().await;
+    assert_eq!(
+        app.move_case(&moderator, &reference, json!({"to": "under_review"}))
+            .await,
+        200
+    );
+    assert_eq!(
+        app.move_case(&moderator, &reference, json!({"to": "validated"}))
+            .await,
+        200
+    );
+    let id = until("the delivery to fail", || async {
+        let case = get_json(&app, &moderator, &format!("/api/v1/cases/{reference}")).await;
+        let delivery = &case["deliveries"][0];
+        (delivery["status"] == "failed").then(|| delivery["id"].as_i64().expect("id"))
+    })
+    .await;
+
+    let client = &browser.client;
+    log_in(client, &app, "boss@example.com").await;
+    click(client, "#nav-deliveries:not([hidden])").await;
+    let item = format!("[data-delivery-id='{id}']");
+    let shown = wait_for_text(client, &item, |t| t.contains("发送失败")).await;
+    assert!(
+        shown.contains(&reference) && shown.contains(ZJ_EMAIL) && shown.contains("554"),
+        "{shown}"
+    );
+    let status = client
+        .execute("return document.getElementById('d-status').value", vec![])
+        .await
+        .expect("script");
+    assert_eq!(status, json!("failed"), "failures first");
+    assert!(shown.contains(&name), "{shown}");
+    let injected = client
+        .execute(
+            "return [window.__xss || 0, document.querySelectorAll('#deliveries-list img').length];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(injected, json!([0, 0]));
+
+    smtp.set_behaviour(Behaviour::Accept);
+    click(client, &format!("{item} [data-retry]")).await;
+    wait_for_text(client, &item, |t| t.contains("待发送")).await;
+    smtp.wait_for(ZJ_EMAIL, 1, Duration::from_secs(30)).await;
+    until("the case to be forwarded", || async {
+        let case = get_json(&app, &moderator, &format!("/api/v1/cases/{reference}")).await;
+        (case["status"] == "forwarded").then_some(())
+    })
+    .await;
+
+    // The accepted filter shows it; its case link opens the case, now forwarded.
+    wait_for(client, "#d-status")
+        .await
+        .select_by_value("accepted")
+        .await
+        .expect("select");
+    wait_for_text(client, &item, |t| t.contains("已送达") && t.contains("250")).await;
+    click(client, &format!("{item} a[href='#/case/{reference}']")).await;
+    wait_for_text(client, "#case-heading", |t| t.contains("已转交监管部门")).await;
+    wait_for_text(client, "#regulator-deliveries", |t| t.contains("已送达")).await;
+    let audit = get_json(&app, &admin, &format!("/api/v1/cases/{reference}/audit")).await;
+    assert!(audit.to_string().contains("delivery.retry"));
     let _ = client.clone().close().await;
 }
