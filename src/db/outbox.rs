@@ -521,7 +521,9 @@ pub fn list(
 }
 
 /// An admin sends a failed delivery again: it becomes due now, with a fresh
-/// retry window and the same Message-ID.
+/// retry window and the same Message-ID. A regulator delivery goes to the
+/// entry's current address, so fixing a wrong address in the directory and
+/// retrying is how a bounced case gets through.
 pub fn retry(
     conn: &mut DbConnection,
     id: i64,
@@ -542,8 +544,22 @@ pub fn retry(
                 row.status
             )));
         }
+        let current = match row.regulator_id {
+            Some(regulator_id) => regulators::table
+                .find(regulator_id)
+                .select((regulators::name, regulators::email))
+                .first::<(String, String)>(conn)
+                .optional()?,
+            None => None,
+        };
+        let (recipient_name, recipient_email) = match current {
+            Some((name, email)) => (Some(name), email),
+            None => (row.recipient_name.clone(), row.recipient_email.clone()),
+        };
         diesel::update(deliveries::table.find(id))
             .set((
+                deliveries::recipient_name.eq(&recipient_name),
+                deliveries::recipient_email.eq(&recipient_email),
                 deliveries::status.eq(DeliveryStatus::Pending.as_str()),
                 deliveries::attempts.eq(0),
                 deliveries::next_attempt_at.eq(now),
@@ -560,8 +576,11 @@ pub fn retry(
                 client_ip,
                 before: Some(serde_json::json!({
                     "delivery_id": id, "status": row.status, "last_error": row.last_error,
+                    "recipient": row.recipient_email,
                 })),
-                after: Some(serde_json::json!({ "delivery_id": id, "status": "pending" })),
+                after: Some(serde_json::json!({
+                    "delivery_id": id, "status": "pending", "recipient": recipient_email,
+                })),
                 at: now,
             },
         )

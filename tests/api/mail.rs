@@ -595,7 +595,7 @@ async fn a_permanent_refusal_fails_visibly_and_an_admin_can_retry() {
     smtp.set_behaviour(Behaviour::Reject);
     let app = mail_app(Some(smtp.url()), |_| {}).await;
     let admin = app.admin().await;
-    zhejiang(&app, &admin).await;
+    let zj = zhejiang(&app, &admin).await;
     let mut report = valid_report();
     report["reporter"] = json!(null);
     let (reference, _) = app.file_report(&report, None).await;
@@ -635,6 +635,18 @@ async fn a_permanent_refusal_fails_visibly_and_an_admin_can_retry() {
             .as_u16(),
         403
     );
+    // The bounce showed the address was wrong: the admin fixes the directory,
+    // and the retry goes to the corrected address.
+    let fixed = "complaints@zj.gov.example";
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/regulators/{zj}")))
+        .bearer_auth(&admin.token)
+        .json(&json!({"email": fixed}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
     smtp.set_behaviour(Behaviour::Accept);
     assert_eq!(
         app.staff_post(&admin, &retry, json!({}))
@@ -643,7 +655,7 @@ async fn a_permanent_refusal_fails_visibly_and_an_admin_can_retry() {
             .as_u16(),
         202
     );
-    smtp.wait_for(REGULATOR, 1, WAIT).await;
+    smtp.wait_for(fixed, 1, WAIT).await;
     let done = wait_for_status(&app, &moderator, &reference, "forwarded").await;
     assert_eq!(done["deliveries"][0]["status"], "accepted");
     // A delivery that is not failed cannot be retried.
