@@ -7,4 +7,5 @@ pub mod lifecycle;
 pub mod reference;
 pub mod report;
 pub mod search;
+pub mod signals;
 pub mod status;
