@@ -406,11 +406,19 @@ mod tests {
         assert_eq!(png, ha);
         let jpeg = hash_image_bytes(&encode(&a, image::ImageFormat::Jpeg), DEFAULT_MAX_PIXELS)
             .expect("jpeg");
-        assert!(jpeg.distance(ha) <= NEAR_IDENTICAL_MAX_DISTANCE, "{}", jpeg.distance(ha));
+        assert!(
+            jpeg.distance(ha) <= NEAR_IDENTICAL_MAX_DISTANCE,
+            "{}",
+            jpeg.distance(ha)
+        );
         let half = hash_image(&a.resize_exact(180, 390, image::imageops::FilterType::Triangle));
         assert!(half.distance(ha) <= NEAR_IDENTICAL_MAX_DISTANCE);
         let other = hash_image(&DynamicImage::ImageRgb8(screen(2)));
-        assert!(other.distance(ha) > SIMILAR_MAX_DISTANCE, "{}", other.distance(ha));
+        assert!(
+            other.distance(ha) > SIMILAR_MAX_DISTANCE,
+            "{}",
+            other.distance(ha)
+        );
     }
 
     #[test]
@@ -463,7 +471,9 @@ mod tests {
         for (radius, size) in [(1, 17), (2, 137), (3, 697)] {
             let mut values = chunk_values_within(0x1234, radius);
             assert_eq!(values.len(), size);
-            assert!(values.iter().all(|&v| hamming(u64::from(v), 0x1234) <= radius));
+            assert!(values
+                .iter()
+                .all(|&v| hamming(u64::from(v), 0x1234) <= radius));
             values.sort_unstable();
             values.dedup();
             assert_eq!(values.len(), size, "no duplicates");

@@ -28,20 +28,40 @@ pub const VOCABULARY: &[(&str, Strength, &str)] = &[
     ("刷评价", Strength::Strong, "brushing reviews"),
     ("刷手", Strength::Strong, "paid brusher"),
     ("炒信", Strength::Strong, "faking credit"),
-    ("好评返现", Strength::Strong, "cash back for a positive review"),
+    (
+        "好评返现",
+        Strength::Strong,
+        "cash back for a positive review",
+    ),
     ("晒图返现", Strength::Strong, "cash back for review photos"),
-    ("五星好评返", Strength::Strong, "a reward for a five-star review"),
+    (
+        "五星好评返",
+        Strength::Strong,
+        "a reward for a five-star review",
+    ),
     ("好评有礼", Strength::Strong, "a gift for a positive review"),
     ("好评送", Strength::Strong, "a gift for a positive review"),
     ("删差评", Strength::Strong, "deleting a negative review"),
     ("改差评", Strength::Strong, "changing a negative review"),
-    ("用户体验官", Strength::Strong, "\"user experience officer\" (brushing recruitment)"),
-    ("体验官", Strength::Strong, "\"experience officer\" (brushing recruitment)"),
+    (
+        "用户体验官",
+        Strength::Strong,
+        "\"user experience officer\" (brushing recruitment)",
+    ),
+    (
+        "体验官",
+        Strength::Strong,
+        "\"experience officer\" (brushing recruitment)",
+    ),
     ("拍a发b", Strength::Strong, "order A, ship B"),
     ("空包", Strength::Strong, "empty parcel"),
     ("补单", Strength::Strong, "make-up orders"),
     ("做单", Strength::Strong, "doing orders (brushing)"),
-    ("真人拍单", Strength::Strong, "real-person orders (brushing)"),
+    (
+        "真人拍单",
+        Strength::Strong,
+        "real-person orders (brushing)",
+    ),
     ("拍单", Strength::Strong, "placing orders for pay"),
     ("放单", Strength::Strong, "handing out brushing orders"),
     ("返现", Strength::Weak, "cash back"),
@@ -119,7 +139,11 @@ pub fn brushing_keywords_signal(hits: &[KeywordHit]) -> Option<Signal> {
                 .iter()
                 .find(|(t, _, _)| *t == h.term)
                 .map_or("", |(_, _, g)| g);
-            format!("“{}” ({gloss}; in {})", display(h.term), h.fields.join(", "))
+            format!(
+                "“{}” ({gloss}; in {})",
+                display(h.term),
+                h.fields.join(", ")
+            )
         })
         .collect();
     Some(Signal::new(
@@ -166,7 +190,11 @@ mod tests {
             assert!(hits.iter().any(|h| h.term == term), "{text}: {hits:?}");
         }
         let hits = find_keywords([("description", "招聘用户体验官")]);
-        assert_eq!(hits.len(), 1, "体验官 inside 用户体验官 is not counted twice");
+        assert_eq!(
+            hits.len(),
+            1,
+            "体验官 inside 用户体验官 is not counted twice"
+        );
     }
 
     #[test]
@@ -182,7 +210,10 @@ mod tests {
         ]))
         .expect("signal");
         assert_eq!(evidence.severity, Severity::High);
-        assert!(evidence.explanation.en.contains("“拍A发B” (order A, ship B; in evidence:chat.csv)"));
+        assert!(evidence
+            .explanation
+            .en
+            .contains("“拍A发B” (order A, ship B; in evidence:chat.csv)"));
         let weak = brushing_keywords_signal(&find_keywords([("review_texts[0]", "满199返现20")]))
             .expect("signal");
         assert_eq!(weak.severity, Severity::Low);

@@ -44,7 +44,15 @@ pub const PROVINCES: &[(&str, &str, &str, &str, &str, f64, f64)] = &[
     ("山西省", "山西", "晋", "Shanxi", "太原", 37.871, 112.549),
     ("辽宁省", "辽宁", "辽", "Liaoning", "沈阳", 41.806, 123.432),
     ("吉林省", "吉林", "吉", "Jilin", "长春", 43.817, 125.324),
-    ("黑龙江省", "黑龙江", "黑", "Heilongjiang", "哈尔滨", 45.803, 126.535),
+    (
+        "黑龙江省",
+        "黑龙江",
+        "黑",
+        "Heilongjiang",
+        "哈尔滨",
+        45.803,
+        126.535,
+    ),
     ("江苏省", "江苏", "苏", "Jiangsu", "南京", 32.060, 118.797),
     ("浙江省", "浙江", "浙", "Zhejiang", "杭州", 30.274, 120.155),
     ("安徽省", "安徽", "皖", "Anhui", "合肥", 31.821, 117.227),
@@ -63,13 +71,61 @@ pub const PROVINCES: &[(&str, &str, &str, &str, &str, f64, f64)] = &[
     ("甘肃省", "甘肃", "甘", "Gansu", "兰州", 36.061, 103.834),
     ("青海省", "青海", "青", "Qinghai", "西宁", 36.617, 101.778),
     ("台湾省", "台湾", "台", "Taiwan", "台北", 25.033, 121.565),
-    ("内蒙古自治区", "内蒙古", "蒙", "Inner Mongolia", "呼和浩特", 40.842, 111.749),
-    ("广西壮族自治区", "广西", "桂", "Guangxi", "南宁", 22.817, 108.366),
+    (
+        "内蒙古自治区",
+        "内蒙古",
+        "蒙",
+        "Inner Mongolia",
+        "呼和浩特",
+        40.842,
+        111.749,
+    ),
+    (
+        "广西壮族自治区",
+        "广西",
+        "桂",
+        "Guangxi",
+        "南宁",
+        22.817,
+        108.366,
+    ),
     ("西藏自治区", "西藏", "藏", "Tibet", "拉萨", 29.652, 91.172),
-    ("宁夏回族自治区", "宁夏", "宁", "Ningxia", "银川", 38.487, 106.231),
-    ("新疆维吾尔自治区", "新疆", "新", "Xinjiang", "乌鲁木齐", 43.825, 87.617),
-    ("香港特别行政区", "香港", "港", "Hong Kong", "香港", 22.319, 114.169),
-    ("澳门特别行政区", "澳门", "澳", "Macao", "澳门", 22.199, 113.544),
+    (
+        "宁夏回族自治区",
+        "宁夏",
+        "宁",
+        "Ningxia",
+        "银川",
+        38.487,
+        106.231,
+    ),
+    (
+        "新疆维吾尔自治区",
+        "新疆",
+        "新",
+        "Xinjiang",
+        "乌鲁木齐",
+        43.825,
+        87.617,
+    ),
+    (
+        "香港特别行政区",
+        "香港",
+        "港",
+        "Hong Kong",
+        "香港",
+        22.319,
+        114.169,
+    ),
+    (
+        "澳门特别行政区",
+        "澳门",
+        "澳",
+        "Macao",
+        "澳门",
+        22.199,
+        113.544,
+    ),
 ];
 
 /// Major non-capital cities (where most parcels start or end): name,
@@ -303,14 +359,62 @@ impl Carrier {
     /// Names people and exports use, normalized (see [`normalize`]).
     fn aliases(self) -> &'static [&'static str] {
         match self {
-            Carrier::Sf => &["sf", "顺丰", "顺丰速运", "顺丰快递", "sfexpress", "shunfeng", "顺丰速递"],
+            Carrier::Sf => &[
+                "sf",
+                "顺丰",
+                "顺丰速运",
+                "顺丰快递",
+                "sfexpress",
+                "shunfeng",
+                "顺丰速递",
+            ],
             Carrier::Zto => &["zto", "中通", "中通快递", "ztoexpress", "zhongtong"],
-            Carrier::Yto => &["yto", "圆通", "圆通速递", "圆通快递", "ytoexpress", "yuantong"],
+            Carrier::Yto => &[
+                "yto",
+                "圆通",
+                "圆通速递",
+                "圆通快递",
+                "ytoexpress",
+                "yuantong",
+            ],
             Carrier::Sto => &["sto", "申通", "申通快递", "stoexpress", "shentong"],
-            Carrier::Yunda => &["yunda", "韵达", "韵达快递", "韵达速递", "yd", "yundaexpress"],
-            Carrier::Jd => &["jd", "京东", "京东物流", "京东快递", "jdl", "jdlogistics", "jingdong"],
-            Carrier::Ems => &["ems", "中国邮政", "邮政", "邮政ems", "邮政快递包裹", "emschina", "chinapost", "youzhengguonei", "中国邮政ems"],
-            Carrier::Jt => &["jt", "j&t", "jtexpress", "极兔", "极兔速递", "极兔快递", "jitu"],
+            Carrier::Yunda => &[
+                "yunda",
+                "韵达",
+                "韵达快递",
+                "韵达速递",
+                "yd",
+                "yundaexpress",
+            ],
+            Carrier::Jd => &[
+                "jd",
+                "京东",
+                "京东物流",
+                "京东快递",
+                "jdl",
+                "jdlogistics",
+                "jingdong",
+            ],
+            Carrier::Ems => &[
+                "ems",
+                "中国邮政",
+                "邮政",
+                "邮政ems",
+                "邮政快递包裹",
+                "emschina",
+                "chinapost",
+                "youzhengguonei",
+                "中国邮政ems",
+            ],
+            Carrier::Jt => &[
+                "jt",
+                "j&t",
+                "jtexpress",
+                "极兔",
+                "极兔速递",
+                "极兔快递",
+                "jitu",
+            ],
         }
     }
 
@@ -360,10 +464,12 @@ impl Carrier {
         };
         match self {
             // "SF" + 12–13 digits; older waybills are 12 plain digits.
-            Carrier::Sf => number
-                .strip_prefix("SF")
-                .is_some_and(|rest| digits(rest, &[12, 13]))
-                || digits(number, &[12]),
+            Carrier::Sf => {
+                number
+                    .strip_prefix("SF")
+                    .is_some_and(|rest| digits(rest, &[12, 13]))
+                    || digits(number, &[12])
+            }
             // 12, 14 or 15 digits.
             Carrier::Zto => digits(number, &[12, 14, 15]),
             // "YT" + 13 digits (current); a letter or digit + 9 digits, or 12 digits (older).
@@ -439,9 +545,24 @@ pub enum Milestone {
 pub fn milestone(description: &str) -> Milestone {
     let d = description.to_lowercase();
     const DELIVERED: &[&str] = &[
-        "签收", "妥投", "代收", "投递成功", "已取件", "取件码", "delivered", "signed",
+        "签收",
+        "妥投",
+        "代收",
+        "投递成功",
+        "已取件",
+        "取件码",
+        "delivered",
+        "signed",
     ];
-    const PICKED_UP: &[&str] = &["揽收", "揽件", "已收件", "收件员", "picked up", "pickup", "collected"];
+    const PICKED_UP: &[&str] = &[
+        "揽收",
+        "揽件",
+        "已收件",
+        "收件员",
+        "picked up",
+        "pickup",
+        "collected",
+    ];
     if DELIVERED.iter().any(|k| d.contains(k)) {
         Milestone::Delivered
     } else if PICKED_UP.iter().any(|k| d.contains(k)) {
@@ -471,7 +592,9 @@ impl ShipmentEvent {
     }
 
     fn milestone(&self) -> Milestone {
-        self.description.as_deref().map_or(Milestone::Other, milestone)
+        self.description
+            .as_deref()
+            .map_or(Milestone::Other, milestone)
     }
 }
 
@@ -553,13 +676,16 @@ impl Shipment {
     /// Where it ended: `destination`, else the delivery scan's place, else the last located scan.
     pub fn destination_place(&self) -> Option<Place> {
         let events = self.sorted_events();
-        self.destination.as_deref().and_then(resolve_place).or_else(|| {
-            events
-                .iter()
-                .find(|e| e.milestone() == Milestone::Delivered)
-                .and_then(|e| e.place())
-                .or_else(|| events.iter().rev().find_map(|e| e.place()))
-        })
+        self.destination
+            .as_deref()
+            .and_then(resolve_place)
+            .or_else(|| {
+                events
+                    .iter()
+                    .find(|e| e.milestone() == Milestone::Delivered)
+                    .and_then(|e| e.place())
+                    .or_else(|| events.iter().rev().find_map(|e| e.place()))
+            })
     }
 }
 
@@ -706,7 +832,10 @@ pub fn implausible_transit_time(shipment: &Shipment, source: &Source) -> Option<
             let rb = min_transit_hours(b.km) * 3600.0 - b.seconds as f64;
             ra.total_cmp(&rb)
         })?;
-    let km = haversine_km((worst.from.lat, worst.from.lon), (worst.to.lat, worst.to.lon));
+    let km = haversine_km(
+        (worst.from.lat, worst.from.lon),
+        (worst.to.lat, worst.to.lon),
+    );
     let need = min_transit_hours(worst.km);
     Some(Signal::new(
         SignalCode::ImplausibleTransitTime,
@@ -734,7 +863,8 @@ pub fn implausible_transit_time(shipment: &Shipment, source: &Source) -> Option<
 
 pub fn empty_parcel_weight(shipment: &Shipment, source: &Source) -> Option<Signal> {
     let weight = shipment.declared_weight_kg?;
-    if !(weight <= EMPTY_PARCEL_MAX_KG) || weight < 0.0 {
+    // NaN is in no range, so it raises nothing.
+    if !(0.0..=EMPTY_PARCEL_MAX_KG).contains(&weight) {
         return None;
     }
     Some(Signal::new(
@@ -757,8 +887,12 @@ pub fn empty_parcel_weight(shipment: &Shipment, source: &Source) -> Option<Signa
 
 pub fn no_transit_scans(shipment: &Shipment, source: &Source) -> Option<Signal> {
     let events = shipment.sorted_events();
-    let pickup = events.iter().position(|e| e.milestone() == Milestone::PickedUp)?;
-    let delivery = events.iter().position(|e| e.milestone() == Milestone::Delivered)?;
+    let pickup = events
+        .iter()
+        .position(|e| e.milestone() == Milestone::PickedUp)?;
+    let delivery = events
+        .iter()
+        .position(|e| e.milestone() == Milestone::Delivered)?;
     if delivery != pickup + 1 {
         return None;
     }
@@ -800,7 +934,10 @@ pub fn invalid_tracking_number(shipment: &Shipment, source: &Source) -> Option<S
     let (zh, en) = match carrier {
         Some(c) if !c.accepts(&number) => (
             format!("运单号 {number} 不符合{}的单号格式", c.name_zh()),
-            format!("tracking number {number} does not match {}'s format", c.name_en()),
+            format!(
+                "tracking number {number} does not match {}'s format",
+                c.name_en()
+            ),
         ),
         Some(_) => return None,
         // Unknown carrier: only what no carrier would issue.
@@ -830,7 +967,8 @@ fn capitalize(text: &str) -> String {
         .unwrap_or_default()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", content = "detail", rename_all = "snake_case")]
 pub enum ExportError {
     #[error("the export is not UTF-8 text")]
     NotText,
@@ -844,17 +982,136 @@ pub enum ExportError {
 
 /// Keys and column names we recognize, normalized (lower case, no spaces,
 /// underscores or punctuation).
-const TIME_KEYS: &[&str] = &["time", "ftime", "datetime", "date", "timestamp", "accepttime", "eventtime", "scantime", "optime", "时间", "操作时间", "扫描时间", "日期", "发生时间"];
-const LOCATION_KEYS: &[&str] = &["location", "place", "city", "area", "areaname", "site", "sitename", "地点", "所在地", "位置", "网点", "城市", "所在城市"];
-const DESCRIPTION_KEYS: &[&str] = &["description", "desc", "context", "status", "remark", "content", "detail", "acceptstation", "event", "描述", "状态", "内容", "详情", "物流信息", "轨迹", "物流状态", "备注"];
-const CARRIER_KEYS: &[&str] = &["carrier", "company", "com", "express", "expresscompany", "carriername", "快递公司", "承运商", "物流公司", "快递"];
-const NUMBER_KEYS: &[&str] = &["trackingnumber", "number", "nu", "mailno", "waybill", "waybillno", "trackingno", "运单号", "快递单号", "单号", "物流单号"];
-const WEIGHT_KEYS: &[&str] = &["declaredweightkg", "weight", "weightkg", "重量", "包裹重量", "申报重量"];
-const ORIGIN_KEYS: &[&str] = &["origin", "from", "sender", "发货地", "始发地", "寄件地", "发件地"];
-const DESTINATION_KEYS: &[&str] = &["destination", "to", "receiver", "收货地", "目的地", "收件地"];
-const SHIPPED_KEYS: &[&str] = &["shippedat", "shiptime", "shippingtime", "发货时间", "寄件时间"];
-const DELIVERED_KEYS: &[&str] = &["deliveredat", "signtime", "deliverytime", "签收时间", "送达时间"];
-const EVENT_LIST_KEYS: &[&str] = &["events", "traces", "trace", "tracks", "track", "data", "list", "records", "details", "result", "轨迹", "物流轨迹", "物流信息", "traceslist"];
+const TIME_KEYS: &[&str] = &[
+    "time",
+    "ftime",
+    "datetime",
+    "date",
+    "timestamp",
+    "accepttime",
+    "eventtime",
+    "scantime",
+    "optime",
+    "时间",
+    "操作时间",
+    "扫描时间",
+    "日期",
+    "发生时间",
+];
+const LOCATION_KEYS: &[&str] = &[
+    "location",
+    "place",
+    "city",
+    "area",
+    "areaname",
+    "site",
+    "sitename",
+    "地点",
+    "所在地",
+    "位置",
+    "网点",
+    "城市",
+    "所在城市",
+];
+const DESCRIPTION_KEYS: &[&str] = &[
+    "description",
+    "desc",
+    "context",
+    "status",
+    "remark",
+    "content",
+    "detail",
+    "acceptstation",
+    "event",
+    "描述",
+    "状态",
+    "内容",
+    "详情",
+    "物流信息",
+    "轨迹",
+    "物流状态",
+    "备注",
+];
+const CARRIER_KEYS: &[&str] = &[
+    "carrier",
+    "company",
+    "com",
+    "express",
+    "expresscompany",
+    "carriername",
+    "快递公司",
+    "承运商",
+    "物流公司",
+    "快递",
+];
+const NUMBER_KEYS: &[&str] = &[
+    "trackingnumber",
+    "number",
+    "nu",
+    "mailno",
+    "waybill",
+    "waybillno",
+    "trackingno",
+    "运单号",
+    "快递单号",
+    "单号",
+    "物流单号",
+];
+const WEIGHT_KEYS: &[&str] = &[
+    "declaredweightkg",
+    "weight",
+    "weightkg",
+    "重量",
+    "包裹重量",
+    "申报重量",
+];
+const ORIGIN_KEYS: &[&str] = &[
+    "origin",
+    "from",
+    "sender",
+    "发货地",
+    "始发地",
+    "寄件地",
+    "发件地",
+];
+const DESTINATION_KEYS: &[&str] = &[
+    "destination",
+    "to",
+    "receiver",
+    "收货地",
+    "目的地",
+    "收件地",
+];
+const SHIPPED_KEYS: &[&str] = &[
+    "shippedat",
+    "shiptime",
+    "shippingtime",
+    "发货时间",
+    "寄件时间",
+];
+const DELIVERED_KEYS: &[&str] = &[
+    "deliveredat",
+    "signtime",
+    "deliverytime",
+    "签收时间",
+    "送达时间",
+];
+const EVENT_LIST_KEYS: &[&str] = &[
+    "events",
+    "traces",
+    "trace",
+    "tracks",
+    "track",
+    "data",
+    "list",
+    "records",
+    "details",
+    "result",
+    "轨迹",
+    "物流轨迹",
+    "物流信息",
+    "traceslist",
+];
 
 fn key_is(key: &str, keys: &[&str]) -> bool {
     keys.contains(&normalize(key).as_str())
@@ -875,7 +1132,9 @@ pub fn parse_export(bytes: &[u8]) -> Result<Shipment, ExportError> {
     } else {
         parse_csv(text)?
     };
-    if shipment.events.is_empty() && shipment.shipped_at.is_none() && shipment.delivered_at.is_none()
+    if shipment.events.is_empty()
+        && shipment.shipped_at.is_none()
+        && shipment.delivered_at.is_none()
     {
         return Err(ExportError::NoEvents);
     }
@@ -902,7 +1161,8 @@ fn fill_fields<'a>(shipment: &mut Shipment, fields: impl Iterator<Item = (&'a st
         } else if key_is(key, NUMBER_KEYS) {
             shipment.tracking_number = shipment.tracking_number.take().or(text.map(str::to_owned));
         } else if key_is(key, WEIGHT_KEYS) {
-            shipment.declared_weight_kg = shipment.declared_weight_kg.or(text.and_then(parse_weight));
+            shipment.declared_weight_kg =
+                shipment.declared_weight_kg.or(text.and_then(parse_weight));
         } else if key_is(key, ORIGIN_KEYS) {
             shipment.origin = shipment.origin.take().or(text.map(str::to_owned));
         } else if key_is(key, DESTINATION_KEYS) {
@@ -1002,14 +1262,23 @@ pub fn parse_export_time(value: &str) -> Option<DateTime<Utc>> {
     let beijing = FixedOffset::east_opt(8 * 3600)?;
     FORMATS.iter().find_map(|format| {
         let naive = NaiveDateTime::parse_from_str(value, format).ok()?;
-        Some(beijing.from_local_datetime(&naive).single()?.with_timezone(&Utc))
+        Some(
+            beijing
+                .from_local_datetime(&naive)
+                .single()?
+                .with_timezone(&Utc),
+        )
     })
 }
 
 /// "0.02", "0.02kg", "20g", "0.02 千克", "20克".
 fn parse_weight(text: &str) -> Option<f64> {
     let t = text.trim().to_lowercase().replace(' ', "");
-    let (number, factor) = if let Some(n) = t.strip_suffix("kg").or(t.strip_suffix("千克")).or(t.strip_suffix("公斤")) {
+    let (number, factor) = if let Some(n) = t
+        .strip_suffix("kg")
+        .or(t.strip_suffix("千克"))
+        .or(t.strip_suffix("公斤"))
+    {
         (n, 1.0)
     } else if let Some(n) = t.strip_suffix('g').or(t.strip_suffix("克")) {
         (n, 0.001)
@@ -1111,8 +1380,14 @@ mod tests {
         assert_eq!(p("shanghai"), Some(("上海市", "上海", true)));
         assert_eq!(p("沪"), Some(("上海市", "上海", true)));
         assert_eq!(p("重庆市渝北区"), Some(("重庆市", "重庆市", false)));
-        assert_eq!(p("新"), Some(("新疆维吾尔自治区", "新疆维吾尔自治区", false)));
-        assert_eq!(p("乌鲁木齐市天山区"), Some(("新疆维吾尔自治区", "乌鲁木齐", true)));
+        assert_eq!(
+            p("新"),
+            Some(("新疆维吾尔自治区", "新疆维吾尔自治区", false))
+        );
+        assert_eq!(
+            p("乌鲁木齐市天山区"),
+            Some(("新疆维吾尔自治区", "乌鲁木齐", true))
+        );
         assert_eq!(p("内蒙古包头"), Some(("内蒙古自治区", "包头", true)));
         assert_eq!(p("江西省"), Some(("江西省", "江西省", false)));
         assert_eq!(p("新款上市"), None, "新 inside a word is not Xinjiang");
@@ -1208,9 +1483,17 @@ mod tests {
             declared_weight_kg: Some(1.2),
             events: vec![
                 event("2026-10-10 16:30", Some("广州市白云区"), "已揽收"),
-                event("2026-10-10 21:02", None, "【广东省】快件已从广州转运中心发出"),
+                event(
+                    "2026-10-10 21:02",
+                    None,
+                    "【广东省】快件已从广州转运中心发出",
+                ),
                 event("2026-10-11 23:40", None, "【上海市】快件已到达上海转运中心"),
-                event("2026-10-12 18:20", Some("上海市浦东新区"), "已签收，本人签收"),
+                event(
+                    "2026-10-12 18:20",
+                    Some("上海市浦东新区"),
+                    "已签收，本人签收",
+                ),
             ],
             ..Shipment::default()
         };
@@ -1227,8 +1510,15 @@ mod tests {
             ..Shipment::default()
         };
         let signal = delivered_before_shipped(&fields, &Source::Report).expect("signal");
-        assert!(signal.explanation.zh.contains("2026-10-11 09:00"), "{}", signal.explanation.zh);
-        assert!(signal.explanation.en.contains("precedes shipping at 2026-10-12 10:00"));
+        assert!(
+            signal.explanation.zh.contains("2026-10-11 09:00"),
+            "{}",
+            signal.explanation.zh
+        );
+        assert!(signal
+            .explanation
+            .en
+            .contains("precedes shipping at 2026-10-12 10:00"));
         let scans = Shipment {
             events: vec![
                 event("2026-10-11 09:00", None, "已签收"),
@@ -1256,8 +1546,16 @@ mod tests {
             ..Shipment::default()
         };
         let signal = implausible_transit_time(&fast, &Source::Report).expect("signal");
-        assert!(signal.explanation.zh.contains("从杭州到乌鲁木齐"), "{}", signal.explanation.zh);
-        assert!(signal.explanation.en.contains("Zhejiang to Xinjiang"), "{}", signal.explanation.en);
+        assert!(
+            signal.explanation.zh.contains("从杭州到乌鲁木齐"),
+            "{}",
+            signal.explanation.zh
+        );
+        assert!(
+            signal.explanation.en.contains("Zhejiang to Xinjiang"),
+            "{}",
+            signal.explanation.en
+        );
         // The same trip in two days is fine.
         let slow = Shipment {
             delivered_at: Some(t("2026-08-21 16:00")),
@@ -1311,9 +1609,16 @@ mod tests {
             declared_weight_kg: Some(0.0),
             ..Shipment::default()
         };
-        let signal = empty_parcel_weight(&zero, &Source::Export("track.csv".into())).expect("signal");
-        assert!(signal.explanation.zh.contains("物流导出「track.csv」申报重量仅 0 千克"));
-        assert!(signal.explanation.en.starts_with("The logistics export “track.csv” declares 0 kg"));
+        let signal =
+            empty_parcel_weight(&zero, &Source::Export("track.csv".into())).expect("signal");
+        assert!(signal
+            .explanation
+            .zh
+            .contains("物流导出「track.csv」申报重量仅 0 千克"));
+        assert!(signal
+            .explanation
+            .en
+            .starts_with("The logistics export “track.csv” declares 0 kg"));
     }
 
     #[test]
@@ -1327,7 +1632,11 @@ mod tests {
         };
         assert_eq!(codes(&direct), vec!["no_transit_scans"]);
         let signal = no_transit_scans(&direct, &Source::Report).expect("signal");
-        assert!(signal.explanation.zh.contains("在义乌揽收后直接在北京签收"), "{}", signal.explanation.zh);
+        assert!(
+            signal.explanation.zh.contains("在义乌揽收后直接在北京签收"),
+            "{}",
+            signal.explanation.zh
+        );
         // Short distance: fine.
         let short = Shipment {
             events: vec![
@@ -1339,9 +1648,10 @@ mod tests {
         assert_eq!(codes(&short), Vec::<&str>::new());
         // A scan between: fine.
         let mut scanned = direct.clone();
-        scanned
-            .events
-            .insert(1, event("2026-11-03 09:00", None, "【河北省】到达石家庄分拨中心"));
+        scanned.events.insert(
+            1,
+            event("2026-11-03 09:00", None, "【河北省】到达石家庄分拨中心"),
+        );
         assert_eq!(codes(&scanned), Vec::<&str>::new());
         // Unknown places: no judgement.
         let unknown = Shipment {
@@ -1362,7 +1672,10 @@ mod tests {
             ..Shipment::default()
         };
         let signal = invalid_tracking_number(&bad, &Source::Report).expect("signal");
-        assert_eq!(signal.explanation.zh, "物流记录中的运单号 SF123 不符合顺丰的单号格式。");
+        assert_eq!(
+            signal.explanation.zh,
+            "物流记录中的运单号 SF123 不符合顺丰的单号格式。"
+        );
         assert_eq!(signal.explanation.en, "In the logistics record, the tracking number SF123 does not match SF Express's format.");
         let unknown_carrier = Shipment {
             carrier: Some("德邦".into()),
@@ -1393,7 +1706,10 @@ mod tests {
         assert_eq!(s.carrier.as_deref(), Some("中通快递"));
         assert_eq!(s.declared_weight_kg, Some(0.02));
         assert_eq!(s.events.len(), 2);
-        assert_eq!(s.events[1].time, Utc.timestamp_opt(1_762_218_300, 0).single().expect("t"));
+        assert_eq!(
+            s.events[1].time,
+            Utc.timestamp_opt(1_762_218_300, 0).single().expect("t")
+        );
         let array = br#"[{"time":"2026-11-02T01:12:00Z","status":"picked up","location":"Yiwu"}]"#;
         assert_eq!(parse_export(array).expect("parse").events.len(), 1);
         assert_eq!(parse_export(b"{\"a\":1}"), Err(ExportError::NoEvents));
@@ -1413,7 +1729,10 @@ mod tests {
         let s = parse_export(en.as_bytes()).expect("parse");
         assert_eq!(s.events.len(), 1);
         assert_eq!(s.declared_weight_kg, Some(0.01));
-        assert!(matches!(parse_export(b"a,b\n1,2\n"), Err(ExportError::Csv(_))));
+        assert!(matches!(
+            parse_export(b"a,b\n1,2\n"),
+            Err(ExportError::Csv(_))
+        ));
     }
 
     #[test]
@@ -1435,13 +1754,25 @@ mod tests {
             ..Shipment::default()
         };
         let signals = logistics_signals(
-            &[(Source::Report, shipment), (Source::Export("e.json".into()), export)],
+            &[
+                (Source::Report, shipment),
+                (Source::Export("e.json".into()), export),
+            ],
             true,
         );
         let codes: Vec<&str> = signals.iter().map(|s| s.code.code()).collect();
-        assert_eq!(codes, vec!["delivered_before_shipped", "empty_parcel_weight", "invalid_tracking_number"]);
+        assert_eq!(
+            codes,
+            vec![
+                "delivered_before_shipped",
+                "empty_parcel_weight",
+                "invalid_tracking_number"
+            ]
+        );
         let empty = &signals[1];
-        assert!(empty.explanation.zh.contains("物流记录") && empty.explanation.zh.contains("e.json"));
+        assert!(
+            empty.explanation.zh.contains("物流记录") && empty.explanation.zh.contains("e.json")
+        );
     }
 
     #[test]

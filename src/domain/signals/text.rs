@@ -26,13 +26,59 @@ const PERMUTATIONS: usize = BANDS * ROWS;
 
 /// Stock praise, in normalized form, longest first when matched.
 pub const STOCK_PHRASES: &[&str] = &[
-    "五星好评", "好评如潮", "好评好评", "物美价廉", "价廉物美", "物超所值", "性价比超高",
-    "性价比高", "值得购买", "值得信赖", "值得拥有", "推荐购买", "强烈推荐", "非常满意",
-    "十分满意", "很满意", "真心不错", "真不错", "超级棒", "棒棒哒", "棒棒的", "质量很好",
-    "质量不错", "质量好", "发货很快", "发货快", "物流很快", "物流快", "快递很快", "下次还来",
-    "还会再来", "还会回购", "会回购", "价格实惠", "好吃不贵", "宝贝收到了", "非常好", "很好",
-    "挺好", "不错", "超赞", "很棒", "满分", "完美", "给力", "好评", "五星", "推荐", "满意",
-    "喜欢", "赞", "棒", "好",
+    "五星好评",
+    "好评如潮",
+    "好评好评",
+    "物美价廉",
+    "价廉物美",
+    "物超所值",
+    "性价比超高",
+    "性价比高",
+    "值得购买",
+    "值得信赖",
+    "值得拥有",
+    "推荐购买",
+    "强烈推荐",
+    "非常满意",
+    "十分满意",
+    "很满意",
+    "真心不错",
+    "真不错",
+    "超级棒",
+    "棒棒哒",
+    "棒棒的",
+    "质量很好",
+    "质量不错",
+    "质量好",
+    "发货很快",
+    "发货快",
+    "物流很快",
+    "物流快",
+    "快递很快",
+    "下次还来",
+    "还会再来",
+    "还会回购",
+    "会回购",
+    "价格实惠",
+    "好吃不贵",
+    "宝贝收到了",
+    "非常好",
+    "很好",
+    "挺好",
+    "不错",
+    "超赞",
+    "很棒",
+    "满分",
+    "完美",
+    "给力",
+    "好评",
+    "五星",
+    "推荐",
+    "满意",
+    "喜欢",
+    "赞",
+    "棒",
+    "好",
 ];
 
 /// Words that carry no information once the praise is removed.
@@ -414,11 +460,20 @@ mod tests {
 
     #[test]
     fn minhash_estimates_jaccard() {
-        let a = shingles(&normalize("这款扫地机器人真的太好用了，吸力强劲，噪音很小，APP操作简单"));
-        let b = shingles(&normalize("这款扫地机真的太好用了，吸力强，噪音小，APP操作简单"));
+        let a = shingles(&normalize(
+            "这款扫地机器人真的太好用了，吸力强劲，噪音很小，APP操作简单",
+        ));
+        let b = shingles(&normalize(
+            "这款扫地机真的太好用了，吸力强，噪音小，APP操作简单",
+        ));
         let (sa, sb) = (minhash(&a), minhash(&b));
-        let estimate = sa.iter().zip(&sb).filter(|(x, y)| x == y).count() as f64 / PERMUTATIONS as f64;
-        assert!((estimate - jaccard(&a, &b)).abs() < 0.2, "{estimate} vs {}", jaccard(&a, &b));
+        let estimate =
+            sa.iter().zip(&sb).filter(|(x, y)| x == y).count() as f64 / PERMUTATIONS as f64;
+        assert!(
+            (estimate - jaccard(&a, &b)).abs() < 0.2,
+            "{estimate} vs {}",
+            jaccard(&a, &b)
+        );
         assert_eq!(minhash(&a), sa, "deterministic");
     }
 
@@ -470,7 +525,10 @@ mod tests {
             .iter()
             .map(|m| (m.case_reference.as_deref(), m.index))
             .collect();
-        assert_eq!(members, vec![(None, 0), (None, 2), (Some("QL-3C4D-5E6F"), 0)]);
+        assert_eq!(
+            members,
+            vec![(None, 0), (None, 2), (Some("QL-3C4D-5E6F"), 0)]
+        );
         assert!(cluster.min_similarity >= NEAR_DUPLICATE_JACCARD);
         assert_eq!(cluster.other_cases(), vec!["QL-3C4D-5E6F".to_string()]);
 
@@ -478,17 +536,33 @@ mod tests {
         assert_eq!(signal.code, SignalCode::TemplateReviews);
         assert_eq!(signal.severity, Severity::High);
         assert_eq!(signal.related, vec!["QL-3C4D-5E6F".to_string()]);
-        assert!(signal.explanation.zh.contains("本案第 1 条"), "{}", signal.explanation.zh);
+        assert!(
+            signal.explanation.zh.contains("本案第 1 条"),
+            "{}",
+            signal.explanation.zh
+        );
         assert!(signal.explanation.zh.contains("QL-3C4D-5E6F 第 1 条"));
         assert!(signal.explanation.zh.contains("第 4 条"));
-        assert!(signal.explanation.en.contains("review 3 here"), "{}", signal.explanation.en);
+        assert!(
+            signal.explanation.en.contains("review 3 here"),
+            "{}",
+            signal.explanation.en
+        );
     }
 
     #[test]
     fn clusters_only_among_other_cases_are_not_this_cases_business() {
         let others = vec![
-            other("QL-A", 0, "茶叶收到了，包装很高档，打开就闻到浓浓的茶香，泡出来汤色清亮"),
-            other("QL-B", 0, "茶叶收到了，包装很高档，一打开就闻到浓浓的茶香，汤色清亮"),
+            other(
+                "QL-A",
+                0,
+                "茶叶收到了，包装很高档，打开就闻到浓浓的茶香，泡出来汤色清亮",
+            ),
+            other(
+                "QL-B",
+                0,
+                "茶叶收到了，包装很高档，一打开就闻到浓浓的茶香，汤色清亮",
+            ),
         ];
         let analysis = analyze_reviews(&["今年的明前龙井比去年的淡一些".to_string()], &others);
         assert!(analysis.clusters.is_empty());
