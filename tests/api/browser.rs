@@ -164,7 +164,9 @@ async fn consumer_text_shows_as_text_in_the_moderator_ui() {
 
 #[tokio::test]
 async fn a_consumer_files_a_report_with_a_screenshot_and_follows_it() {
-    let Some(browser) = browser().await else { return };
+    let Some(browser) = browser().await else {
+        return;
+    };
     let app = spawn_app().await;
     let client = &browser.client;
     let screenshot = app.data_dir.path().join("截图.png");
@@ -173,14 +175,41 @@ async fn a_consumer_files_a_report_with_a_screenshot_and_follows_it() {
     client.goto(&app.url("/")).await.expect("open the form");
     // Client-side checks first: an empty form is not sent.
     wait_for(client, "#category option[value=fake_review]").await;
-    client.find(Locator::Css("#submit-report")).await.expect("submit").click().await.expect("click");
+    client
+        .find(Locator::Css("#submit-report"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
     let error = wait_for(client, "#error-description").await;
-    assert!(!error.text().await.expect("text").trim().is_empty(), "the description error shows");
+    assert!(
+        !error.text().await.expect("text").trim().is_empty(),
+        "the description error shows"
+    );
     assert_eq!(app.counts().await, (0, 0), "nothing was sent");
 
-    client.find(Locator::Css("#category")).await.expect("category").select_by_value("fake_review").await.expect("select");
-    client.find(Locator::Css("#platform")).await.expect("platform").select_by_value("taobao").await.expect("select");
-    client.find(Locator::Css("#merchant_name")).await.expect("merchant").send_keys("某某数码旗舰店").await.expect("type");
+    client
+        .find(Locator::Css("#category"))
+        .await
+        .expect("category")
+        .select_by_value("fake_review")
+        .await
+        .expect("select");
+    client
+        .find(Locator::Css("#platform"))
+        .await
+        .expect("platform")
+        .select_by_value("taobao")
+        .await
+        .expect("select");
+    client
+        .find(Locator::Css("#merchant_name"))
+        .await
+        .expect("merchant")
+        .send_keys("某某数码旗舰店")
+        .await
+        .expect("type");
     client
         .find(Locator::Css("#description"))
         .await
@@ -195,7 +224,13 @@ async fn a_consumer_files_a_report_with_a_screenshot_and_follows_it() {
         .send_keys(&screenshot.to_string_lossy())
         .await
         .expect("attach");
-    client.find(Locator::Css("#submit-report")).await.expect("submit").click().await.expect("click");
+    client
+        .find(Locator::Css("#submit-report"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
     let reference = wait_for(client, "#reference").await;
     let reference = loop {
         let text = reference.text().await.expect("text");
@@ -204,17 +239,35 @@ async fn a_consumer_files_a_report_with_a_screenshot_and_follows_it() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let code = wait_for(client, "#tracking-code").await.text().await.expect("code");
-    let view: Value = app.get_report(reference.trim(), code.trim()).await.json().await.expect("json");
+    let code = wait_for(client, "#tracking-code")
+        .await
+        .text()
+        .await
+        .expect("code");
+    let view: Value = app
+        .get_report(reference.trim(), code.trim())
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(view["merchant_name"], "某某数码旗舰店");
     assert_eq!(view["evidence"][0]["display_name"], "截图.png");
 
     // The tracking page shows the status once the code is entered.
-    client.goto(&app.url(&format!("/track?ref={}", reference.trim()))).await.expect("open /track");
+    client
+        .goto(&app.url(&format!("/track?ref={}", reference.trim())))
+        .await
+        .expect("open /track");
     let code_input = wait_for(client, "#track-code").await;
     code_input.clear().await.expect("clear");
     code_input.send_keys(code.trim()).await.expect("type");
-    client.find(Locator::Css("#track-submit")).await.expect("button").click().await.expect("click");
+    client
+        .find(Locator::Css("#track-submit"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     let status = wait_for(client, "#track-status").await;
     let mut shown = String::new();
     for _ in 0..50 {
@@ -224,7 +277,18 @@ async fn a_consumer_files_a_report_with_a_screenshot_and_follows_it() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(shown.contains("已提交") || shown.contains("Submitted"), "{shown}");
-    assert!(!client.current_url().await.expect("url").as_str().contains(code.trim()), "the code never enters the URL");
+    assert!(
+        shown.contains("已提交") || shown.contains("Submitted"),
+        "{shown}"
+    );
+    assert!(
+        !client
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .contains(code.trim()),
+        "the code never enters the URL"
+    );
     let _ = client.clone().close().await;
 }
