@@ -481,7 +481,7 @@ mod tests {
     fn similar_screenshots_within_the_threshold_are_reported_with_their_distance() {
         let this = [fp("a.png", "aa", Some(0)), fp("doc.pdf", "bb", None)];
         let others = [
-            other("QL-1111-1111", "near.jpg", "cc", Some(0b111)),
+            other("QL-1111-1111", "near.jpg", "cc", Some(0b1)),
             other("QL-2222-2222", "far.jpg", "dd", Some(0xFFFF)),
             other("QL-3333-3333", "same-file.png", "AA", Some(0)),
             other(
@@ -505,14 +505,14 @@ mod tests {
             signal
                 .explanation
                 .zh
-                .starts_with("「a.png」与 QL-1111-1111 中的截图「near.jpg」（汉明距离 3）、"),
+                .starts_with("「a.png」与 QL-1111-1111 中的截图「near.jpg」（汉明距离 1）、"),
             "{}",
             signal.explanation.zh
         );
         assert!(signal
             .explanation
             .en
-            .contains("the screenshot “near.jpg” in QL-1111-1111 (Hamming distance 3)"));
+            .contains("the screenshot “near.jpg” in QL-1111-1111 (Hamming distance 1)"));
         let medium = similar_evidence(&this, &others[3..]).expect("signal");
         assert_eq!(medium.severity, Severity::Medium);
         assert_eq!(similar_evidence(&this, &others[1..3]), None);

@@ -128,6 +128,44 @@ pub const PROVINCES: &[(&str, &str, &str, &str, &str, f64, f64)] = &[
     ),
 ];
 
+/// The capitals' English names, in the order of [`PROVINCES`].
+const CAPITALS_EN: [&str; 34] = [
+    "Beijing",
+    "Tianjin",
+    "Shanghai",
+    "Chongqing",
+    "Shijiazhuang",
+    "Taiyuan",
+    "Shenyang",
+    "Changchun",
+    "Harbin",
+    "Nanjing",
+    "Hangzhou",
+    "Hefei",
+    "Fuzhou",
+    "Nanchang",
+    "Jinan",
+    "Zhengzhou",
+    "Wuhan",
+    "Changsha",
+    "Guangzhou",
+    "Haikou",
+    "Chengdu",
+    "Guiyang",
+    "Kunming",
+    "Xi'an",
+    "Lanzhou",
+    "Xining",
+    "Taipei",
+    "Hohhot",
+    "Nanning",
+    "Lhasa",
+    "Yinchuan",
+    "Urumqi",
+    "Hong Kong",
+    "Macao",
+];
+
 /// Major non-capital cities (where most parcels start or end): name,
 /// English name, province (index into [`PROVINCES`]), latitude, longitude.
 pub const CITIES: &[(&str, &str, usize, f64, f64)] = &[
@@ -250,6 +288,7 @@ pub fn resolve_place(text: &str) -> Option<Place> {
         };
         if p.1 != "重庆" {
             consider(text, p.4, capital);
+            consider(&lower, &CAPITALS_EN[i].to_lowercase(), capital);
         }
     }
     for &(name, en, province, lat, lon) in CITIES {
@@ -600,6 +639,7 @@ impl ShipmentEvent {
 
 /// One parcel's record, whatever its source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Shipment {
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
@@ -1377,6 +1417,8 @@ mod tests {
         assert_eq!(p("深圳市南山区"), Some(("广东省", "深圳", true)));
         assert_eq!(p("义乌"), Some(("浙江省", "义乌", true)));
         assert_eq!(p("Shenzhen, Guangdong"), Some(("广东省", "深圳", true)));
+        assert_eq!(p("Shijiazhuang"), Some(("河北省", "石家庄", true)));
+        assert_eq!(p("Xianyang"), Some(("陕西省", "咸阳", true)));
         assert_eq!(p("shanghai"), Some(("上海市", "上海", true)));
         assert_eq!(p("沪"), Some(("上海市", "上海", true)));
         assert_eq!(p("重庆市渝北区"), Some(("重庆市", "重庆市", false)));
