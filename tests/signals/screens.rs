@@ -258,6 +258,7 @@ impl Canvas {
     }
 
     /// Text wrapped to `max_width`; returns the height used.
+    #[allow(clippy::too_many_arguments)] // a drawing call: position, size, box, text, colour
     pub fn text(
         &mut self,
         x: i64,

@@ -257,12 +257,28 @@ pub fn analyze_reviews(this_case: &[String], others: &[OtherReview]) -> Template
         });
         texts.push(&other.text);
     }
-    let sets: Vec<Vec<u64>> = texts.iter().map(|t| shingles(&normalize(t))).collect();
-    let mut parent: Vec<usize> = (0..sets.len()).collect();
-    let mut link_similarity: Vec<f64> = vec![1.0; sets.len()];
-    for (a, b) in candidate_pairs(&sets) {
-        let similarity = jaccard(&sets[a], &sets[b]);
-        if similarity >= NEAR_DUPLICATE_JACCARD && !sets[a].is_empty() {
+    let normalized: Vec<String> = texts.iter().map(|t| normalize(t)).collect();
+    let mut parent: Vec<usize> = (0..texts.len()).collect();
+    let mut link_similarity: Vec<f64> = vec![1.0; texts.len()];
+    // Identical texts (after normalization) join at once; only one of each
+    // is compared with the rest, so a merchant's copy-pasted reviews do not
+    // multiply the pairs.
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
+    let mut unique: Vec<usize> = Vec::new();
+    for (i, text) in normalized.iter().enumerate() {
+        match first_of.get(text.as_str()) {
+            Some(&first) if !text.is_empty() => parent[i] = first,
+            _ => {
+                first_of.insert(text, i);
+                unique.push(i);
+            }
+        }
+    }
+    let sets: Vec<Vec<u64>> = unique.iter().map(|&i| shingles(&normalized[i])).collect();
+    for (ua, ub) in candidate_pairs(&sets) {
+        let (a, b) = (unique[ua], unique[ub]);
+        let similarity = jaccard(&sets[ua], &sets[ub]);
+        if similarity >= NEAR_DUPLICATE_JACCARD && !sets[ua].is_empty() {
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
             let weakest = similarity.min(link_similarity[ra]).min(link_similarity[rb]);
             if ra != rb {
@@ -272,7 +288,7 @@ pub fn analyze_reviews(this_case: &[String], others: &[OtherReview]) -> Template
         }
     }
     let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..sets.len() {
+    for i in 0..texts.len() {
         let root = find(&mut parent, i);
         groups.entry(root).or_default().push(i);
     }
@@ -579,6 +595,18 @@ mod tests {
             "{}",
             signal.explanation.en
         );
+    }
+
+    #[test]
+    fn identical_copies_join_one_cluster() {
+        let text = "茶叶收到了，包装很高档，打开就闻到浓浓的茶香";
+        let others: Vec<OtherReview> = (0..5)
+            .map(|i| other("QL-A", i, &format!("{text}！")))
+            .collect();
+        let analysis = analyze_reviews(&[text.to_string()], &others);
+        assert_eq!(analysis.clusters.len(), 1);
+        assert_eq!(analysis.clusters[0].members.len(), 6);
+        assert_eq!(analysis.clusters[0].min_similarity, 1.0);
     }
 
     #[test]
