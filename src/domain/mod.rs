@@ -9,4 +9,5 @@ pub mod reference;
 pub mod report;
 pub mod routing;
 pub mod search;
+pub mod signals;
 pub mod status;

@@ -1,0 +1,675 @@
+//! Signals that compare a case with other cases: the same file, a similar
+//! screenshot, the same tracking number, the same merchant. The caller
+//! queries the other cases (by SHA-256, by MIH hash chunks, by tracking
+//! number, by merchant key) and passes what it found; these functions
+//! decide, and explain.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::image_hash::{ImageHash, NEAR_IDENTICAL_MAX_DISTANCE, SIMILAR_MAX_DISTANCE};
+use super::logistics::normalize_tracking_number;
+use super::text::normalize;
+use super::{list_some, Severity, Signal, SignalCode};
+use crate::domain::catalog::Platform;
+
+/// One evidence file of this case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFingerprint {
+    /// The name shown to moderators (`evidence.display_name`).
+    pub name: String,
+    /// Hex SHA-256 of the stored file (`evidence.sha256`).
+    pub sha256: String,
+    /// The perceptual hash, for images.
+    pub phash: Option<ImageHash>,
+}
+
+/// An evidence file of another case, found by SHA-256 or by hash chunks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherEvidence {
+    pub case_reference: String,
+    pub name: String,
+    pub sha256: String,
+    pub phash: Option<ImageHash>,
+}
+
+/// `duplicate_evidence`: a file of this case, byte for byte, in other cases.
+pub fn duplicate_evidence(
+    this: &[EvidenceFingerprint],
+    others: &[OtherEvidence],
+) -> Option<Signal> {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    let mut related = BTreeSet::new();
+    for evidence in this {
+        let sha = evidence.sha256.to_ascii_lowercase();
+        let matches: Vec<&OtherEvidence> = others
+            .iter()
+            .filter(|o| o.sha256.to_ascii_lowercase() == sha)
+            .collect();
+        if matches.is_empty() {
+            continue;
+        }
+        let places: Vec<String> = matches
+            .iter()
+            .map(|o| format!("{}「{}」", o.case_reference, o.name))
+            .collect();
+        let places_en: Vec<String> = matches
+            .iter()
+            .map(|o| format!("{} (“{}”)", o.case_reference, o.name))
+            .collect();
+        zh.push(format!(
+            "「{}」与 {}中的文件完全相同（SHA-256 {}…）",
+            evidence.name,
+            list_some(&places, 3).0,
+            &sha[..sha.len().min(12)]
+        ));
+        en.push(format!(
+            "“{}” is byte-for-byte the file in {} (SHA-256 {}…)",
+            evidence.name,
+            list_some(&places_en, 3).1,
+            &sha[..sha.len().min(12)]
+        ));
+        related.extend(matches.iter().map(|o| o.case_reference.clone()));
+    }
+    if zh.is_empty() {
+        return None;
+    }
+    Some(
+        Signal::new(
+            SignalCode::DuplicateEvidence,
+            Severity::High,
+            format!("{}。", zh.join("；")),
+            format!("{}.", en.join("; ")),
+        )
+        .with_related(related),
+    )
+}
+
+/// `similar_evidence`: a screenshot of this case whose perceptual hash is
+/// within [`SIMILAR_MAX_DISTANCE`] of one in another case. Candidates may be
+/// a superset (the MIH query returns them); the distance is checked here.
+/// Identical files are left to `duplicate_evidence`.
+pub fn similar_evidence(this: &[EvidenceFingerprint], others: &[OtherEvidence]) -> Option<Signal> {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    let mut related = BTreeSet::new();
+    let mut closest = u32::MAX;
+    for evidence in this {
+        let Some(hash) = evidence.phash else { continue };
+        let mut matches: Vec<(u32, &OtherEvidence)> = others
+            .iter()
+            .filter(|o| !o.sha256.eq_ignore_ascii_case(&evidence.sha256))
+            .filter_map(|o| Some((o.phash?.distance(hash), o)))
+            .filter(|(d, _)| *d <= SIMILAR_MAX_DISTANCE)
+            .collect();
+        if matches.is_empty() {
+            continue;
+        }
+        matches.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.case_reference.cmp(&b.1.case_reference))
+        });
+        closest = closest.min(matches[0].0);
+        let places: Vec<String> = matches
+            .iter()
+            .map(|(d, o)| {
+                format!(
+                    "{} 中的截图「{}」（汉明距离 {d}）",
+                    o.case_reference, o.name
+                )
+            })
+            .collect();
+        let places_en: Vec<String> = matches
+            .iter()
+            .map(|(d, o)| {
+                format!(
+                    "the screenshot “{}” in {} (Hamming distance {d})",
+                    o.name, o.case_reference
+                )
+            })
+            .collect();
+        zh.push(format!(
+            "「{}」与 {}几乎相同",
+            evidence.name,
+            list_some(&places, 3).0
+        ));
+        en.push(format!(
+            "“{}” nearly matches {}",
+            evidence.name,
+            list_some(&places_en, 3).1
+        ));
+        related.extend(matches.iter().map(|(_, o)| o.case_reference.clone()));
+    }
+    if zh.is_empty() {
+        return None;
+    }
+    let severity = if closest <= NEAR_IDENTICAL_MAX_DISTANCE {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    Some(
+        Signal::new(
+            SignalCode::SimilarEvidence,
+            severity,
+            format!("{}。", zh.join("；")),
+            format!("{}.", en.join("; ")),
+        )
+        .with_related(related),
+    )
+}
+
+/// Another case that gave the same tracking number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingUse {
+    pub case_reference: String,
+    /// As the other case gave it (compared after normalization).
+    pub tracking_number: String,
+    pub order_id: Option<String>,
+}
+
+/// `reused_tracking_number`: the same number in other cases for other
+/// orders. A case about the same order id is the same parcel reported
+/// twice (a duplicate report), not a reused number, and is left out.
+pub fn reused_tracking_number(
+    tracking_number: &str,
+    order_id: Option<&str>,
+    others: &[TrackingUse],
+) -> Option<Signal> {
+    let number = normalize_tracking_number(tracking_number);
+    if number.is_empty() {
+        return None;
+    }
+    let own_order = order_id.map(normalize).filter(|o| !o.is_empty());
+    let reuses: Vec<&TrackingUse> = others
+        .iter()
+        .filter(|o| normalize_tracking_number(&o.tracking_number) == number)
+        .filter(|o| {
+            let other_order = o
+                .order_id
+                .as_deref()
+                .map(normalize)
+                .filter(|x| !x.is_empty());
+            !(own_order.is_some() && own_order == other_order)
+        })
+        .collect();
+    if reuses.is_empty() {
+        return None;
+    }
+    let references: Vec<String> = reuses
+        .iter()
+        .map(|o| o.case_reference.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (zh_list, en_list) = list_some(&references, 5);
+    let severity = if references.len() >= 2 {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    Some(
+        Signal::new(
+            SignalCode::ReusedTrackingNumber,
+            severity,
+            format!(
+                "运单号 {number} 也出现在其他订单的 {} 个案件中：{zh_list}。",
+                references.len()
+            ),
+            format!(
+                "Tracking number {number} also appears for other orders in {} case(s): {en_list}.",
+                references.len()
+            ),
+        )
+        .with_related(references),
+    )
+}
+
+/// What tells one reporter from another. Both are opaque keys the caller
+/// derives (e.g. a keyed hash of the normalized email or phone; of the
+/// client's /24 or /48 network) so no personal data needs to pass here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReporterIdentity {
+    pub contact: Option<String>,
+    pub network: Option<String>,
+}
+
+/// Another report about the same merchant (same [`MerchantKeys`] match).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MerchantReport {
+    pub case_reference: String,
+    pub reporter: ReporterIdentity,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepeatMerchant {
+    /// Independent reporters about the merchant, this case's included (≥ 1):
+    /// the input of [`super::priority`].
+    pub independent_reporters: u32,
+    pub signal: Option<Signal>,
+}
+
+/// `repeat_merchant`: how many independent reporters reported the same
+/// merchant. Two reports come from the same reporter when they share a
+/// contact or a network (transitively); a report with neither counts as a
+/// reporter of its own, since nothing ties it to another.
+pub fn repeat_merchant(
+    this_reporter: &ReporterIdentity,
+    this_created_at: DateTime<Utc>,
+    others: &[MerchantReport],
+) -> RepeatMerchant {
+    // Union-find over reports; index 0 is this case.
+    let identities: Vec<&ReporterIdentity> = std::iter::once(this_reporter)
+        .chain(others.iter().map(|o| &o.reporter))
+        .collect();
+    let mut parent: Vec<usize> = (0..identities.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first_with: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+    for (i, identity) in identities.iter().enumerate() {
+        let keys = [
+            (0u8, identity.contact.as_deref()),
+            (1u8, identity.network.as_deref()),
+        ];
+        for (kind, key) in keys {
+            let Some(key) = key.filter(|k| !k.is_empty()) else {
+                continue;
+            };
+            match first_with.get(&(kind, key)) {
+                Some(&j) => {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    parent[a] = b;
+                }
+                None => {
+                    first_with.insert((kind, key), i);
+                }
+            }
+        }
+    }
+    let own = find(&mut parent, 0);
+    let mut groups = BTreeSet::new();
+    let mut independent_others: Vec<&MerchantReport> = Vec::new();
+    for (i, other) in others.iter().enumerate() {
+        let root = find(&mut parent, i + 1);
+        groups.insert(root);
+        if root != own {
+            independent_others.push(other);
+        }
+    }
+    groups.insert(own);
+    let independent_reporters = u32::try_from(groups.len()).unwrap_or(u32::MAX);
+    let others_count = independent_reporters - 1;
+    if others_count == 0 {
+        return RepeatMerchant {
+            independent_reporters,
+            signal: None,
+        };
+    }
+    let first = independent_others
+        .iter()
+        .map(|o| o.created_at)
+        .chain(std::iter::once(this_created_at))
+        .min()
+        .unwrap_or(this_created_at);
+    let last = independent_others
+        .iter()
+        .map(|o| o.created_at)
+        .chain(std::iter::once(this_created_at))
+        .max()
+        .unwrap_or(this_created_at);
+    let span_days = (last - first).num_days();
+    let references: Vec<String> = independent_others
+        .iter()
+        .map(|o| o.case_reference.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (zh_list, en_list) = list_some(&references, 5);
+    let severity = match others_count {
+        1 => Severity::Low,
+        2..=3 => Severity::Medium,
+        _ => Severity::High,
+    };
+    let signal = Signal::new(
+        SignalCode::RepeatMerchant,
+        severity,
+        format!(
+            "另有 {others_count} 位独立举报人举报了同一商家（{zh_list}），时间跨度 {span_days} 天（{} 至 {}）。",
+            first.format("%Y-%m-%d"),
+            last.format("%Y-%m-%d")
+        ),
+        format!(
+            "{others_count} other independent reporter(s) reported the same merchant ({en_list}) over {span_days} days ({} to {}).",
+            first.format("%Y-%m-%d"),
+            last.format("%Y-%m-%d")
+        ),
+    )
+    .with_related(references);
+    RepeatMerchant {
+        independent_reporters,
+        signal: Some(signal),
+    }
+}
+
+/// Keys under which reports about one merchant meet: the normalized name on
+/// its platform, and the shop's address when given. Two reports concern the
+/// same merchant when either key is equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MerchantKeys {
+    /// e.g. `taobao:优衣阁女装旗舰店`
+    pub name_key: String,
+    /// e.g. `shop123456.taobao.com` or `mall.jd.com/index-1000001.html`
+    pub shop_key: Option<String>,
+}
+
+/// Builds the keys. Names are folded (width, case, spaces, punctuation) and
+/// "官方旗舰店" is read as "旗舰店" (people drop 官方 when typing). Other shop
+/// kinds stay: "X旗舰店" and "X专营店" are different sellers on Tmall and JD,
+/// so stripping them would merge merchants that are not the same.
+pub fn merchant_keys(platform: Platform, name: &str, shop_url: Option<&str>) -> MerchantKeys {
+    let folded = normalize(name).replace("官方旗舰店", "旗舰店");
+    MerchantKeys {
+        name_key: format!("{}:{folded}", platform.code()),
+        shop_key: shop_url.and_then(shop_key),
+    }
+}
+
+/// Query parameters that identify a shop; the rest (spm, tracking, share
+/// tokens) vary between visits to the same shop and are dropped.
+const SHOP_PARAMS: &[&str] = &[
+    "id",
+    "shop_id",
+    "shopid",
+    "seller_id",
+    "sellerid",
+    "user_id",
+    "userid",
+    "mall_id",
+    "mallid",
+    "uid",
+    "store_id",
+    "storeid",
+    "venderid",
+    "poi_id",
+    "poiid",
+];
+
+fn shop_key(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    let host = ["www.", "m.", "h5."]
+        .iter()
+        .find_map(|p| host.strip_prefix(p))
+        .unwrap_or(&host)
+        .to_string();
+    let path = parsed.path().trim_end_matches('/');
+    let mut params: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| SHOP_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
+        .collect();
+    params.sort();
+    let mut key = format!("{host}{path}");
+    if !params.is_empty() {
+        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        key.push('?');
+        key.push_str(&query.join("&"));
+    }
+    Some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn fp(name: &str, sha: &str, hash: Option<u64>) -> EvidenceFingerprint {
+        EvidenceFingerprint {
+            name: name.into(),
+            sha256: sha.into(),
+            phash: hash.map(ImageHash),
+        }
+    }
+
+    fn other(reference: &str, name: &str, sha: &str, hash: Option<u64>) -> OtherEvidence {
+        OtherEvidence {
+            case_reference: reference.into(),
+            name: name.into(),
+            sha256: sha.into(),
+            phash: hash.map(ImageHash),
+        }
+    }
+
+    #[test]
+    fn identical_files_are_duplicates_and_name_the_other_case() {
+        let this = [
+            fp("评价截图.png", "ABCDEF0123456789", Some(1)),
+            fp("b.png", "ff", None),
+        ];
+        let others = [
+            other("QL-2A3B-4C5D", "shot.png", "abcdef0123456789", Some(1)),
+            other("QL-9999-9999", "x.png", "00", None),
+        ];
+        let signal = duplicate_evidence(&this, &others).expect("signal");
+        assert_eq!(signal.severity, Severity::High);
+        assert_eq!(signal.related, vec!["QL-2A3B-4C5D".to_string()]);
+        assert_eq!(
+            signal.explanation.zh,
+            "「评价截图.png」与 QL-2A3B-4C5D「shot.png」中的文件完全相同（SHA-256 abcdef012345…）。"
+        );
+        assert!(signal
+            .explanation
+            .en
+            .contains("byte-for-byte the file in QL-2A3B-4C5D (“shot.png”)"));
+        assert_eq!(duplicate_evidence(&this, &others[1..]), None);
+        assert_eq!(duplicate_evidence(&[], &others), None);
+    }
+
+    #[test]
+    fn similar_screenshots_within_the_threshold_are_reported_with_their_distance() {
+        let this = [fp("a.png", "aa", Some(0)), fp("doc.pdf", "bb", None)];
+        let others = [
+            other("QL-1111-1111", "near.jpg", "cc", Some(0b1)),
+            other("QL-2222-2222", "far.jpg", "dd", Some(0xFFFF)),
+            other("QL-3333-3333", "same-file.png", "AA", Some(0)),
+            other(
+                "QL-4444-4444",
+                "edge.png",
+                "ee",
+                Some((1 << SIMILAR_MAX_DISTANCE) - 1),
+            ),
+        ];
+        let signal = similar_evidence(&this, &others).expect("signal");
+        assert_eq!(
+            signal.severity,
+            Severity::High,
+            "distance 3 is near-identical"
+        );
+        assert_eq!(
+            signal.related,
+            vec!["QL-1111-1111".to_string(), "QL-4444-4444".to_string()]
+        );
+        assert!(
+            signal
+                .explanation
+                .zh
+                .starts_with("「a.png」与 QL-1111-1111 中的截图「near.jpg」（汉明距离 1）、"),
+            "{}",
+            signal.explanation.zh
+        );
+        assert!(signal
+            .explanation
+            .en
+            .contains("the screenshot “near.jpg” in QL-1111-1111 (Hamming distance 1)"));
+        let medium = similar_evidence(&this, &others[3..]).expect("signal");
+        assert_eq!(medium.severity, Severity::Medium);
+        assert_eq!(similar_evidence(&this, &others[1..3]), None);
+    }
+
+    #[test]
+    fn a_tracking_number_reused_for_other_orders() {
+        let use_ = |reference: &str, number: &str, order: Option<&str>| TrackingUse {
+            case_reference: reference.into(),
+            tracking_number: number.into(),
+            order_id: order.map(str::to_owned),
+        };
+        let others = [
+            use_("QL-A", "SF1428367190255", Some("1001")),
+            use_("QL-B", "sf-1428367190255", None),
+            use_("QL-C", "SF1428367190255", Some("2002")),
+            use_("QL-D", "SF0000000000000", Some("3003")),
+        ];
+        let signal =
+            reused_tracking_number("sf 1428367190255", Some(" 1001"), &others).expect("signal");
+        assert_eq!(signal.related, vec!["QL-B".to_string(), "QL-C".to_string()]);
+        assert_eq!(signal.severity, Severity::High);
+        assert!(signal
+            .explanation
+            .zh
+            .starts_with("运单号 SF1428367190255 也出现在其他订单的 2 个案件中"));
+        let one = reused_tracking_number("SF1428367190255", None, &others[..1]).expect("signal");
+        assert_eq!(one.severity, Severity::Medium);
+        assert_eq!(
+            reused_tracking_number("SF1428367190255", Some("1001"), &others[..1]),
+            None,
+            "same order"
+        );
+        assert_eq!(reused_tracking_number(" ", None, &others), None);
+        assert_eq!(reused_tracking_number("SF1428367190255", None, &[]), None);
+        assert_eq!(
+            reused_tracking_number("SF9", None, &others),
+            None,
+            "other numbers"
+        );
+    }
+
+    fn report(
+        reference: &str,
+        contact: Option<&str>,
+        network: Option<&str>,
+        day: u32,
+    ) -> MerchantReport {
+        MerchantReport {
+            case_reference: reference.into(),
+            reporter: ReporterIdentity {
+                contact: contact.map(str::to_owned),
+                network: network.map(str::to_owned),
+            },
+            created_at: Utc
+                .with_ymd_and_hms(2026, 11, day, 8, 0, 0)
+                .single()
+                .expect("time"),
+        }
+    }
+
+    #[test]
+    fn independent_reporters_are_told_apart_by_contact_and_network() {
+        let me = ReporterIdentity {
+            contact: Some("c1".into()),
+            network: Some("n1".into()),
+        };
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 20, 8, 0, 0)
+            .single()
+            .expect("time");
+        let others = [
+            report("QL-SAME-CONTACT", Some("c1"), Some("n9"), 1),
+            report("QL-SAME-NET", Some("c7"), Some("n1"), 2),
+            report("QL-CHAIN", Some("c7"), None, 3), // same as QL-SAME-NET, hence me
+            report("QL-OTHER-1", Some("c2"), Some("n2"), 5),
+            report("QL-OTHER-2", Some("c3"), Some("n2"), 10), // same network as OTHER-1
+            report("QL-ANON", None, None, 15),
+        ];
+        let result = repeat_merchant(&me, now, &others);
+        assert_eq!(result.independent_reporters, 3);
+        let signal = result.signal.expect("signal");
+        assert_eq!(signal.severity, Severity::Medium);
+        assert_eq!(
+            signal.related,
+            vec![
+                "QL-ANON".to_string(),
+                "QL-OTHER-1".to_string(),
+                "QL-OTHER-2".to_string()
+            ]
+        );
+        assert!(
+            signal
+                .explanation
+                .zh
+                .starts_with("另有 2 位独立举报人举报了同一商家"),
+            "{}",
+            signal.explanation.zh
+        );
+        assert!(signal
+            .explanation
+            .zh
+            .contains("时间跨度 15 天（2026-11-05 至 2026-11-20）"));
+        assert!(signal.explanation.en.contains("over 15 days"));
+
+        let alone = repeat_merchant(&me, now, &others[..3]);
+        assert_eq!(alone.independent_reporters, 1);
+        assert_eq!(alone.signal, None);
+        assert_eq!(
+            repeat_merchant(&ReporterIdentity::default(), now, &[]).independent_reporters,
+            1
+        );
+        let many: Vec<MerchantReport> = (1..=4)
+            .map(|i| report(&format!("QL-{i}"), None, None, i))
+            .collect();
+        let high = repeat_merchant(&ReporterIdentity::default(), now, &many);
+        assert_eq!(high.independent_reporters, 5);
+        assert_eq!(high.signal.expect("signal").severity, Severity::High);
+    }
+
+    #[test]
+    fn merchant_keys_fold_names_and_urls() {
+        let a = merchant_keys(Platform::Tmall, " 优衣阁 女装官方旗舰店 ", None);
+        let b = merchant_keys(Platform::Tmall, "优衣阁女装旗舰店", None);
+        assert_eq!(a.name_key, "tmall:优衣阁女装旗舰店");
+        assert_eq!(a, b);
+        assert_ne!(
+            merchant_keys(Platform::Tmall, "优衣阁女装专营店", None).name_key,
+            a.name_key,
+            "a reseller is not the brand's own shop"
+        );
+        assert_ne!(
+            merchant_keys(Platform::Taobao, "优衣阁女装旗舰店", None).name_key,
+            a.name_key
+        );
+        assert_eq!(
+            merchant_keys(Platform::Jd, "ＡＢＣ数码（官方）", None).name_key,
+            "jd:abc数码官方"
+        );
+        let url = |u: &str| merchant_keys(Platform::Taobao, "x", Some(u)).shop_key;
+        assert_eq!(
+            url("https://shop123456.taobao.com/?spm=a1z10.1-c.0.0"),
+            Some("shop123456.taobao.com".into())
+        );
+        assert_eq!(
+            url("http://SHOP123456.taobao.com"),
+            Some("shop123456.taobao.com".into())
+        );
+        assert_eq!(
+            url("https://m.mall.jd.com/index-1000001.html"),
+            Some("mall.jd.com/index-1000001.html".into())
+        );
+        assert_eq!(
+            url("https://www.example.com/store?spm=1&shopId=42&from=share"),
+            Some("example.com/store?shopid=42".into())
+        );
+        assert_eq!(url("javascript:alert(1)"), None);
+        assert_eq!(url("not a url"), None);
+    }
+}

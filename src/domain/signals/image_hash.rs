@@ -1,0 +1,631 @@
+//! Perceptual hashes of screenshots, their Hamming distance, and
+//! multi-index hashing (MIH) to find near neighbours among millions of
+//! stored hashes without a full scan.
+//!
+//! The hash is a 64-bit DCT hash ("pHash"): the image is reduced to a 32×32
+//! grid of mean luma (aspect ignored, so a resized copy gives the same grid),
+//! transformed with a 2-D DCT, and each of the 64 lowest-frequency
+//! coefficients (by u+v, the DC term left out) becomes one bit: above or
+//! below their median. On the labelled fixtures (`tests/signals_quality.rs`)
+//! re-encoding (JPEG quality 60–90, WebP, PNG) and resizing (50–150 %) move
+//! a hash by at most 2 bits, while different screenshots, even pages of one
+//! app with the same layout, stay at least 4 bits apart: hence the threshold
+//! of 3. Cropping shifts the whole grid and costs far more bits (up to 22
+//! for 5 % per edge): a global 64-bit hash matches only slight crops, and
+//! raising the threshold to catch more crops lets same-layout pages in.
+//!
+//! We implement the hash over `image` (already a dependency) rather than
+//! adding `image_hasher`: its current release requires a newer Rust than the
+//! project's `rust-version`, and the algorithm is forty lines.
+//!
+//! ## Storing and querying hashes in a database (MIH)
+//! Split each hash into four 16-bit chunks ([`ImageHash::chunks`]) stored in
+//! four indexed integer columns. If two hashes differ in at most `d` bits,
+//! then by pigeonhole at least one chunk differs in at most `d / 4` bits, so
+//! [`candidate_chunks`] lists, per chunk, every value within that radius;
+//! query `c0 IN (…) OR c1 IN (…) OR c2 IN (…) OR c3 IN (…)` and keep the rows
+//! whose full [`hamming`] distance is at most `d`. [`HammingIndex`] does the
+//! same in memory.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageReader};
+use serde::{Deserialize, Serialize};
+
+/// Two screenshots whose hashes differ in at most this many bits are
+/// "similar". Tuned on the labelled fixtures (see the module docs). At 3,
+/// [`chunk_radius`] is 0: the MIH query is four equalities.
+pub const SIMILAR_MAX_DISTANCE: u32 = 3;
+/// At most this distance the copy is practically the same picture: the
+/// signal is then of high severity.
+pub const NEAR_IDENTICAL_MAX_DISTANCE: u32 = 1;
+
+/// Images with more pixels than this are not hashed (decoding them would
+/// cost too much memory); the intake limit is far lower anyway.
+pub const DEFAULT_MAX_PIXELS: u64 = 60_000_000;
+
+const GRID: usize = 32;
+
+/// A 64-bit perceptual hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct ImageHash(pub u64);
+
+impl ImageHash {
+    /// 16 lowercase hex digits, the form in JSON and explanations.
+    pub fn to_hex(self) -> String {
+        format!("{:016x}", self.0)
+    }
+
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 16 {
+            return None;
+        }
+        u64::from_str_radix(hex, 16).ok().map(ImageHash)
+    }
+
+    /// The same bits as a signed integer, for a `BigInt` column.
+    pub fn to_i64(self) -> i64 {
+        i64::from_ne_bytes(self.0.to_ne_bytes())
+    }
+
+    pub fn from_i64(value: i64) -> Self {
+        ImageHash(u64::from_ne_bytes(value.to_ne_bytes()))
+    }
+
+    /// The four 16-bit chunks, most significant first, for MIH columns.
+    pub fn chunks(self) -> [u16; 4] {
+        [48, 32, 16, 0].map(|shift| ((self.0 >> shift) & 0xFFFF) as u16)
+    }
+
+    pub fn distance(self, other: ImageHash) -> u32 {
+        hamming(self.0, other.0)
+    }
+}
+
+impl From<ImageHash> for String {
+    fn from(hash: ImageHash) -> String {
+        hash.to_hex()
+    }
+}
+
+impl TryFrom<String> for ImageHash {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        ImageHash::from_hex(&value).ok_or_else(|| format!("not a 64-bit hex hash: {value}"))
+    }
+}
+
+/// Number of differing bits.
+pub fn hamming(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    #[error("not an image we can read: {0}")]
+    Decode(String),
+    #[error("the image has {0} pixels, more than we hash")]
+    TooLarge(u64),
+}
+
+/// Decodes PNG, JPEG or WebP bytes (under explicit limits) and hashes them.
+pub fn hash_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<ImageHash, HashError> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| HashError::Decode(e.to_string()))?;
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| HashError::Decode(e.to_string()))?;
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > max_pixels {
+        return Err(HashError::TooLarge(pixels));
+    }
+    // Room for a 16-bit RGBA buffer of the announced size and the decoder's own.
+    let max_alloc = pixels.saturating_mul(8).saturating_add(16 << 20);
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        if let Some(grid) = png_luma_grid(bytes, max_alloc)? {
+            return Ok(hash_grid(&grid));
+        }
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| HashError::Decode(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    limits.max_alloc = Some(max_alloc);
+    reader.limits(limits);
+    let image = reader
+        .decode()
+        .map_err(|e| HashError::Decode(e.to_string()))?;
+    Ok(hash_image(&image))
+}
+
+/// The hash of a decoded image.
+pub fn hash_image(image: &DynamicImage) -> ImageHash {
+    hash_grid(&luma_grid(image, GRID, GRID))
+}
+
+fn hash_grid(grid: &[f32]) -> ImageHash {
+    let coefficients = dct(grid, GRID, &low_frequencies());
+    let mut sorted = coefficients.clone();
+    sorted.sort_by(f32::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    ImageHash(
+        coefficients
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > median)
+            .fold(0u64, |acc, (i, _)| acc | (1 << i)),
+    )
+}
+
+/// The 64 (u, v) frequencies nearest to DC, by u+v then v, DC excluded:
+/// low frequencies survive re-encoding and resizing.
+fn low_frequencies() -> Vec<(usize, usize)> {
+    let mut all: Vec<(usize, usize)> = (0..12)
+        .flat_map(|v| (0..12).map(move |u| (u, v)))
+        .filter(|&p| p != (0, 0))
+        .collect();
+    all.sort_by_key(|&(u, v)| (u + v, v));
+    all.truncate(64);
+    all
+}
+
+/// Accumulates rows of luma into a `gw`×`gh` grid of cell means: each cell
+/// the plain average of the pixels it covers (an exact box filter: fast,
+/// and no aliasing whatever the size).
+struct GridAccumulator {
+    gw: usize,
+    gh: usize,
+    height: usize,
+    col_cell: Vec<usize>,
+    per_cell: Vec<u64>,
+    sums: Vec<u64>,
+    counts: Vec<u64>,
+    row: Vec<u32>,
+}
+
+impl GridAccumulator {
+    /// Needs `width >= gw` and `height >= gh`.
+    fn new(width: usize, height: usize, gw: usize, gh: usize) -> Self {
+        let col_cell: Vec<usize> = (0..width).map(|x| x * gw / width).collect();
+        let mut per_cell = vec![0u64; gw];
+        for &c in &col_cell {
+            per_cell[c] += 1;
+        }
+        GridAccumulator {
+            gw,
+            gh,
+            height,
+            col_cell,
+            per_cell,
+            sums: vec![0; gw * gh],
+            counts: vec![0; gw * gh],
+            row: vec![0; gw],
+        }
+    }
+
+    /// Adds row `y` given as 8-bit pixels of `channels` (1 gray, 2 gray +
+    /// alpha, 3 RGB, 4 RGBA). Transparent pixels count as white.
+    fn add_row(&mut self, y: usize, pixels: &[u8], channels: usize) {
+        let row = &mut self.row;
+        let cells = &self.col_cell;
+        match channels {
+            1 => pixels
+                .iter()
+                .zip(cells)
+                .for_each(|(&l, &c)| row[c] += u32::from(l)),
+            2 => pixels
+                .chunks_exact(2)
+                .zip(cells)
+                .for_each(|(p, &c)| row[c] += over_white(u32::from(p[0]), p[1])),
+            3 => pixels
+                .chunks_exact(3)
+                .zip(cells)
+                .for_each(|(p, &c)| row[c] += luma(p[0], p[1], p[2])),
+            _ => pixels
+                .chunks_exact(4)
+                .zip(cells)
+                .for_each(|(p, &c)| row[c] += over_white(luma(p[0], p[1], p[2]), p[3])),
+        }
+        let base = (y * self.gh / self.height).min(self.gh - 1) * self.gw;
+        for c in 0..self.gw {
+            self.sums[base + c] += u64::from(self.row[c]);
+            self.counts[base + c] += self.per_cell[c];
+            self.row[c] = 0;
+        }
+    }
+
+    fn finish(self) -> Vec<f32> {
+        self.sums
+            .iter()
+            .zip(&self.counts)
+            .map(|(&s, &n)| if n == 0 { 255.0 } else { s as f32 / n as f32 })
+            .collect()
+    }
+}
+
+/// Reduces a decoded image to a `gw`×`gh` grid of mean luma (0–255).
+fn luma_grid(image: &DynamicImage, gw: usize, gh: usize) -> Vec<f32> {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    if w < gw || h < gh {
+        // Tiny images: enlarge so every cell covers at least one pixel.
+        let up = image.resize_exact(
+            w.max(gw) as u32,
+            h.max(gh) as u32,
+            image::imageops::FilterType::Triangle,
+        );
+        return luma_grid(&up, gw, gh);
+    }
+    let (bytes, channels): (&[u8], usize) = match image {
+        DynamicImage::ImageRgb8(buf) => (buf, 3),
+        DynamicImage::ImageRgba8(buf) => (buf, 4),
+        DynamicImage::ImageLuma8(buf) => (buf, 1),
+        DynamicImage::ImageLumaA8(buf) => (buf, 2),
+        // 16-bit and float images are rare for screenshots: convert first.
+        other => return luma_grid(&DynamicImage::ImageRgba8(other.to_rgba8()), gw, gh),
+    };
+    let mut grid = GridAccumulator::new(w, h, gw, gh);
+    for (y, line) in bytes.chunks_exact(w * channels).enumerate() {
+        grid.add_row(y, line, channels);
+    }
+    grid.finish()
+}
+
+/// The grid of a non-interlaced PNG, decoded row by row: no full-size
+/// buffer, and a third faster than decoding the whole image first. `None`
+/// when the PNG is interlaced or too small (the general path handles it).
+fn png_luma_grid(bytes: &[u8], max_alloc: u64) -> Result<Option<Vec<f32>>, HashError> {
+    let limits = png::Limits {
+        bytes: usize::try_from(max_alloc).unwrap_or(usize::MAX),
+    };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    // Palette and low bit depths to 8-bit, tRNS to alpha, 16-bit to 8-bit.
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder
+        .read_info()
+        .map_err(|e| HashError::Decode(e.to_string()))?;
+    let (w, h) = (reader.info().width as usize, reader.info().height as usize);
+    if reader.info().interlaced || w < GRID || h < GRID {
+        return Ok(None);
+    }
+    let channels = match reader.output_color_type().0 {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::GrayscaleAlpha => 2,
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        png::ColorType::Indexed => return Ok(None),
+    };
+    let mut grid = GridAccumulator::new(w, h, GRID, GRID);
+    let mut y = 0;
+    while let Some(row) = reader
+        .next_row()
+        .map_err(|e| HashError::Decode(e.to_string()))?
+    {
+        if y < h {
+            grid.add_row(y, row.data(), channels);
+        }
+        y += 1;
+    }
+    if y < h {
+        return Err(HashError::Decode("truncated PNG".into()));
+    }
+    Ok(Some(grid.finish()))
+}
+
+/// ITU-R BT.601 luma in 8-bit fixed point.
+fn luma(r: u8, g: u8, b: u8) -> u32 {
+    (77 * u32::from(r) + 150 * u32::from(g) + 29 * u32::from(b)) >> 8
+}
+
+fn over_white(l: u32, alpha: u8) -> u32 {
+    let a = u32::from(alpha);
+    (l * a + 255 * (255 - a)) / 255
+}
+
+/// The wanted 2-D DCT-II coefficients (u along x, v along y) of an n×n grid.
+fn dct(grid: &[f32], n: usize, wanted: &[(usize, usize)]) -> Vec<f32> {
+    let basis: Vec<f32> = (0..n)
+        .flat_map(|k| {
+            (0..n).map(move |x| {
+                ((std::f32::consts::PI / n as f32) * (x as f32 + 0.5) * k as f32).cos()
+            })
+        })
+        .collect();
+    wanted
+        .iter()
+        .map(|&(u, v)| {
+            let bu = &basis[u * n..(u + 1) * n];
+            let bv = &basis[v * n..(v + 1) * n];
+            grid.chunks_exact(n)
+                .zip(bv)
+                .map(|(line, &cy)| line.iter().zip(bu).map(|(p, c)| p * c).sum::<f32>() * cy)
+                .sum()
+        })
+        .collect()
+}
+
+/// Per-chunk radius that guarantees finding every hash within `max_distance`.
+pub fn chunk_radius(max_distance: u32) -> u32 {
+    max_distance / 4
+}
+
+/// Every 16-bit value within `radius` bits of `chunk` (itself first).
+/// Radius 1 gives 17 values, 2 gives 137, 3 gives 697.
+pub fn chunk_values_within(chunk: u16, radius: u32) -> Vec<u16> {
+    let mut out = vec![chunk];
+    let mut frontier = vec![(chunk, 0u32)];
+    // Flip bits in increasing positions only, so each value appears once.
+    for _ in 0..radius.min(16) {
+        let mut next = Vec::new();
+        for &(value, lowest) in &frontier {
+            for bit in lowest..16 {
+                let flipped = value ^ (1 << bit);
+                out.push(flipped);
+                next.push((flipped, bit + 1));
+            }
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// For a query hash, the values each stored chunk column may take for a
+/// hash within `max_distance`: `[c0 values, c1 values, c2 values, c3 values]`.
+pub fn candidate_chunks(hash: ImageHash, max_distance: u32) -> [Vec<u16>; 4] {
+    let radius = chunk_radius(max_distance);
+    hash.chunks().map(|c| chunk_values_within(c, radius))
+}
+
+/// An in-memory multi-index over hashes, with the same semantics as the
+/// database query: exact results for any distance, without a full scan.
+#[derive(Debug, Clone)]
+pub struct HammingIndex<T> {
+    hashes: Vec<u64>,
+    items: Vec<T>,
+    /// For each chunk position, the ids of the hashes with each chunk value.
+    tables: [Vec<Vec<u32>>; 4],
+}
+
+impl<T> Default for HammingIndex<T> {
+    fn default() -> Self {
+        HammingIndex {
+            hashes: Vec::new(),
+            items: Vec::new(),
+            tables: std::array::from_fn(|_| vec![Vec::new(); 1 << 16]),
+        }
+    }
+}
+
+impl<T> HammingIndex<T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    pub fn insert(&mut self, hash: ImageHash, item: T) {
+        let id = u32::try_from(self.hashes.len()).unwrap_or(u32::MAX);
+        for (table, chunk) in self.tables.iter_mut().zip(hash.chunks()) {
+            table[usize::from(chunk)].push(id);
+        }
+        self.hashes.push(hash.0);
+        self.items.push(item);
+    }
+
+    /// Every stored item within `max_distance` of `hash`, nearest first.
+    pub fn query(&self, hash: ImageHash, max_distance: u32) -> Vec<(&T, u32)> {
+        let radius = chunk_radius(max_distance);
+        let query_chunks = hash.chunks();
+        let mut found = Vec::new();
+        for (position, table) in self.tables.iter().enumerate() {
+            for value in chunk_values_within(query_chunks[position], radius) {
+                for &id in &table[usize::from(value)] {
+                    let stored = self.hashes[id as usize];
+                    // Reported once: by the first chunk position that finds it.
+                    let stored_chunks = ImageHash(stored).chunks();
+                    let earlier = (0..position).any(|p| {
+                        hamming(u64::from(stored_chunks[p]), u64::from(query_chunks[p])) <= radius
+                    });
+                    if earlier {
+                        continue;
+                    }
+                    let distance = hamming(stored, hash.0);
+                    if distance <= max_distance {
+                        found.push((id, distance));
+                    }
+                }
+            }
+        }
+        found.sort_by_key(|&(id, d)| (d, id));
+        found
+            .into_iter()
+            .map(|(id, d)| (&self.items[id as usize], d))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage, Rgba, RgbaImage};
+
+    fn screen(seed: u32) -> RgbImage {
+        // Blocks of "text" whose lengths depend on the seed.
+        let mut img = RgbImage::from_pixel(360, 780, Rgb([250, 250, 250]));
+        for line in 0..30u32 {
+            let len = 60 + (line * 37 + seed * 101) % 260;
+            for y in line * 24 + 8..line * 24 + 20 {
+                for x in 12..12 + len {
+                    img.put_pixel(x, y, Rgb([30, 30, 30]));
+                }
+            }
+        }
+        img
+    }
+
+    fn encode(img: &DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, format).expect("encode");
+        out.into_inner()
+    }
+
+    #[test]
+    fn the_hash_survives_reencoding_and_resizing_but_not_other_content() {
+        let a = DynamicImage::ImageRgb8(screen(1));
+        let ha = hash_image(&a);
+        let png = hash_image_bytes(&encode(&a, image::ImageFormat::Png), DEFAULT_MAX_PIXELS)
+            .expect("png");
+        assert_eq!(png, ha);
+        let jpeg = hash_image_bytes(&encode(&a, image::ImageFormat::Jpeg), DEFAULT_MAX_PIXELS)
+            .expect("jpeg");
+        assert!(
+            jpeg.distance(ha) <= SIMILAR_MAX_DISTANCE,
+            "{}",
+            jpeg.distance(ha)
+        );
+        let half = hash_image(&a.resize_exact(180, 390, image::imageops::FilterType::Triangle));
+        assert!(half.distance(ha) <= SIMILAR_MAX_DISTANCE);
+        let other = hash_image(&DynamicImage::ImageRgb8(screen(2)));
+        assert!(
+            other.distance(ha) > SIMILAR_MAX_DISTANCE,
+            "{}",
+            other.distance(ha)
+        );
+    }
+
+    #[test]
+    fn transparency_is_seen_over_white_and_tiny_images_hash() {
+        let clear = DynamicImage::ImageRgba8(RgbaImage::from_pixel(40, 40, Rgba([0, 0, 0, 0])));
+        let white = DynamicImage::ImageRgb8(RgbImage::from_pixel(40, 40, Rgb([255, 255, 255])));
+        assert_eq!(hash_image(&clear), hash_image(&white));
+        let tiny = DynamicImage::ImageRgb8(RgbImage::from_pixel(3, 2, Rgb([9, 9, 9])));
+        let _ = hash_image(&tiny);
+        let gray = DynamicImage::ImageLuma8(DynamicImage::ImageRgb8(screen(1)).to_luma8());
+        assert!(hash_image(&gray).distance(hash_image(&DynamicImage::ImageRgb8(screen(1)))) <= 2);
+    }
+
+    #[test]
+    fn the_streaming_png_path_agrees_with_full_decoding() {
+        let rgb = DynamicImage::ImageRgb8(screen(3));
+        for image in [
+            rgb.clone(),
+            DynamicImage::ImageRgba8(rgb.to_rgba8()),
+            DynamicImage::ImageLuma8(rgb.to_luma8()),
+            DynamicImage::ImageLumaA8(rgb.to_luma_alpha8()),
+            DynamicImage::ImageRgb16(rgb.to_rgb16()),
+        ] {
+            let png = encode(&image, image::ImageFormat::Png);
+            let streamed = hash_image_bytes(&png, DEFAULT_MAX_PIXELS).expect("hash");
+            assert_eq!(streamed, hash_image(&image), "{:?}", image.color());
+        }
+    }
+
+    #[test]
+    fn bad_and_oversized_images_are_refused() {
+        assert!(matches!(
+            hash_image_bytes(b"not an image", DEFAULT_MAX_PIXELS),
+            Err(HashError::Decode(_))
+        ));
+        let png = encode(&DynamicImage::ImageRgb8(screen(1)), image::ImageFormat::Png);
+        assert_eq!(
+            hash_image_bytes(&png, 1000),
+            Err(HashError::TooLarge(360 * 780))
+        );
+        assert!(matches!(
+            hash_image_bytes(&png[..png.len() / 2], DEFAULT_MAX_PIXELS),
+            Err(HashError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn hashes_convert_to_hex_and_signed_integers() {
+        let h = ImageHash(0xF000_0000_0000_0001);
+        assert_eq!(h.to_hex(), "f000000000000001");
+        assert_eq!(ImageHash::from_hex("f000000000000001"), Some(h));
+        assert_eq!(ImageHash::from_hex("f00"), None);
+        assert_eq!(ImageHash::from_hex("zz00000000000000"), None);
+        assert!(h.to_i64() < 0);
+        assert_eq!(ImageHash::from_i64(h.to_i64()), h);
+        assert_eq!(h.chunks(), [0xF000, 0, 0, 1]);
+        let json = serde_json::to_string(&h).expect("json");
+        assert_eq!(json, "\"f000000000000001\"");
+        assert_eq!(serde_json::from_str::<ImageHash>(&json).expect("parse"), h);
+        assert!(serde_json::from_str::<ImageHash>("\"nope\"").is_err());
+    }
+
+    #[test]
+    fn chunk_neighbourhoods_have_the_expected_sizes() {
+        assert_eq!(chunk_values_within(0xABCD, 0), vec![0xABCD]);
+        for (radius, size) in [(1, 17), (2, 137), (3, 697)] {
+            let mut values = chunk_values_within(0x1234, radius);
+            assert_eq!(values.len(), size);
+            assert!(values
+                .iter()
+                .all(|&v| hamming(u64::from(v), 0x1234) <= radius));
+            values.sort_unstable();
+            values.dedup();
+            assert_eq!(values.len(), size, "no duplicates");
+        }
+        assert_eq!(chunk_radius(SIMILAR_MAX_DISTANCE), 0);
+        assert_eq!(chunk_radius(6), 1);
+        assert_eq!(chunk_radius(11), 2);
+        let chunks = candidate_chunks(ImageHash(0x0001_0002_0003_0004), 8);
+        assert_eq!(chunks[3].len(), 137);
+        assert_eq!(chunks[0][0], 1);
+    }
+
+    /// The index finds exactly what a full scan finds.
+    #[test]
+    fn the_index_agrees_with_a_full_scan() {
+        let mut state = 0x1234_5678_9ABC_DEF0u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut index = HammingIndex::new();
+        let mut all = Vec::new();
+        let base = next();
+        for i in 0..5000u32 {
+            // Half random, half near `base`, so every distance occurs.
+            let h = if i % 2 == 0 {
+                next()
+            } else {
+                let mut h = base;
+                for _ in 0..(i % 20) {
+                    h ^= 1 << (next() % 64);
+                }
+                h
+            };
+            index.insert(ImageHash(h), i);
+            all.push((h, i));
+        }
+        assert_eq!(index.len(), 5000);
+        for radius in [0, 3, 6, 10, 13] {
+            let query = ImageHash(base ^ 0b101);
+            let mut expected: Vec<(u32, u32)> = all
+                .iter()
+                .map(|&(h, i)| (hamming(h, query.0), i))
+                .filter(|&(d, _)| d <= radius)
+                .collect();
+            expected.sort_unstable();
+            let got: Vec<(u32, u32)> = index
+                .query(query, radius)
+                .into_iter()
+                .map(|(&i, d)| (d, i))
+                .collect();
+            assert_eq!(got, expected, "radius {radius}");
+        }
+        assert!(HammingIndex::<u8>::new().is_empty());
+    }
+}

@@ -1,0 +1,572 @@
+//! Fraud signals: pure detectors over a case's data and over data about other
+//! cases that the caller has looked up, each giving a [`Signal`] with a
+//! stable code, a severity and a zh-CN / English explanation that names the
+//! evidence; and the case's [`Priority`] derived from them.
+//!
+//! Nothing here reads a database or a file: the caller gathers the inputs
+//! (see each function's documentation for what it needs) and stores the
+//! outputs. Signals are recomputed from scratch whenever a case's evidence
+//! changes, so every function is deterministic in its inputs.
+
+pub mod cross;
+pub mod image_hash;
+pub mod keywords;
+pub mod logistics;
+pub mod text;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use self::cross::{
+    EvidenceFingerprint, MerchantReport, OtherEvidence, ReporterIdentity, TrackingUse,
+};
+use self::logistics::{ExportError, Shipment, Source};
+use self::text::{OtherReview, TemplateAnalysis};
+use crate::domain::catalog::Category;
+use crate::domain::report::Logistics;
+
+/// What a signal says, as a stable snake_case code (stored and sent as is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalCode {
+    DuplicateEvidence,
+    SimilarEvidence,
+    TemplateReviews,
+    DeliveredBeforeShipped,
+    ImplausibleTransitTime,
+    EmptyParcelWeight,
+    NoTransitScans,
+    ReusedTrackingNumber,
+    InvalidTrackingNumber,
+    BrushingKeywords,
+    RepeatMerchant,
+}
+
+impl SignalCode {
+    pub const ALL: &'static [SignalCode] = &[
+        SignalCode::DuplicateEvidence,
+        SignalCode::SimilarEvidence,
+        SignalCode::TemplateReviews,
+        SignalCode::DeliveredBeforeShipped,
+        SignalCode::ImplausibleTransitTime,
+        SignalCode::EmptyParcelWeight,
+        SignalCode::NoTransitScans,
+        SignalCode::ReusedTrackingNumber,
+        SignalCode::InvalidTrackingNumber,
+        SignalCode::BrushingKeywords,
+        SignalCode::RepeatMerchant,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SignalCode::DuplicateEvidence => "duplicate_evidence",
+            SignalCode::SimilarEvidence => "similar_evidence",
+            SignalCode::TemplateReviews => "template_reviews",
+            SignalCode::DeliveredBeforeShipped => "delivered_before_shipped",
+            SignalCode::ImplausibleTransitTime => "implausible_transit_time",
+            SignalCode::EmptyParcelWeight => "empty_parcel_weight",
+            SignalCode::NoTransitScans => "no_transit_scans",
+            SignalCode::ReusedTrackingNumber => "reused_tracking_number",
+            SignalCode::InvalidTrackingNumber => "invalid_tracking_number",
+            SignalCode::BrushingKeywords => "brushing_keywords",
+            SignalCode::RepeatMerchant => "repeat_merchant",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    /// Priority points a signal of this severity adds.
+    pub fn points(self) -> u32 {
+        match self {
+            Severity::Low => 5,
+            Severity::Medium => 15,
+            Severity::High => 30,
+        }
+    }
+}
+
+/// The same sentence in both languages the service speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    #[serde(rename = "zh-CN")]
+    pub zh: String,
+    pub en: String,
+}
+
+impl Explanation {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Explanation {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// One finding about a case. `related` holds the references of other cases
+/// it points at (e.g. `QL-7K4M-9PXR`), so the UI can link them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    pub code: SignalCode,
+    pub severity: Severity,
+    pub explanation: Explanation,
+    #[serde(default)]
+    pub related: Vec<String>,
+}
+
+impl Signal {
+    pub fn new(code: SignalCode, severity: Severity, zh: String, en: String) -> Self {
+        Signal {
+            code,
+            severity,
+            explanation: Explanation::new(zh, en),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn with_related(mut self, related: impl IntoIterator<Item = String>) -> Self {
+        self.related.extend(related);
+        self.related.sort();
+        self.related.dedup();
+        self
+    }
+}
+
+/// Lists at most `max` items, then "等 N 项" / "and N more", so an
+/// explanation stays readable when a merchant has hundreds of reports.
+pub(crate) fn list_some(items: &[String], max: usize) -> (String, String) {
+    let shown = items.iter().take(max).cloned().collect::<Vec<_>>();
+    let rest = items.len().saturating_sub(max);
+    if rest == 0 {
+        (shown.join("、"), shown.join(", "))
+    } else {
+        (
+            format!("{} 等 {} 项", shown.join("、"), items.len()),
+            format!("{} and {rest} more", shown.join(", ")),
+        )
+    }
+}
+
+/// Why a case sits where it does in the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PriorityReason {
+    pub points: u32,
+    pub explanation: Explanation,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Priority {
+    /// 0–100; higher is looked at first. Fits the `reports.priority` column.
+    pub score: u32,
+    pub reasons: Vec<PriorityReason>,
+}
+
+pub const MAX_PRIORITY: u32 = 100;
+/// Reporter points: the second independent reporter weighs most, later
+/// ones less, so one merchant's pile of reports cannot swamp the queue.
+const REPORTER_POINTS: [u32; 4] = [0, 15, 25, 30];
+/// Age points: one per day waiting, up to this, so nothing starves.
+const MAX_AGE_POINTS: u32 = 20;
+
+/// A case's priority from its signals, the number of independent reporters
+/// about the merchant (including this case's reporter, so at least 1) and
+/// how long the case has waited.
+///
+/// Each signal code counts once, at its highest severity, so ten similar
+/// screenshots do not outweigh one impossible delivery.
+pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -> Priority {
+    let mut reasons = Vec::new();
+    let mut best: Vec<&Signal> = Vec::new();
+    for signal in signals {
+        match best.iter_mut().find(|s| s.code == signal.code) {
+            Some(slot) if slot.severity < signal.severity => *slot = signal,
+            Some(_) => {}
+            None => best.push(signal),
+        }
+    }
+    best.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
+    for signal in best {
+        reasons.push(PriorityReason {
+            points: signal.severity.points(),
+            explanation: Explanation::new(
+                format!(
+                    "信号 {}（{}）",
+                    signal.code.code(),
+                    severity_zh(signal.severity)
+                ),
+                format!("signal {} ({:?})", signal.code.code(), signal.severity).to_lowercase(),
+            ),
+        });
+    }
+    let reporters = independent_reporters.max(1);
+    let points = REPORTER_POINTS[(reporters as usize - 1).min(REPORTER_POINTS.len() - 1)];
+    if points > 0 {
+        reasons.push(PriorityReason {
+            points,
+            explanation: Explanation::new(
+                format!("共有 {reporters} 位独立举报人举报该商家"),
+                format!("{reporters} independent reporters reported this merchant"),
+            ),
+        });
+    }
+    let days = u32::try_from(age.num_days().max(0)).unwrap_or(u32::MAX);
+    let age_points = days.min(MAX_AGE_POINTS);
+    if age_points > 0 {
+        reasons.push(PriorityReason {
+            points: age_points,
+            explanation: Explanation::new(
+                format!("案件已等待 {days} 天"),
+                format!("the case has waited {days} days"),
+            ),
+        });
+    }
+    let score = reasons
+        .iter()
+        .map(|r| r.points)
+        .sum::<u32>()
+        .min(MAX_PRIORITY);
+    Priority { score, reasons }
+}
+
+fn severity_zh(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Low => "低",
+        Severity::Medium => "中",
+        Severity::High => "高",
+    }
+}
+
+/// Whether a case's category is about goods that ship (a light parcel means
+/// something), rather than a service such as a fake repair hotline.
+pub fn physical_goods(category: Category) -> bool {
+    !matches!(category, Category::FakeServiceHotline)
+}
+
+/// Everything the signals of one case need. The first group comes from the
+/// case itself; the second from queries about other cases, which the caller
+/// runs (each field says which) and which may return more than needed: the
+/// functions here check the match again.
+#[derive(Debug, Clone)]
+pub struct CaseInput<'a> {
+    pub category: Category,
+    pub description: &'a str,
+    pub review_texts: &'a [String],
+    pub order_id: Option<&'a str>,
+    pub logistics: Option<&'a Logistics>,
+    /// JSON and CSV evidence files: (display name, stored bytes).
+    pub logistics_exports: &'a [(String, Vec<u8>)],
+    /// Every evidence file: name, SHA-256, and the perceptual hash of images
+    /// (computed at intake with [`image_hash::hash_image_bytes`]).
+    pub evidence: &'a [EvidenceFingerprint],
+    pub reporter: &'a ReporterIdentity,
+    pub created_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+
+    /// Other cases' evidence with one of this case's SHA-256s, or whose hash
+    /// chunks match [`image_hash::candidate_chunks`] at
+    /// [`image_hash::SIMILAR_MAX_DISTANCE`].
+    pub other_evidence: &'a [OtherEvidence],
+    /// Review texts of other cases with the same merchant key.
+    pub other_reviews: &'a [OtherReview],
+    /// Other cases giving one of this case's tracking numbers (the record's
+    /// and the exports', normalized with
+    /// [`logistics::normalize_tracking_number`]).
+    pub tracking_uses: &'a [TrackingUse],
+    /// Other cases with the same merchant key (name key or shop key).
+    pub merchant_reports: &'a [MerchantReport],
+}
+
+/// The signals of a case with its priority, plus what was found along the
+/// way (the review clusters, exports that could not be read) for display.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSignals {
+    pub signals: Vec<Signal>,
+    pub priority: Priority,
+    pub independent_reporters: u32,
+    pub reviews: TemplateAnalysis,
+    pub unreadable_exports: Vec<(String, ExportError)>,
+}
+
+/// All signals of one case, most severe first.
+pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
+    let mut signals = Vec::new();
+    signals.extend(cross::duplicate_evidence(
+        input.evidence,
+        input.other_evidence,
+    ));
+    signals.extend(cross::similar_evidence(
+        input.evidence,
+        input.other_evidence,
+    ));
+    let reviews = text::analyze_reviews(input.review_texts, input.other_reviews);
+    signals.extend(text::template_reviews_signal(&reviews));
+
+    let mut shipments: Vec<(Source, Shipment)> = Vec::new();
+    if let Some(logistics) = input.logistics {
+        shipments.push((Source::Report, Shipment::from(logistics)));
+    }
+    let mut unreadable_exports = Vec::new();
+    for (name, bytes) in input.logistics_exports {
+        match logistics::parse_export(bytes) {
+            Ok(shipment) => shipments.push((Source::Export(name.clone()), shipment)),
+            Err(error) => unreadable_exports.push((name.clone(), error)),
+        }
+    }
+    signals.extend(logistics::logistics_signals(
+        &shipments,
+        physical_goods(input.category),
+    ));
+    let mut numbers: Vec<String> = shipments
+        .iter()
+        .filter_map(|(_, s)| s.tracking_number.as_deref())
+        .map(logistics::normalize_tracking_number)
+        .filter(|n| !n.is_empty())
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    let mut reused: Option<Signal> = None;
+    for number in &numbers {
+        if let Some(signal) =
+            cross::reused_tracking_number(number, input.order_id, input.tracking_uses)
+        {
+            reused = Some(match reused {
+                None => signal,
+                Some(mut merged) => {
+                    merged.severity = merged.severity.max(signal.severity);
+                    merged.explanation.zh.push_str(&signal.explanation.zh);
+                    merged.explanation.en.push(' ');
+                    merged.explanation.en.push_str(&signal.explanation.en);
+                    merged.with_related(signal.related)
+                }
+            });
+        }
+    }
+    signals.extend(reused);
+
+    let mut texts: Vec<(String, &str)> = vec![("description".to_string(), input.description)];
+    texts.extend(
+        input
+            .review_texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("review_texts[{i}]"), t.as_str())),
+    );
+    let hits = keywords::find_keywords(texts.iter().map(|(f, t)| (f.as_str(), *t)));
+    signals.extend(keywords::brushing_keywords_signal(&hits));
+
+    let repeat = cross::repeat_merchant(input.reporter, input.created_at, input.merchant_reports);
+    signals.extend(repeat.signal);
+
+    signals.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
+    let priority = priority(
+        &signals,
+        repeat.independent_reporters,
+        input.now - input.created_at,
+    );
+    CaseSignals {
+        signals,
+        priority,
+        independent_reporters: repeat.independent_reporters,
+        reviews,
+        unreadable_exports,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal(code: SignalCode, severity: Severity) -> Signal {
+        Signal::new(code, severity, "说明".into(), "explanation".into())
+    }
+
+    #[test]
+    fn codes_are_stable_snake_case_and_round_trip() {
+        for &code in SignalCode::ALL {
+            let json = serde_json::to_string(&code).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", code.code()));
+            assert_eq!(SignalCode::from_code(code.code()), Some(code));
+        }
+        assert_eq!(SignalCode::ALL.len(), 11);
+        let s = signal(SignalCode::NoTransitScans, Severity::High).with_related([
+            "QL-B".into(),
+            "QL-A".into(),
+            "QL-B".into(),
+        ]);
+        let json = serde_json::to_value(&s).expect("json");
+        assert_eq!(json["code"], "no_transit_scans");
+        assert_eq!(json["severity"], "high");
+        assert_eq!(json["explanation"]["zh-CN"], "说明");
+        assert_eq!(json["related"], serde_json::json!(["QL-A", "QL-B"]));
+        let back: Signal = serde_json::from_value(json).expect("parse");
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn priority_counts_each_code_once_at_its_highest_severity() {
+        let signals = [
+            signal(SignalCode::SimilarEvidence, Severity::Low),
+            signal(SignalCode::SimilarEvidence, Severity::High),
+            signal(SignalCode::SimilarEvidence, Severity::Medium),
+            signal(SignalCode::BrushingKeywords, Severity::Medium),
+        ];
+        let p = priority(&signals, 1, Duration::zero());
+        assert_eq!(p.score, 45);
+        assert_eq!(p.reasons.len(), 2);
+        assert_eq!(p.reasons[0].points, 30);
+        assert!(p.reasons[0].explanation.en.contains("similar_evidence"));
+    }
+
+    #[test]
+    fn reporters_and_age_add_points_and_the_score_is_capped() {
+        assert_eq!(priority(&[], 0, Duration::zero()).score, 0);
+        assert_eq!(priority(&[], 1, Duration::hours(23)).score, 0);
+        assert_eq!(priority(&[], 2, Duration::zero()).score, 15);
+        assert_eq!(priority(&[], 3, Duration::zero()).score, 25);
+        assert_eq!(priority(&[], 50, Duration::zero()).score, 30);
+        assert_eq!(priority(&[], 1, Duration::days(3)).score, 3);
+        assert_eq!(priority(&[], 1, Duration::days(300)).score, 20);
+        assert_eq!(priority(&[], 1, Duration::days(-3)).score, 0);
+        let all: Vec<Signal> = SignalCode::ALL
+            .iter()
+            .map(|&c| signal(c, Severity::High))
+            .collect();
+        let p = priority(&all, 9, Duration::days(9));
+        assert_eq!(p.score, MAX_PRIORITY);
+        assert!(p
+            .reasons
+            .iter()
+            .any(|r| r.explanation.zh.contains("9 位独立举报人")));
+        assert!(p
+            .reasons
+            .iter()
+            .any(|r| r.explanation.en.contains("waited 9 days")));
+    }
+
+    #[test]
+    fn a_case_is_evaluated_from_its_own_data_and_the_lookups() {
+        use chrono::TimeZone;
+        let created = Utc
+            .with_ymd_and_hms(2026, 11, 20, 0, 0, 0)
+            .single()
+            .expect("time");
+        let reviews = vec![
+            "宝贝收到了，质量非常好，做工精细，面料舒服，物流超快，五星好评！".to_string(),
+            "超赞！物美价廉，五星好评！".to_string(),
+        ];
+        let logistics = Logistics {
+            carrier: Some("顺丰".into()),
+            tracking_number: Some("SF1428367190255".into()),
+            shipped_at: None,
+            delivered_at: None,
+            declared_weight_kg: Some(0.01),
+            origin: None,
+            destination: None,
+            events: vec![],
+        };
+        let exports = vec![
+            ("bad.json".to_string(), b"{oops".to_vec()),
+            (
+                "track.csv".to_string(),
+                "时间,描述\n2026-11-02 09:12,【浙江省】义乌已揽件\n2026-11-02 10:00,【北京市】已签收\n"
+                    .as_bytes()
+                    .to_vec(),
+            ),
+        ];
+        let evidence = vec![EvidenceFingerprint {
+            name: "a.png".into(),
+            sha256: "aa".into(),
+            phash: Some(image_hash::ImageHash(0)),
+        }];
+        let other_evidence = vec![OtherEvidence {
+            case_reference: "QL-OTHER".into(),
+            name: "b.png".into(),
+            sha256: "aa".into(),
+            phash: Some(image_hash::ImageHash(0)),
+        }];
+        let other_reviews = vec![OtherReview {
+            case_reference: "QL-REV".into(),
+            index: 0,
+            text: "宝贝收到了，质量很好，做工精细，面料很舒服，物流超快，五星好评！！".into(),
+        }];
+        let tracking_uses = vec![TrackingUse {
+            case_reference: "QL-TRACK".into(),
+            tracking_number: "SF1428367190255".into(),
+            order_id: Some("other order".into()),
+        }];
+        let me = ReporterIdentity {
+            contact: Some("me".into()),
+            network: None,
+        };
+        let merchant_reports = vec![MerchantReport {
+            case_reference: "QL-M".into(),
+            reporter: ReporterIdentity {
+                contact: Some("you".into()),
+                network: None,
+            },
+            created_at: created - Duration::days(4),
+        }];
+        let input = CaseInput {
+            category: Category::FakeReview,
+            description: "商家好评返现，明显刷单。",
+            review_texts: &reviews,
+            order_id: Some("my order"),
+            logistics: Some(&logistics),
+            logistics_exports: &exports,
+            evidence: &evidence,
+            reporter: &me,
+            created_at: created,
+            now: created + Duration::days(2),
+            other_evidence: &other_evidence,
+            other_reviews: &other_reviews,
+            tracking_uses: &tracking_uses,
+            merchant_reports: &merchant_reports,
+        };
+        let result = evaluate_case(&input);
+        let codes: Vec<&str> = result.signals.iter().map(|s| s.code.code()).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "duplicate_evidence",
+                "template_reviews",
+                "implausible_transit_time",
+                "empty_parcel_weight",
+                "no_transit_scans",
+                "reused_tracking_number",
+                "brushing_keywords",
+                "repeat_merchant",
+            ]
+        );
+        assert_eq!(result.independent_reporters, 2);
+        assert_eq!(result.unreadable_exports.len(), 1);
+        assert_eq!(result.reviews.stock_praise, vec![1]);
+        assert_eq!(result.priority.score, MAX_PRIORITY);
+        assert!(result
+            .priority
+            .reasons
+            .iter()
+            .any(|r| r.explanation.en.contains("waited 2 days")));
+        assert!(!physical_goods(Category::FakeServiceHotline));
+        assert!(physical_goods(Category::AbnormalLogistics));
+    }
+
+    #[test]
+    fn long_lists_are_shortened() {
+        let items: Vec<String> = (1..=7).map(|i| format!("QL-{i}")).collect();
+        let (zh, en) = list_some(&items, 3);
+        assert_eq!(zh, "QL-1、QL-2、QL-3 等 7 项");
+        assert_eq!(en, "QL-1, QL-2, QL-3 and 4 more");
+        assert_eq!(list_some(&items[..2], 3).1, "QL-1, QL-2");
+    }
+}
