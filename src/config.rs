@@ -213,6 +213,16 @@ pub struct Config {
         global = true
     )]
     pub mail_worker: bool,
+
+    /// Compute fraud signals in the background inside the server (`qinglang worker` also does).
+    #[arg(
+        long,
+        env = "QINGLANG_SIGNALS_WORKER",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub signals_worker: bool,
 }
 
 impl Config {
@@ -275,6 +285,7 @@ impl Config {
             link_ttl_hours: 14 * 24,
             secret_key: None,
             mail_worker: true,
+            signals_worker: true,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! binary and the integration tests both start it that way.
 
 pub mod accounts;
+pub mod analysis;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -19,6 +20,7 @@ pub mod sweep;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -64,7 +66,9 @@ impl Application {
             _ => format!("http://{}:{port}", config.bind.ip()),
         };
         let mailer = Arc::new(mailer_for(&config, public_url)?);
+        let signals_wake = Arc::new(tokio::sync::Notify::new());
         let state = web::Data::new(AppState {
+            signals_wake: Arc::clone(&signals_wake),
             pool: pool.clone(),
             intake: Intake::new(config.upload_limits(), Arc::clone(&store)),
             mailer: Arc::clone(&mailer),
@@ -91,6 +95,15 @@ impl Application {
         let server = server.run();
         if config.mail_worker {
             tokio::spawn(mail::worker::run(pool.clone(), Arc::clone(&store), mailer));
+        }
+        if config.signals_worker {
+            tokio::spawn(analysis::run(
+                pool.clone(),
+                Arc::clone(&store),
+                signals_wake,
+                Duration::from_millis(config.mail_poll_ms.max(10)),
+                config.max_image_pixels,
+            ));
         }
         tokio::spawn(sweep::run_periodically(pool, store));
         Ok(Application {
@@ -137,11 +150,19 @@ fn mailer_for(config: &Config, public_url: String) -> anyhow::Result<Mailer> {
     Mailer::from_config(config, public_url, key)
 }
 
-/// `qinglang worker`: only the mail outbox worker, no HTTP server. Any number
+/// `qinglang worker`: the background workers (mail outbox, fraud signals),
+/// no HTTP server. Any number
 /// may run beside the servers; they share the work through the database.
 pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     let (pool, store) = open_storage(&config).await?;
     let mailer = Arc::new(mailer_for(&config, config.public_base_url())?);
+    tokio::spawn(analysis::run(
+        pool.clone(),
+        Arc::clone(&store),
+        Arc::new(tokio::sync::Notify::new()),
+        Duration::from_millis(config.mail_poll_ms.max(10)),
+        config.max_image_pixels,
+    ));
     mail::worker::run(pool, store, mailer).await;
     Ok(())
 }

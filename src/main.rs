@@ -22,7 +22,7 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API, the consumer pages and background work (the default).
     Serve,
-    /// Run only the mail outbox worker (any number may run beside the servers).
+    /// Run only the background workers: mail outbox and fraud signals (any number may run beside the servers).
     Worker,
     /// Apply pending database migrations and exit.
     Migrate,

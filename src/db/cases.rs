@@ -10,9 +10,11 @@ use super::audit::{self, AuditActor, AuditEntry};
 use super::outbox::{self, Addressing};
 use super::reports::{EventRow, EvidenceRow, ReportRow};
 use super::schema::{case_notes, evidence, replies, report_events, reports, status_counts, users};
+use super::signals;
 use super::{write_transaction, DbConnection, MultiBackend};
 use crate::domain::catalog::{Category, Platform};
 use crate::domain::lifecycle::{self, Actor, Requirement, TransitionError};
+use crate::domain::signals::SignalCode;
 use crate::domain::status::ReportStatus;
 use crate::error::{AppError, FieldError};
 
@@ -54,6 +56,7 @@ pub struct QueueFilter {
     pub sort: Option<Sort>,
     pub limit: i64,
     pub cursor: Option<Cursor>,
+    pub signal: Option<SignalCode>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -107,6 +110,13 @@ fn filtered(filter: &QueueFilter, viewer: i64, sqlite: bool, with_full_text: boo
         Some(Assigned::Nobody) => query = query.filter(reports::assigned_to.is_null()),
         Some(Assigned::User(id)) => query = query.filter(reports::assigned_to.eq(id)),
         None => {}
+    }
+    if let Some(code) = filter.signal {
+        query = query.filter(
+            sql::<Bool>("reports.id IN (SELECT report_id FROM signals WHERE code = ")
+                .bind::<Text, _>(code.code())
+                .sql(")"),
+        );
     }
     if let Some(from) = filter.created_from {
         query = query.filter(reports::created_at.ge(from));
@@ -343,6 +353,8 @@ pub struct CaseView {
     pub replies: Vec<ReplyRow>,
     pub related: Vec<Related>,
     pub deliveries: Vec<outbox::DeliveryRow>,
+    pub signals: Vec<signals::SignalRow>,
+    pub profile: Option<signals::ProfileRow>,
 }
 
 /// Everything about a case. Because it includes the reporter's contact
@@ -409,6 +421,8 @@ pub fn detail(
         .load(conn)?;
     let related = related_cases(conn, &report, &evidence)?;
     let deliveries = outbox::for_report(conn, report.id)?;
+    let found_signals = signals::for_report(conn, report.id)?;
+    let profile = signals::profile_of(conn, report.id)?;
     audit::append(
         conn,
         AuditEntry {
@@ -432,6 +446,8 @@ pub fn detail(
         replies,
         related,
         deliveries,
+        signals: found_signals,
+        profile,
     })
 }
 

@@ -71,3 +71,94 @@ pub fn lock_report(conn: &mut DbConnection, report_id: i64) -> Result<(), AppErr
     }
     Ok(())
 }
+
+/// Counts a report against its merchant, creating the merchant on its first
+/// report; returns the merchant's id. An upsert, so concurrent intakes about
+/// one merchant neither fail nor lose a count.
+pub fn count_merchant_report(
+    conn: &mut DbConnection,
+    platform: &str,
+    name_key: &str,
+    display_name: &str,
+    province: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    use diesel::sql_types::Nullable;
+    const UPSERT_TAIL: &str = " ON CONFLICT (name_key) DO UPDATE SET \
+        report_count = merchants.report_count + 1, \
+        last_reported_at = excluded.last_reported_at, \
+        province = COALESCE(merchants.province, excluded.province) \
+        RETURNING id";
+    let rows = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(format!(
+            "INSERT INTO merchants (platform, name_key, display_name, province, report_count, \
+             reporter_count, first_reported_at, last_reported_at) \
+             VALUES ($1, $2, $3, $4, 1, 1, $5, $5){UPSERT_TAIL}"
+        ))
+        .bind::<Text, _>(platform)
+        .bind::<Text, _>(name_key)
+        .bind::<Text, _>(display_name)
+        .bind::<Nullable<Text>, _>(province)
+        .bind::<Timestamp, _>(now)
+        .load::<Id>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(format!(
+            "INSERT INTO merchants (platform, name_key, display_name, province, report_count, \
+             reporter_count, first_reported_at, last_reported_at) \
+             VALUES (?, ?, ?, ?, 1, 1, ?, ?){UPSERT_TAIL}"
+        ))
+        .bind::<Text, _>(platform)
+        .bind::<Text, _>(name_key)
+        .bind::<Text, _>(display_name)
+        .bind::<Nullable<Text>, _>(province)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(now)
+        .load::<Id>(sqlite)?,
+    };
+    rows.first()
+        .map(|row| row.id)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the merchant upsert returned no id")))
+}
+
+/// Leases up to `limit` cases whose signals are due to `token` until
+/// `lease_until`; returns their ids. Like [`claim_deliveries`]: one
+/// statement, and `SKIP LOCKED` on PostgreSQL. The partial index on
+/// `due_at WHERE dirty` keeps this cheap with millions of computed cases.
+pub fn claim_profiles(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    token: &str,
+    limit: i64,
+) -> Result<Vec<i64>, AppError> {
+    let ids = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(
+            "UPDATE case_profiles SET lease_until = $1, lease_token = $2 \
+             WHERE report_id IN (SELECT report_id FROM case_profiles \
+                 WHERE dirty AND due_at <= $3 \
+                   AND (lease_until IS NULL OR lease_until < $3) \
+                 ORDER BY due_at LIMIT $4 \
+                 FOR UPDATE SKIP LOCKED) \
+             RETURNING report_id AS id",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Text, _>(token)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<Id>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "UPDATE case_profiles SET lease_until = ?, lease_token = ? \
+             WHERE report_id IN (SELECT report_id FROM case_profiles \
+                 WHERE dirty AND due_at <= ? \
+                   AND (lease_until IS NULL OR lease_until < ?) \
+                 ORDER BY due_at LIMIT ?) \
+             RETURNING report_id AS id",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Text, _>(token)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load::<Id>(sqlite)?,
+    };
+    Ok(ids.into_iter().map(|row| row.id).collect())
+}

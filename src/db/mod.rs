@@ -4,10 +4,12 @@
 pub mod audit;
 pub mod cases;
 pub mod dialect;
+pub mod merchants;
 pub mod outbox;
 pub mod regulators;
 pub mod reports;
 pub mod schema;
+pub mod signals;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ use super::audit::{self, AuditActor, AuditEntry};
 use super::cases;
 use super::outbox::{self, Addressing};
 use super::schema::{evidence, replies, report_events, reports};
+use super::signals::{self, NewProfile};
 use super::{write_transaction, DbConnection};
 use crate::domain::delivery::DeliveryKind;
 use crate::domain::lifecycle::Actor;
@@ -143,10 +144,11 @@ pub fn create(
     report: &NewReport,
     files: Vec<ProcessedEvidence>,
     store: &dyn EvidenceStore,
+    profile: &NewProfile,
     addressing: &Addressing,
 ) -> Result<Created, AppError> {
     with_committed_files(conn, store, files, |conn, files| {
-        insert_report(conn, report, files, addressing)
+        insert_report(conn, report, files, profile, addressing)
     })
 }
 
@@ -208,6 +210,8 @@ pub fn add_reply(
                 .returning(replies::id)
                 .get_result::<i64>(conn)?;
             insert_evidence(conn, report_id, Some(reply_id), files, now)?;
+            // New evidence, perhaps new fingerprints: compute the signals again.
+            signals::mark_dirty(conn, &[report_id], now)?;
             let request = cases::TransitionRequest {
                 to: ReportStatus::UnderReview,
                 from: Some(ReportStatus::NeedsInfo),
@@ -307,6 +311,7 @@ fn insert_report(
     conn: &mut DbConnection,
     report: &NewReport,
     files: &[CommittedEvidence],
+    profile: &NewProfile,
     addressing: &Addressing,
 ) -> Result<Created, AppError> {
     let tracking_code = reference::new_tracking_code();
@@ -358,6 +363,7 @@ fn insert_report(
             ))
             .execute(conn)?;
         insert_evidence(conn, report_id, None, files, now)?;
+        signals::add_profile(conn, report_id, profile, now)?;
         // The receipt carries the tracking code only when the reporter asked.
         let secret = report.email_tracking_code.then_some(tracking_code.as_str());
         outbox::notify_reporter(

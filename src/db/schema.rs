@@ -103,6 +103,11 @@ diesel::table! {
         height -> Nullable<Integer>,
         created_at -> Timestamp,
         reply_id -> Nullable<BigInt>,
+        phash -> Nullable<BigInt>,
+        phash_c0 -> Nullable<Integer>,
+        phash_c1 -> Nullable<Integer>,
+        phash_c2 -> Nullable<Integer>,
+        phash_c3 -> Nullable<Integer>,
     }
 }
 
@@ -179,7 +184,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    merchants (id) {
+        id -> BigInt,
+        platform -> Text,
+        name_key -> Text,
+        display_name -> Text,
+        province -> Nullable<Text>,
+        report_count -> BigInt,
+        reporter_count -> BigInt,
+        first_reported_at -> Timestamp,
+        last_reported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_profiles (report_id) {
+        report_id -> BigInt,
+        merchant_id -> Nullable<BigInt>,
+        name_key -> Text,
+        shop_key -> Nullable<Text>,
+        contact_key -> Nullable<Text>,
+        network_key -> Nullable<Text>,
+        independent_reporters -> Nullable<Integer>,
+        priority_explanation -> Nullable<Text>,
+        signals_computed_at -> Nullable<Timestamp>,
+        dirty -> Bool,
+        first_run -> Bool,
+        due_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        lease_token -> Nullable<Text>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    tracking_numbers (report_id, number) {
+        report_id -> BigInt,
+        number -> Text,
+    }
+}
+
+diesel::table! {
+    signals (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        code -> Text,
+        severity -> Text,
+        explanation_zh -> Text,
+        explanation_en -> Text,
+        related -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(case_profiles -> reports (report_id));
+diesel::joinable!(case_profiles -> merchants (merchant_id));
+diesel::joinable!(signals -> reports (report_id));
+diesel::joinable!(tracking_numbers -> reports (report_id));
 diesel::joinable!(evidence -> reports (report_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(case_notes -> reports (report_id));
@@ -200,4 +265,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     regulators,
     deliveries,
+    merchants,
+    case_profiles,
+    tracking_numbers,
+    signals,
 );

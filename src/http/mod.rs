@@ -31,6 +31,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub intake: Intake,
     pub mailer: std::sync::Arc<crate::mail::Mailer>,
+    /// Wakes this process's signals worker when a case needs computing.
+    pub signals_wake: std::sync::Arc<tokio::sync::Notify>,
     pub settings: Settings,
 }
 
@@ -92,6 +94,8 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/cases/{reference}/audit", Moderator, moderator::audit_trail),
     route!(get "/api/v1/staff", Moderator, moderator::list_staff),
     route!(get "/api/v1/cases/{reference}/routing", Moderator, moderator::routing),
+    route!(get "/api/v1/merchants", Moderator, moderator::list_merchants),
+    route!(get "/api/v1/merchants/{id}", Moderator, moderator::get_merchant),
     route!(get "/api/v1/evidence/{id}", Signed, public::signed_evidence),
     route!(post "/api/v1/unsubscribe", Signed, public::unsubscribe),
     route!(get "/api/v1/admin/users", Admin, admin::list_users),

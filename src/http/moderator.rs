@@ -11,13 +11,16 @@ use super::public::rfc3339;
 use super::{AppState, JsonBody};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::cases::{self, Assigned, Cursor, QueueFilter, Sort, TransitionRequest};
+use crate::db::merchants::{self, MerchantCursor, MerchantFilter, MerchantRow, MerchantSort};
 use crate::db::outbox::{self, DeliveryRow};
 use crate::db::reports::EvidenceRow;
+use crate::db::signals::ProfileRow;
 use crate::db::{self, regulators, users};
 use crate::domain::catalog::{is_province, Category, Platform};
 use crate::domain::lifecycle;
 use crate::domain::reference::normalize_reference;
 use crate::domain::search::query_phrases;
+use crate::domain::signals::SignalCode;
 use crate::domain::status::ReportStatus;
 use crate::error::{AppError, FieldError};
 
@@ -39,6 +42,8 @@ pub struct QueueQuery {
     sort: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    /// A signal code: only cases showing it.
+    signal: Option<String>,
 }
 
 fn invalid(field: &str, code: &'static str, message: &str) -> FieldError {
@@ -125,6 +130,12 @@ fn parse_queue_query(query: QueueQuery) -> Result<QueueFilter, AppError> {
                     "a date (2026-11-24) or an RFC 3339 time",
                 )),
             }
+        }
+    }
+    if let Some(code) = nonempty(query.signal) {
+        match SignalCode::from_code(&code) {
+            Some(code) => filter.signal = Some(code),
+            None => errors.push(invalid("signal", "invalid_choice", "not a signal code")),
         }
     }
     match nonempty(query.sort).as_deref() {
@@ -294,7 +305,15 @@ pub async fn get_case(
             "phone": r.reporter_phone,
         },
         "consent_share_contact": r.consent_share_contact,
-        "priority": view.priority,
+        "priority": priority_json(view.priority, view.profile.as_ref()),
+        "merchant_id": view.profile.as_ref().and_then(|p| p.merchant_id),
+        "signals": view.signals.iter().map(|sig| serde_json::json!({
+            "code": sig.code,
+            "severity": sig.severity,
+            "explanation": {"zh-CN": sig.explanation_zh, "en": sig.explanation_en},
+            "related": sig.related(),
+            "computed_at": rfc3339(sig.computed_at),
+        })).collect::<Vec<_>>(),
         "assigned_to": view.assigned_to.as_ref().map(|(id, email)| serde_json::json!({"id": id, "email": email})),
         "duplicate_of": view.duplicate_of,
         "evidence": view.evidence.iter().map(|(e, reply_id)| serde_json::json!({
@@ -340,6 +359,21 @@ pub async fn get_case(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
+}
+
+/// The priority score with its explanation: the signals, the independent
+/// reporters about the merchant, the age of the case; `computed_at` is null
+/// while the signals are still being computed.
+fn priority_json(score: i32, profile: Option<&ProfileRow>) -> serde_json::Value {
+    let explanation: Option<serde_json::Value> = profile
+        .and_then(|p| p.priority_explanation.as_deref())
+        .and_then(|e| serde_json::from_str(e).ok());
+    serde_json::json!({
+        "score": score,
+        "reasons": explanation.as_ref().map_or(serde_json::json!([]), |e| e["reasons"].clone()),
+        "independent_reporters": profile.and_then(|p| p.independent_reporters),
+        "computed_at": profile.and_then(|p| p.signals_computed_at).map(rfc3339),
+    })
 }
 
 /// A delivery as staff see it (never its secret).
@@ -764,4 +798,148 @@ mod tests {
             "inline; filename=\"a_b;c.png\"; filename*=UTF-8''a%22b%3Bc.png"
         );
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerchantsQuery {
+    platform: Option<String>,
+    province: Option<String>,
+    sort: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn encode_merchant_cursor(cursor: MerchantCursor) -> String {
+    let text = match cursor {
+        MerchantCursor::Reports(count, id) => format!("m1:r:{count}:{id}"),
+        MerchantCursor::Recent(at, id) => format!("m1:t:{}:{id}", at.and_utc().timestamp_micros()),
+    };
+    hex::encode(text)
+}
+
+fn decode_merchant_cursor(value: &str) -> Option<MerchantCursor> {
+    let bytes = hex::decode(value).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    match text.split(':').collect::<Vec<_>>().as_slice() {
+        ["m1", "r", count, id] => Some(MerchantCursor::Reports(
+            count.parse().ok()?,
+            id.parse().ok()?,
+        )),
+        ["m1", "t", micros, id] => Some(MerchantCursor::Recent(
+            chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc(),
+            id.parse().ok()?,
+        )),
+        _ => None,
+    }
+}
+
+fn merchant_json(m: &MerchantRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": m.id,
+        "platform": m.platform,
+        "name": m.display_name,
+        "province": m.province,
+        "report_count": m.report_count,
+        "reporter_count": m.reporter_count,
+        "first_reported_at": rfc3339(m.first_reported_at),
+        "last_reported_at": rfc3339(m.last_reported_at),
+    })
+}
+
+/// `GET /api/v1/merchants`: the most reported (or most recently reported)
+/// merchants, filtered by platform and province.
+pub async fn list_merchants(
+    _staff: Staff,
+    query: web::Query<MerchantsQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let mut errors = Vec::new();
+    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let mut filter = MerchantFilter {
+        limit: 50,
+        ..MerchantFilter::default()
+    };
+    if let Some(platform) = nonempty(query.platform) {
+        match Platform::from_code(&platform) {
+            Some(p) => filter.platform = Some(p.code().to_owned()),
+            None => errors.push(invalid("platform", "invalid_choice", "not a platform")),
+        }
+    }
+    if let Some(province) = nonempty(query.province) {
+        if is_province(&province) {
+            filter.province = Some(province);
+        } else {
+            errors.push(invalid("province", "invalid_choice", "not a province"));
+        }
+    }
+    match nonempty(query.sort).as_deref() {
+        None | Some("reports") => filter.sort = Some(MerchantSort::Reports),
+        Some("recent") => filter.sort = Some(MerchantSort::Recent),
+        Some(_) => errors.push(invalid("sort", "invalid_choice", "reports or recent")),
+    }
+    if let Some(limit) = nonempty(query.limit) {
+        match limit.parse::<i64>() {
+            Ok(n) if (1..=100).contains(&n) => filter.limit = n,
+            _ => errors.push(invalid("limit", "range", "between 1 and 100")),
+        }
+    }
+    if let Some(cursor) = nonempty(query.cursor) {
+        match decode_merchant_cursor(&cursor) {
+            Some(c) => filter.cursor = Some(c),
+            None => errors.push(invalid("cursor", "invalid", "not a cursor from this API")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let (rows, next) = db::run(&state.pool, move |conn| merchants::list(conn, &filter)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({
+            "items": rows.iter().map(merchant_json).collect::<Vec<_>>(),
+            "next_cursor": next.map(encode_merchant_cursor),
+        })))
+}
+
+/// `GET /api/v1/merchants/{id}`: a merchant, its cases with their signals,
+/// and the signals month by month — a brushing ring, not just one case.
+pub async fn get_merchant(
+    _staff: Staff,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
+    let detail = db::run(&state.pool, move |conn| merchants::detail(conn, id)).await?;
+    let mut totals: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for case in &detail.cases {
+        for code in &case.signals {
+            *totals.entry(code.as_str()).or_default() += 1;
+        }
+    }
+    let mut body = merchant_json(&detail.merchant);
+    body["signal_totals"] = serde_json::json!(totals);
+    body["cases"] = detail
+        .cases
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "reference": c.reference,
+                "status": c.status,
+                "category": c.category,
+                "priority": c.priority,
+                "created_at": rfc3339(c.created_at),
+                "signals": c.signals,
+            })
+        })
+        .collect();
+    body["months"] = detail
+        .months
+        .iter()
+        .map(|(month, count, codes)| serde_json::json!({"month": month, "cases": count, "signals": codes}))
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
 }

@@ -6,7 +6,9 @@ use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use crate::analysis;
 use crate::db::audit::{self, AuditActor, AuditEntry};
+use crate::db::signals::NewProfile;
 use crate::db::{self, outbox, reports};
 use crate::domain::catalog::{self, Category, Labelled, Platform};
 use crate::domain::reference::normalize_reference;
@@ -14,6 +16,7 @@ use crate::domain::report::{
     Logistics, NewReport, ReportForm, DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS,
     MAX_MERCHANT_NAME_CHARS, MAX_REPORT_JSON_BYTES, MAX_REVIEW_TEXTS, MAX_REVIEW_TEXT_CHARS,
 };
+use crate::domain::signals::cross::merchant_keys;
 use crate::domain::status::ReportStatus;
 use crate::error::{AppError, FieldError};
 use crate::evidence::{EvidenceKind, UploadLimits};
@@ -52,11 +55,20 @@ pub async fn create_report(
     let files = intake.process_all(submission.uploads).await?;
     let store = std::sync::Arc::clone(&intake.store);
     let mailer = std::sync::Arc::clone(&state.mailer);
+    let profile = new_profile(&req, &state, &report);
     let created = db::run(&state.pool, move |conn| {
-        reports::create(conn, &report, files, store.as_ref(), &mailer.addressing)
+        reports::create(
+            conn,
+            &report,
+            files,
+            store.as_ref(),
+            &profile,
+            &mailer.addressing,
+        )
     })
     .await?;
     state.mailer.wake.notify_one();
+    state.signals_wake.notify_one();
     let status_url = format!("/api/v1/reports/{}", created.reference);
     tracing::info!(reference = %created.reference, "report filed");
     Ok(HttpResponse::Created()
@@ -68,6 +80,30 @@ pub async fn create_report(
             status: "submitted",
             status_url,
         }))
+}
+
+/// What the fraud signals will need of a new report: its merchant's keys
+/// and its reporter's identity (opaque keyed hashes).
+fn new_profile(req: &HttpRequest, state: &AppState, report: &NewReport) -> NewProfile {
+    let keys = merchant_keys(
+        report.platform,
+        &report.merchant_name,
+        report.shop_url.as_deref(),
+    );
+    let reporter = report.reporter.as_ref();
+    NewProfile {
+        platform: report.platform.code().to_owned(),
+        display_name: report.merchant_name.clone(),
+        province: report.merchant_province.clone(),
+        name_key: keys.name_key,
+        shop_key: keys.shop_key,
+        reporter: analysis::reporter_identity(
+            &state.mailer.composer.key,
+            reporter.and_then(|r| r.email.as_deref()),
+            reporter.and_then(|r| r.phone.as_deref()),
+            super::auth::client_ip(req, state.settings.trust_proxy).as_deref(),
+        ),
+    }
 }
 
 /// Parses a JSON part; errors name the offending field by its path.
@@ -207,6 +243,7 @@ pub async fn reply(
         )
     })
     .await?;
+    state.signals_wake.notify_one();
     Ok(HttpResponse::Created()
         .json(serde_json::json!({ "status": ReportStatus::UnderReview.as_str() })))
 }

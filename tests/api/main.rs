@@ -7,4 +7,5 @@ mod intake;
 mod mail;
 mod moderation;
 mod pages;
+mod signals;
 mod smtp;

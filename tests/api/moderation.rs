@@ -35,6 +35,8 @@ const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/cases/{reference}/audit", "moderator"),
     ("get", "/api/v1/staff", "moderator"),
     ("get", "/api/v1/cases/{reference}/routing", "moderator"),
+    ("get", "/api/v1/merchants", "moderator"),
+    ("get", "/api/v1/merchants/{id}", "moderator"),
     ("get", "/api/v1/evidence/{id}", "signed"),
     ("post", "/api/v1/unsubscribe", "signed"),
     ("get", "/api/v1/admin/users", "admin"),

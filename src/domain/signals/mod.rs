@@ -87,6 +87,15 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The stable code stored and shown (`low`, `medium`, `high`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
     /// Priority points a signal of this severity adds.
     pub fn points(self) -> u32 {
         match self {

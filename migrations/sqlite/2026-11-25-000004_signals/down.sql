@@ -1,0 +1,13 @@
+DROP TABLE signals;
+DROP INDEX evidence_phash_c3;
+DROP INDEX evidence_phash_c2;
+DROP INDEX evidence_phash_c1;
+DROP INDEX evidence_phash_c0;
+ALTER TABLE evidence DROP COLUMN phash_c3;
+ALTER TABLE evidence DROP COLUMN phash_c2;
+ALTER TABLE evidence DROP COLUMN phash_c1;
+ALTER TABLE evidence DROP COLUMN phash_c0;
+ALTER TABLE evidence DROP COLUMN phash;
+DROP TABLE tracking_numbers;
+DROP TABLE case_profiles;
+DROP TABLE merchants;

@@ -1,0 +1,254 @@
+//! Fraud signals in the background: filing stays fast, and a case's signals
+//! are computed (or recomputed, when new evidence or a related case arrives)
+//! by a worker that claims dirty case profiles under a lease, gathers what
+//! the pure rules in `domain::signals` need from the database and the
+//! evidence store, and stores the signals and the priority.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::RngCore;
+use tokio::sync::Notify;
+
+use crate::db::{self, signals as store_signals, DbConnection, DbPool};
+use crate::domain::catalog::Category;
+use crate::domain::report::Logistics;
+use crate::domain::signals::cross::{EvidenceFingerprint, ReporterIdentity};
+use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
+use crate::domain::signals::{self, logistics, CaseInput};
+use crate::error::AppError;
+use crate::evidence::EvidenceStore;
+use crate::keys::SigningKey;
+
+const BATCH: i64 = 8;
+/// A computation that fails (e.g. the database went away) is retried after this.
+const RETRY_AFTER: chrono::Duration = chrono::Duration::seconds(60);
+/// Cases up to this old gain a priority point a day, so they are refreshed daily.
+const AGING_WINDOW: chrono::Duration = chrono::Duration::days(21);
+
+/// The reporter's identity as opaque keys: a keyed hash of the contact
+/// (email, else phone) and of the client's network (/24 for IPv4, /48 for
+/// IPv6), so reports can be told apart without comparing personal data.
+pub fn reporter_identity(
+    key: &SigningKey,
+    email: Option<&str>,
+    phone: Option<&str>,
+    client_ip: Option<&str>,
+) -> ReporterIdentity {
+    let contact = email
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+        .or_else(|| {
+            phone
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                .filter(|p| !p.is_empty())
+        })
+        .map(|c| key.sign("reporter-contact", &c)[..32].to_owned());
+    let network = client_ip
+        .and_then(|ip| ip.parse::<IpAddr>().ok())
+        .map(|ip| match ip {
+            IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                format!("{a}.{b}.{c}.0/24")
+            }
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        })
+        .map(|n| key.sign("reporter-network", &n)[..32].to_owned());
+    ReporterIdentity { contact, network }
+}
+
+/// Runs until the process ends.
+pub async fn run(
+    pool: DbPool,
+    store: Arc<dyn EvidenceStore>,
+    wake: Arc<Notify>,
+    poll: Duration,
+    max_pixels: u64,
+) {
+    let mut last_refresh = tokio::time::Instant::now() - Duration::from_secs(3600);
+    loop {
+        if last_refresh.elapsed() >= Duration::from_secs(3600) {
+            last_refresh = tokio::time::Instant::now();
+            let refreshed = db::run(&pool, |conn| {
+                store_signals::refresh_aging(conn, Utc::now().naive_utc(), AGING_WINDOW)
+            })
+            .await;
+            match refreshed {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(cases = n, "refreshing the priority of aging cases"),
+                Err(error) => tracing::warn!(%error, "could not mark aging cases"),
+            }
+        }
+        match run_once(&pool, &store, max_pixels).await {
+            Ok(0) => {}
+            Ok(_) => continue,
+            Err(error) => tracing::warn!(%error, "signals: could not claim cases"),
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Claims and computes one batch; returns how many cases were claimed.
+pub async fn run_once(
+    pool: &DbPool,
+    store: &Arc<dyn EvidenceStore>,
+    max_pixels: u64,
+) -> Result<usize, AppError> {
+    let token = {
+        let mut bytes = [0u8; 12];
+        rand::rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    };
+    let claimed = {
+        let token = token.clone();
+        db::run(pool, move |conn| {
+            let now = Utc::now().naive_utc();
+            store_signals::claim(conn, now, now + chrono::Duration::minutes(5), &token, BATCH)
+        })
+        .await?
+    };
+    for &report_id in &claimed {
+        let result = {
+            let (token, store) = (token.clone(), Arc::clone(store));
+            db::run(pool, move |conn| {
+                compute(conn, store.as_ref(), report_id, &token, max_pixels)
+            })
+            .await
+        };
+        if let Err(error) = result {
+            tracing::warn!(report_id, %error, "signals: computation failed; will retry");
+            let token = token.clone();
+            let message = error.to_string();
+            let _ = db::run(pool, move |conn| {
+                store_signals::record_failure(
+                    conn,
+                    report_id,
+                    &token,
+                    &message,
+                    Utc::now().naive_utc() + RETRY_AFTER,
+                )
+            })
+            .await;
+        }
+    }
+    Ok(claimed.len())
+}
+
+fn is_image(content_type: &str) -> bool {
+    matches!(content_type, "image/png" | "image/jpeg" | "image/webp")
+}
+
+fn is_logistics_export(content_type: &str) -> bool {
+    matches!(content_type, "application/json" | "text/csv")
+}
+
+/// Computes and stores the signals of one case.
+fn compute(
+    conn: &mut DbConnection,
+    store: &dyn EvidenceStore,
+    report_id: i64,
+    token: &str,
+    max_pixels: u64,
+) -> Result<(), AppError> {
+    let case = store_signals::load_case(conn, report_id)?;
+    let version = case.profile.version;
+    let report = &case.report;
+    let read = |key: &str| {
+        store
+            .read(key)
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("reading evidence")))
+    };
+
+    let mut fingerprints = Vec::with_capacity(case.evidence.len());
+    let mut exports = Vec::new();
+    for (row, phash) in &case.evidence {
+        let mut phash = phash.map(ImageHash::from_i64);
+        if phash.is_none() && is_image(&row.content_type) {
+            match image_hash::hash_image_bytes(&read(&row.storage_key)?, max_pixels) {
+                Ok(hash) => {
+                    store_signals::store_phash(conn, row.id, hash)?;
+                    phash = Some(hash);
+                }
+                Err(error) => tracing::warn!(evidence = row.id, %error, "no perceptual hash"),
+            }
+        }
+        if is_logistics_export(&row.content_type) {
+            exports.push((row.display_name.clone(), read(&row.storage_key)?));
+        }
+        fingerprints.push(EvidenceFingerprint {
+            name: row.display_name.clone(),
+            sha256: row.sha256.clone(),
+            phash,
+        });
+    }
+
+    let sha256s: Vec<String> = fingerprints.iter().map(|f| f.sha256.clone()).collect();
+    let hashes: Vec<ImageHash> = fingerprints.iter().filter_map(|f| f.phash).collect();
+    let other_evidence =
+        store_signals::other_evidence(conn, report_id, &sha256s, &hashes, SIMILAR_MAX_DISTANCE)?;
+    let (merchant_reports, other_reviews) = store_signals::same_merchant(conn, &case.profile)?;
+
+    let logistics_record: Option<Logistics> = report
+        .logistics
+        .as_deref()
+        .and_then(|l| serde_json::from_str(l).ok());
+    let mut numbers: Vec<String> = logistics_record
+        .iter()
+        .filter_map(|l| l.tracking_number.as_deref())
+        .chain(
+            exports
+                .iter()
+                .filter_map(|(_, bytes)| logistics::parse_export(bytes).ok())
+                .filter_map(|s| s.tracking_number)
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
+        )
+        .map(logistics::normalize_tracking_number)
+        .filter(|n| !n.is_empty())
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    let tracking_uses = store_signals::tracking_uses(conn, report_id, &numbers)?;
+
+    let review_texts: Vec<String> = serde_json::from_str(&report.review_texts).unwrap_or_default();
+    let category = Category::from_code(&report.category)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown category")))?;
+    let reporter = ReporterIdentity {
+        contact: case.profile.contact_key.clone(),
+        network: case.profile.network_key.clone(),
+    };
+    let input = CaseInput {
+        category,
+        description: &report.description,
+        review_texts: &review_texts,
+        order_id: report.order_id.as_deref(),
+        logistics: logistics_record.as_ref(),
+        logistics_exports: &exports,
+        evidence: &fingerprints,
+        reporter: &reporter,
+        created_at: report.created_at.and_utc(),
+        now: Utc::now(),
+        other_evidence: &other_evidence,
+        other_reviews: &other_reviews,
+        tracking_uses: &tracking_uses,
+        merchant_reports: &merchant_reports,
+    };
+    let results = signals::evaluate_case(&input);
+    store_signals::store_results(
+        conn,
+        report_id,
+        token,
+        version,
+        &results,
+        Utc::now().naive_utc(),
+    )
+}

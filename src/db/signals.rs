@@ -1,0 +1,527 @@
+//! The fraud-signal side of the case aggregate: merchants, case profiles
+//! (what signals are computed from, and the background queue of cases to
+//! compute), perceptual hashes, tracking numbers, and the stored signals.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::reports::{EvidenceRow, ReportRow};
+use super::schema::{case_profiles, evidence, merchants, reports, signals, tracking_numbers};
+use super::{dialect, write_transaction, DbConnection, MultiBackend};
+use crate::domain::signals::cross::{MerchantReport, OtherEvidence, ReporterIdentity, TrackingUse};
+use crate::domain::signals::image_hash::{self, ImageHash};
+use crate::domain::signals::text::OtherReview;
+use crate::domain::signals::{CaseSignals, Signal};
+use crate::error::AppError;
+
+/// What intake knows about a new case for its signals.
+#[derive(Debug, Clone)]
+pub struct NewProfile {
+    pub platform: String,
+    pub display_name: String,
+    pub province: Option<String>,
+    pub name_key: String,
+    pub shop_key: Option<String>,
+    pub reporter: ReporterIdentity,
+}
+
+/// Records a new case's merchant (counted) and its profile, due for its
+/// first signals. Runs inside the intake transaction.
+pub fn add_profile(
+    conn: &mut DbConnection,
+    report_id: i64,
+    profile: &NewProfile,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let merchant_id = dialect::count_merchant_report(
+        conn,
+        &profile.platform,
+        &profile.name_key,
+        &profile.display_name,
+        profile.province.as_deref(),
+        now,
+    )?;
+    diesel::insert_into(case_profiles::table)
+        .values((
+            case_profiles::report_id.eq(report_id),
+            case_profiles::merchant_id.eq(merchant_id),
+            case_profiles::name_key.eq(&profile.name_key),
+            case_profiles::shop_key.eq(profile.shop_key.as_deref()),
+            case_profiles::contact_key.eq(profile.reporter.contact.as_deref()),
+            case_profiles::network_key.eq(profile.reporter.network.as_deref()),
+            case_profiles::dirty.eq(true),
+            case_profiles::first_run.eq(true),
+            case_profiles::due_at.eq(now),
+            case_profiles::attempts.eq(0),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// New evidence (a reply) or a related case changed: compute again soon.
+pub fn mark_dirty(
+    conn: &mut DbConnection,
+    report_ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(case_profiles::table.filter(case_profiles::report_id.eq_any(report_ids)))
+        .set((
+            case_profiles::dirty.eq(true),
+            case_profiles::due_at.eq(now),
+            case_profiles::version.eq(case_profiles::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_profiles)]
+pub struct ProfileRow {
+    pub report_id: i64,
+    pub merchant_id: Option<i64>,
+    pub name_key: String,
+    pub shop_key: Option<String>,
+    pub contact_key: Option<String>,
+    pub network_key: Option<String>,
+    pub independent_reporters: Option<i32>,
+    pub priority_explanation: Option<String>,
+    pub signals_computed_at: Option<NaiveDateTime>,
+    pub first_run: bool,
+    pub attempts: i32,
+    pub version: i32,
+}
+
+/// Claims up to `limit` cases whose signals are due and not leased to a
+/// live worker (an expired lease is a dead worker's).
+pub fn claim(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    token: &str,
+    limit: i64,
+) -> Result<Vec<i64>, AppError> {
+    dialect::claim_profiles(conn, now, lease_until, token, limit)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = evidence)]
+pub struct HashedEvidence {
+    pub id: i64,
+    pub phash: Option<i64>,
+}
+
+/// Everything about the case itself.
+pub struct CaseData {
+    pub report: ReportRow,
+    pub profile: ProfileRow,
+    pub evidence: Vec<(EvidenceRow, Option<i64>)>,
+}
+
+pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, AppError> {
+    let report = reports::table
+        .find(report_id)
+        .select(ReportRow::as_select())
+        .first(conn)?;
+    let profile = case_profiles::table
+        .find(report_id)
+        .select(ProfileRow::as_select())
+        .first(conn)?;
+    let evidence = evidence::table
+        .filter(evidence::report_id.eq(report_id))
+        .order(evidence::id.asc())
+        .select((EvidenceRow::as_select(), evidence::phash))
+        .load(conn)?;
+    Ok(CaseData {
+        report,
+        profile,
+        evidence,
+    })
+}
+
+pub fn store_phash(
+    conn: &mut DbConnection,
+    evidence_id: i64,
+    hash: ImageHash,
+) -> Result<(), AppError> {
+    let [c0, c1, c2, c3] = hash.chunks().map(i32::from);
+    diesel::update(evidence::table.find(evidence_id))
+        .set((
+            evidence::phash.eq(hash.to_i64()),
+            evidence::phash_c0.eq(c0),
+            evidence::phash_c1.eq(c1),
+            evidence::phash_c2.eq(c2),
+            evidence::phash_c3.eq(c3),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many rows a cross-case query returns at most: enough for any real
+/// ring, and a bound on the work one case can cause.
+const OTHERS_LIMIT: i64 = 500;
+
+/// Other cases' evidence with one of `sha256s`, or a perceptual hash whose
+/// chunks could be within `max_distance` of one of `hashes` (multi-index
+/// hashing: four indexed equality lookups per probe, then the full distance
+/// is checked by the caller).
+pub fn other_evidence(
+    conn: &mut DbConnection,
+    report_id: i64,
+    sha256s: &[String],
+    hashes: &[ImageHash],
+    max_distance: u32,
+) -> Result<Vec<OtherEvidence>, AppError> {
+    type Row = (String, String, String, Option<i64>);
+    let select = || {
+        evidence::table
+            .inner_join(reports::table)
+            .filter(evidence::report_id.ne(report_id))
+            .select((
+                reports::reference,
+                evidence::display_name,
+                evidence::sha256,
+                evidence::phash,
+            ))
+            .limit(OTHERS_LIMIT)
+            .into_boxed::<MultiBackend>()
+    };
+    let mut rows: Vec<Row> = Vec::new();
+    if !sha256s.is_empty() {
+        rows.extend(
+            select()
+                .filter(
+                    evidence::sha256
+                        .eq_any(sha256s.to_vec())
+                        .or(evidence::original_sha256.eq_any(sha256s.to_vec())),
+                )
+                .load::<Row>(conn)?,
+        );
+    }
+    for hash in hashes {
+        let [c0, c1, c2, c3] = image_hash::candidate_chunks(*hash, max_distance)
+            .map(|values| values.into_iter().map(i32::from).collect::<Vec<i32>>());
+        rows.extend(
+            select()
+                .filter(
+                    evidence::phash_c0
+                        .eq_any(c0)
+                        .or(evidence::phash_c1.eq_any(c1))
+                        .or(evidence::phash_c2.eq_any(c2))
+                        .or(evidence::phash_c3.eq_any(c3)),
+                )
+                .load::<Row>(conn)?
+                .into_iter()
+                .filter(|(_, _, _, phash)| {
+                    phash.is_some_and(|p| ImageHash::from_i64(p).distance(*hash) <= max_distance)
+                }),
+        );
+    }
+    rows.sort();
+    rows.dedup();
+    Ok(rows
+        .into_iter()
+        .map(|(case_reference, name, sha256, phash)| OtherEvidence {
+            case_reference,
+            name,
+            sha256,
+            phash: phash.map(ImageHash::from_i64),
+        })
+        .collect())
+}
+
+/// Ids of other cases about the same merchant: the same name key, or the
+/// same shop address.
+fn same_merchant_ids(conn: &mut DbConnection, profile: &ProfileRow) -> Result<Vec<i64>, AppError> {
+    let mut query = case_profiles::table
+        .filter(case_profiles::report_id.ne(profile.report_id))
+        .select(case_profiles::report_id)
+        .order(case_profiles::report_id.desc())
+        .limit(OTHERS_LIMIT)
+        .into_boxed::<MultiBackend>();
+    query = match &profile.shop_key {
+        Some(shop) => query.filter(
+            case_profiles::name_key
+                .eq(profile.name_key.clone())
+                .or(case_profiles::shop_key.eq(shop.clone())),
+        ),
+        None => query.filter(case_profiles::name_key.eq(profile.name_key.clone())),
+    };
+    Ok(query.load(conn)?)
+}
+
+/// The other reports about this merchant, and their reviews.
+pub fn same_merchant(
+    conn: &mut DbConnection,
+    profile: &ProfileRow,
+) -> Result<(Vec<MerchantReport>, Vec<OtherReview>), AppError> {
+    let ids = same_merchant_ids(conn, profile)?;
+    if ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    type Row = (
+        String,
+        NaiveDateTime,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = reports::table
+        .inner_join(case_profiles::table)
+        .filter(reports::id.eq_any(&ids))
+        .select((
+            reports::reference,
+            reports::created_at,
+            reports::review_texts,
+            case_profiles::contact_key,
+            case_profiles::network_key,
+        ))
+        .load(conn)?;
+    let mut merchant_reports = Vec::with_capacity(rows.len());
+    let mut reviews = Vec::new();
+    for (reference, created_at, review_texts, contact, network) in rows {
+        let texts: Vec<String> = serde_json::from_str(&review_texts).unwrap_or_default();
+        reviews.extend(
+            texts
+                .into_iter()
+                .enumerate()
+                .map(|(index, text)| OtherReview {
+                    case_reference: reference.clone(),
+                    index,
+                    text,
+                }),
+        );
+        merchant_reports.push(MerchantReport {
+            case_reference: reference,
+            reporter: ReporterIdentity { contact, network },
+            created_at: created_at.and_utc(),
+        });
+    }
+    Ok((merchant_reports, reviews))
+}
+
+/// Replaces the case's tracking numbers, and finds other cases with any of them.
+pub fn tracking_uses(
+    conn: &mut DbConnection,
+    report_id: i64,
+    numbers: &[String],
+) -> Result<Vec<TrackingUse>, AppError> {
+    diesel::delete(tracking_numbers::table.filter(tracking_numbers::report_id.eq(report_id)))
+        .execute(conn)?;
+    for number in numbers {
+        diesel::insert_into(tracking_numbers::table)
+            .values((
+                tracking_numbers::report_id.eq(report_id),
+                tracking_numbers::number.eq(number),
+            ))
+            .execute(conn)?;
+    }
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String, Option<String>)> = tracking_numbers::table
+        .inner_join(reports::table)
+        .filter(tracking_numbers::number.eq_any(numbers))
+        .filter(tracking_numbers::report_id.ne(report_id))
+        .select((
+            reports::reference,
+            tracking_numbers::number,
+            reports::order_id,
+        ))
+        .limit(OTHERS_LIMIT)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(case_reference, tracking_number, order_id)| TrackingUse {
+            case_reference,
+            tracking_number,
+            order_id,
+        })
+        .collect())
+}
+
+/// Stores a computation: the signals (replacing the previous ones), the
+/// priority, the profile's state and the merchant's reporter count. On a
+/// case's first run, the cases its signals name are marked for
+/// recomputation, since this case is news to them too.
+/// `version` is the profile's version when the computation read the case:
+/// if something changed since, the case stays dirty and comes round again.
+pub fn store_results(
+    conn: &mut DbConnection,
+    report_id: i64,
+    token: &str,
+    version: i32,
+    results: &CaseSignals,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    write_transaction(conn, |conn| {
+        let profile = case_profiles::table
+            .find(report_id)
+            .select((
+                case_profiles::lease_token,
+                case_profiles::first_run,
+                case_profiles::merchant_id,
+            ))
+            .first::<(Option<String>, bool, Option<i64>)>(conn)
+            .optional()?;
+        let Some((lease, first_run, merchant_id)) = profile else {
+            return Ok(());
+        };
+        if lease.as_deref() != Some(token) {
+            // Our lease ran out and another worker took the case over.
+            return Ok(());
+        }
+        diesel::delete(signals::table.filter(signals::report_id.eq(report_id))).execute(conn)?;
+        for signal in &results.signals {
+            insert_signal(conn, report_id, signal, now)?;
+        }
+        let explanation = serde_json::to_string(&results.priority).map_err(anyhow::Error::from)?;
+        diesel::update(reports::table.find(report_id))
+            .set(reports::priority.eq(i32::try_from(results.priority.score).unwrap_or(i32::MAX)))
+            .execute(conn)?;
+        let reporters = i32::try_from(results.independent_reporters).unwrap_or(i32::MAX);
+        diesel::update(case_profiles::table.find(report_id))
+            .set((
+                case_profiles::priority_explanation.eq(explanation),
+                case_profiles::independent_reporters.eq(reporters),
+                case_profiles::signals_computed_at.eq(now),
+                case_profiles::first_run.eq(false),
+                case_profiles::attempts.eq(0),
+                case_profiles::last_error.eq(None::<String>),
+                case_profiles::lease_until.eq(None::<NaiveDateTime>),
+                case_profiles::lease_token.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        diesel::update(
+            case_profiles::table
+                .find(report_id)
+                .filter(case_profiles::version.eq(version)),
+        )
+        .set(case_profiles::dirty.eq(false))
+        .execute(conn)?;
+        if let Some(merchant_id) = merchant_id {
+            diesel::update(merchants::table.find(merchant_id))
+                .set(merchants::reporter_count.eq(i64::from(reporters)))
+                .execute(conn)?;
+        }
+        if first_run {
+            let mut related: Vec<String> = results
+                .signals
+                .iter()
+                .flat_map(|s| s.related.iter().cloned())
+                .collect();
+            related.sort();
+            related.dedup();
+            if !related.is_empty() {
+                let ids: Vec<i64> = reports::table
+                    .filter(reports::reference.eq_any(&related))
+                    .select(reports::id)
+                    .load(conn)?;
+                mark_dirty(conn, &ids, now)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn insert_signal(
+    conn: &mut DbConnection,
+    report_id: i64,
+    signal: &Signal,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let related = serde_json::to_string(&signal.related).map_err(anyhow::Error::from)?;
+    diesel::insert_into(signals::table)
+        .values((
+            signals::report_id.eq(report_id),
+            signals::code.eq(signal.code.code()),
+            signals::severity.eq(signal.severity.as_str()),
+            signals::explanation_zh.eq(&signal.explanation.zh),
+            signals::explanation_en.eq(&signal.explanation.en),
+            signals::related.eq(related),
+            signals::computed_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A computation failed: try again later (the lease is released).
+pub fn record_failure(
+    conn: &mut DbConnection,
+    report_id: i64,
+    token: &str,
+    error: &str,
+    retry_at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(
+        case_profiles::table
+            .find(report_id)
+            .filter(case_profiles::lease_token.eq(token)),
+    )
+    .set((
+        case_profiles::due_at.eq(retry_at),
+        case_profiles::attempts.eq(case_profiles::attempts + 1),
+        case_profiles::last_error.eq(error.chars().take(1000).collect::<String>()),
+        case_profiles::lease_until.eq(None::<NaiveDateTime>),
+        case_profiles::lease_token.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Open cases younger than the age cap whose priority was computed more
+/// than a day ago: their age points have grown, so they are computed again.
+pub fn refresh_aging(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    max_age: chrono::Duration,
+) -> Result<usize, AppError> {
+    let open = ["submitted", "under_review", "needs_info"];
+    let stale = now - chrono::Duration::days(1);
+    let ids = reports::table
+        .filter(reports::created_at.gt(now - max_age))
+        .filter(reports::status.eq_any(open))
+        .select(reports::id);
+    Ok(diesel::update(
+        case_profiles::table
+            .filter(case_profiles::report_id.eq_any(ids))
+            .filter(case_profiles::dirty.eq(false))
+            .filter(case_profiles::signals_computed_at.lt(stale)),
+    )
+    .set((case_profiles::dirty.eq(true), case_profiles::due_at.eq(now)))
+    .execute(conn)?)
+}
+
+/// A stored signal, as the API shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = signals)]
+pub struct SignalRow {
+    pub code: String,
+    pub severity: String,
+    pub explanation_zh: String,
+    pub explanation_en: String,
+    pub related: String,
+    pub computed_at: NaiveDateTime,
+}
+
+impl SignalRow {
+    pub fn related(&self) -> Vec<String> {
+        serde_json::from_str(&self.related).unwrap_or_default()
+    }
+}
+
+pub fn for_report(conn: &mut DbConnection, report_id: i64) -> Result<Vec<SignalRow>, AppError> {
+    Ok(signals::table
+        .filter(signals::report_id.eq(report_id))
+        .order(signals::id.asc())
+        .select(SignalRow::as_select())
+        .load(conn)?)
+}
+
+/// The profile's state for the case page: priority explanation and when.
+pub fn profile_of(conn: &mut DbConnection, report_id: i64) -> Result<Option<ProfileRow>, AppError> {
+    Ok(case_profiles::table
+        .find(report_id)
+        .select(ProfileRow::as_select())
+        .first(conn)
+        .optional()?)
+}
