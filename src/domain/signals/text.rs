@@ -88,6 +88,10 @@ pub const STOCK_PHRASES: &[&str] = &[
 /// Words that carry no information once the praise is removed.
 const FILLER: &str = "的了啊呀哦哈啦嘛呢吧哒很非常真心超级特别也还都又就太亲们哈哈一个次下来再";
 
+/// Characters that turn praise around once the stock phrases are removed
+/// (好吃不贵 and 不错 are phrases, removed before this is looked at).
+const NEGATION: &str = "不没差别坑烂假退骗";
+
 /// Reviews of at most this many normalized characters may be stock praise;
 /// longer ones always say something of their own.
 const STOCK_MAX_CHARS: usize = 30;
@@ -180,6 +184,10 @@ pub fn is_stock_praise(text: &str) -> bool {
             found = true;
             rest = rest.replace(phrase, "");
         }
+    }
+    // "不好", "不满意": what is left after the praise is removed negates it.
+    if rest.chars().any(|c| NEGATION.contains(c)) {
+        return false;
     }
     let informative = rest.chars().filter(|c| !FILLER.contains(*c)).count();
     found && informative <= 1
@@ -534,6 +542,7 @@ mod tests {
             "很好很好，超赞，推荐购买！",
             "不错",
             "👍👍五星好评亲们",
+            "很不错，好吃不贵",
         ] {
             assert!(is_stock_praise(text), "{text}");
         }
@@ -544,6 +553,10 @@ mod tests {
             "颜色比图片深一点，袖子有点长",
             "物流很快，但是屏幕有划痕，五星好评是不可能的",
             "质量不错，就是尺码偏小，建议买大一码",
+            "不好",
+            "很不满意",
+            "差评",
+            "没有好评",
         ] {
             assert!(!is_stock_praise(text), "{text}");
         }
