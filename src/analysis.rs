@@ -18,7 +18,9 @@ use crate::domain::report::Logistics;
 use crate::domain::signals::cross::{EvidenceFingerprint, ReporterIdentity};
 use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
 use crate::domain::signals::{self, logistics, CaseInput};
+use crate::domain::{screenshot_text, search};
 use crate::error::AppError;
+use crate::evidence::ocr::Ocr;
 use crate::evidence::EvidenceStore;
 use crate::keys::SigningKey;
 
@@ -63,13 +65,28 @@ pub fn reporter_identity(
 }
 
 /// Runs until the process ends.
+/// What the signals worker needs beyond the pool and the store.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub poll: Duration,
+    /// The image size limit of intake, also applied when hashing.
+    pub max_pixels: u64,
+    /// Reads text in screenshots, when installed.
+    pub ocr: Option<Ocr>,
+}
+
 pub async fn run(
     pool: DbPool,
     store: Arc<dyn EvidenceStore>,
     wake: Arc<Notify>,
-    poll: Duration,
-    max_pixels: u64,
+    settings: Settings,
 ) {
+    match &settings.ocr {
+        Some(_) => tracing::info!("signals worker started, reading screenshots with tesseract"),
+        None => tracing::info!(
+            "signals worker started (no OCR: tesseract with chi_sim not found or off)"
+        ),
+    }
     let mut last_refresh = tokio::time::Instant::now() - Duration::from_secs(3600);
     loop {
         if last_refresh.elapsed() >= Duration::from_secs(3600) {
@@ -84,14 +101,14 @@ pub async fn run(
                 Err(error) => tracing::warn!(%error, "could not mark aging cases"),
             }
         }
-        match run_once(&pool, &store, max_pixels).await {
+        match run_once(&pool, &store, &settings).await {
             Ok(0) => {}
             Ok(_) => continue,
             Err(error) => tracing::warn!(%error, "signals: could not claim cases"),
         }
         tokio::select! {
             _ = wake.notified() => {}
-            _ = tokio::time::sleep(poll) => {}
+            _ = tokio::time::sleep(settings.poll) => {}
         }
     }
 }
@@ -100,7 +117,7 @@ pub async fn run(
 pub async fn run_once(
     pool: &DbPool,
     store: &Arc<dyn EvidenceStore>,
-    max_pixels: u64,
+    settings: &Settings,
 ) -> Result<usize, AppError> {
     let token = {
         let mut bytes = [0u8; 12];
@@ -117,9 +134,9 @@ pub async fn run_once(
     };
     for &report_id in &claimed {
         let result = {
-            let (token, store) = (token.clone(), Arc::clone(store));
+            let (token, store, settings) = (token.clone(), Arc::clone(store), settings.clone());
             db::run(pool, move |conn| {
-                compute(conn, store.as_ref(), report_id, &token, max_pixels)
+                compute(conn, store.as_ref(), report_id, &token, &settings)
             })
             .await
         };
@@ -156,7 +173,7 @@ fn compute(
     store: &dyn EvidenceStore,
     report_id: i64,
     token: &str,
-    max_pixels: u64,
+    settings: &Settings,
 ) -> Result<(), AppError> {
     let case = store_signals::load_case(conn, report_id)?;
     let version = case.profile.version;
@@ -169,16 +186,34 @@ fn compute(
 
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
-    for (row, phash) in &case.evidence {
+    let mut screenshot_texts: Vec<String> = Vec::new();
+    for (row, phash, ocr_text) in &case.evidence {
         let mut phash = phash.map(ImageHash::from_i64);
-        if phash.is_none() && is_image(&row.content_type) {
-            match image_hash::hash_image_bytes(&read(&row.storage_key)?, max_pixels) {
-                Ok(hash) => {
-                    store_signals::store_phash(conn, row.id, hash)?;
-                    phash = Some(hash);
+        let mut ocr_text = ocr_text.clone();
+        let wants_ocr = settings.ocr.is_some() && ocr_text.is_none();
+        if is_image(&row.content_type) && (phash.is_none() || wants_ocr) {
+            let bytes = read(&row.storage_key)?;
+            if phash.is_none() {
+                match image_hash::hash_image_bytes(&bytes, settings.max_pixels) {
+                    Ok(hash) => {
+                        store_signals::store_phash(conn, row.id, hash)?;
+                        phash = Some(hash);
+                    }
+                    Err(error) => tracing::warn!(evidence = row.id, %error, "no perceptual hash"),
                 }
-                Err(error) => tracing::warn!(evidence = row.id, %error, "no perceptual hash"),
             }
+            if let (Some(ocr), true) = (&settings.ocr, wants_ocr) {
+                match ocr.read_text(&bytes) {
+                    Ok(text) => {
+                        store_signals::store_ocr_text(conn, row.id, &text)?;
+                        ocr_text = Some(text);
+                    }
+                    Err(error) => tracing::warn!(evidence = row.id, %error, "OCR failed"),
+                }
+            }
+        }
+        if let Some(text) = &ocr_text {
+            screenshot_texts.extend(screenshot_text::passages(text));
         }
         if is_logistics_export(&row.content_type) {
             exports.push((row.display_name.clone(), read(&row.storage_key)?));
@@ -219,7 +254,20 @@ fn compute(
     numbers.dedup();
     let tracking_uses = store_signals::tracking_uses(conn, report_id, &numbers)?;
 
-    let review_texts: Vec<String> = serde_json::from_str(&report.review_texts).unwrap_or_default();
+    let typed_reviews: Vec<String> = serde_json::from_str(&report.review_texts).unwrap_or_default();
+    if !screenshot_texts.is_empty() {
+        // Text in screenshots is searchable like typed text.
+        let terms = search::index_text(
+            [report.merchant_name.as_str(), report.description.as_str()]
+                .into_iter()
+                .chain(typed_reviews.iter().map(String::as_str))
+                .chain(screenshot_texts.iter().map(String::as_str)),
+        );
+        store_signals::store_search_terms(conn, report_id, &terms)?;
+    }
+    // Passages read from screenshots are compared like pasted reviews, after them.
+    screenshot_texts.truncate(screenshot_text::MAX_PASSAGES);
+    let review_texts: Vec<String> = typed_reviews.into_iter().chain(screenshot_texts).collect();
     let category = Category::from_code(&report.category)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown category")))?;
     let reporter = ReporterIdentity {

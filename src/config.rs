@@ -223,6 +223,17 @@ pub struct Config {
         global = true
     )]
     pub signals_worker: bool,
+
+    /// Read text in screenshots with `tesseract` (Simplified Chinese data) when
+    /// it is installed; `false` turns it off.
+    #[arg(
+        long,
+        env = "QINGLANG_OCR",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub ocr: bool,
 }
 
 impl Config {
@@ -286,6 +297,7 @@ impl Config {
             secret_key: None,
             mail_worker: true,
             signals_worker: true,
+            ocr: true,
         }
     }
 }

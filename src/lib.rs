@@ -101,8 +101,7 @@ impl Application {
                 pool.clone(),
                 Arc::clone(&store),
                 signals_wake,
-                Duration::from_millis(config.mail_poll_ms.max(10)),
-                config.max_image_pixels,
+                analysis_settings(&config),
             ));
         }
         tokio::spawn(sweep::run_periodically(pool, store));
@@ -142,6 +141,14 @@ async fn open_storage(config: &Config) -> anyhow::Result<(DbPool, Arc<dyn Eviden
     Ok((pool, store))
 }
 
+fn analysis_settings(config: &Config) -> analysis::Settings {
+    analysis::Settings {
+        poll: Duration::from_millis(config.mail_poll_ms.max(10)),
+        max_pixels: config.max_image_pixels,
+        ocr: config.ocr.then(evidence::ocr::Ocr::detect).flatten(),
+    }
+}
+
 fn mailer_for(config: &Config, public_url: String) -> anyhow::Result<Mailer> {
     let key = Arc::new(SigningKey::load_or_create(
         config.secret_key.as_deref(),
@@ -160,8 +167,7 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
         pool.clone(),
         Arc::clone(&store),
         Arc::new(tokio::sync::Notify::new()),
-        Duration::from_millis(config.mail_poll_ms.max(10)),
-        config.max_image_pixels,
+        analysis_settings(&config),
     ));
     mail::worker::run(pool, store, mailer).await;
     Ok(())

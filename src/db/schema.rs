@@ -108,6 +108,7 @@ diesel::table! {
         phash_c1 -> Nullable<Integer>,
         phash_c2 -> Nullable<Integer>,
         phash_c3 -> Nullable<Integer>,
+        ocr_text -> Nullable<Text>,
     }
 }
 

@@ -114,7 +114,8 @@ pub struct HashedEvidence {
 pub struct CaseData {
     pub report: ReportRow,
     pub profile: ProfileRow,
-    pub evidence: Vec<(EvidenceRow, Option<i64>)>,
+    /// Each file with its perceptual hash and OCR text, when computed.
+    pub evidence: Vec<(EvidenceRow, Option<i64>, Option<String>)>,
 }
 
 pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, AppError> {
@@ -129,7 +130,11 @@ pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, Ap
     let evidence = evidence::table
         .filter(evidence::report_id.eq(report_id))
         .order(evidence::id.asc())
-        .select((EvidenceRow::as_select(), evidence::phash))
+        .select((
+            EvidenceRow::as_select(),
+            evidence::phash,
+            evidence::ocr_text,
+        ))
         .load(conn)?;
     Ok(CaseData {
         report,
@@ -152,6 +157,29 @@ pub fn store_phash(
             evidence::phash_c2.eq(c2),
             evidence::phash_c3.eq(c3),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn store_ocr_text(
+    conn: &mut DbConnection,
+    evidence_id: i64,
+    text: &str,
+) -> Result<(), AppError> {
+    diesel::update(evidence::table.find(evidence_id))
+        .set(evidence::ocr_text.eq(text))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Makes text read from screenshots findable by the queue's `q`.
+pub fn store_search_terms(
+    conn: &mut DbConnection,
+    report_id: i64,
+    terms: &str,
+) -> Result<(), AppError> {
+    diesel::update(reports::table.find(report_id))
+        .set(reports::search_terms.eq(terms))
         .execute(conn)?;
     Ok(())
 }

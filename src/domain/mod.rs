@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod reference;
 pub mod report;
 pub mod routing;
+pub mod screenshot_text;
 pub mod search;
 pub mod signals;
 pub mod status;

@@ -4,6 +4,7 @@
 
 pub mod inspect;
 pub mod name;
+pub mod ocr;
 pub mod store;
 
 use std::io::{Read, Seek, SeekFrom, Write};

@@ -1,4 +1,5 @@
 DROP TABLE signals;
+ALTER TABLE evidence DROP COLUMN ocr_text;
 ALTER TABLE evidence DROP COLUMN phash_c3;
 ALTER TABLE evidence DROP COLUMN phash_c2;
 ALTER TABLE evidence DROP COLUMN phash_c1;

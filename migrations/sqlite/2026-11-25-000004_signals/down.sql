@@ -3,6 +3,7 @@ DROP INDEX evidence_phash_c3;
 DROP INDEX evidence_phash_c2;
 DROP INDEX evidence_phash_c1;
 DROP INDEX evidence_phash_c0;
+ALTER TABLE evidence DROP COLUMN ocr_text;
 ALTER TABLE evidence DROP COLUMN phash_c3;
 ALTER TABLE evidence DROP COLUMN phash_c2;
 ALTER TABLE evidence DROP COLUMN phash_c1;

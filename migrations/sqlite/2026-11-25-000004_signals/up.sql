@@ -59,6 +59,8 @@ ALTER TABLE evidence ADD COLUMN phash_c0 INTEGER;
 ALTER TABLE evidence ADD COLUMN phash_c1 INTEGER;
 ALTER TABLE evidence ADD COLUMN phash_c2 INTEGER;
 ALTER TABLE evidence ADD COLUMN phash_c3 INTEGER;
+-- Text read from a screenshot (when OCR is installed); NULL: not read yet.
+ALTER TABLE evidence ADD COLUMN ocr_text TEXT;
 CREATE INDEX evidence_phash_c0 ON evidence (phash_c0);
 CREATE INDEX evidence_phash_c1 ON evidence (phash_c1);
 CREATE INDEX evidence_phash_c2 ON evidence (phash_c2);

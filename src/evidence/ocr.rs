@@ -1,0 +1,77 @@
+//! Optional OCR: when a `tesseract` command with Simplified Chinese data is
+//! installed, text is read from screenshots (for the template-review and
+//! keyword signals, and for the queue's search). Nothing depends on it
+//! being there.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+/// How long one image may take; a runaway OCR must not hold the worker.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub struct Ocr {
+    program: PathBuf,
+}
+
+impl Ocr {
+    /// The installed `tesseract`, if it has the `chi_sim` language data.
+    pub fn detect() -> Option<Ocr> {
+        let program = PathBuf::from("tesseract");
+        let output = Command::new(&program)
+            .arg("--list-langs")
+            .stdin(Stdio::null())
+            .output()
+            .ok()?;
+        let langs = String::from_utf8_lossy(&output.stdout);
+        langs
+            .lines()
+            .any(|l| l.trim() == "chi_sim")
+            .then_some(Ocr { program })
+    }
+
+    /// The text of an image (PNG, JPEG or WebP bytes), read through stdin and
+    /// stdout so no file name is ever involved.
+    pub fn read_text(&self, image: &[u8]) -> anyhow::Result<String> {
+        let mut child = Command::new(&self.program)
+            .args(["stdin", "stdout", "-l", "chi_sim+eng", "--psm", "3"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting tesseract")?;
+        let mut stdin = child.stdin.take().context("tesseract's stdin")?;
+        let bytes = image.to_vec();
+        // Written from another thread: a large image could fill the pipe
+        // while tesseract waits for us to read its output.
+        let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+        let mut stdout = child.stdout.take().context("tesseract's stdout")?;
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            stdout.read_to_string(&mut text).map(|_| text)
+        });
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().context("waiting for tesseract")? {
+                break status;
+            }
+            if started.elapsed() > TIMEOUT {
+                let _ = child.kill();
+                let _ = child.wait();
+                anyhow::bail!("tesseract took longer than {} s", TIMEOUT.as_secs());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let _ = writer.join();
+        let text = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("reading tesseract's output failed"))?
+            .context("reading tesseract's output")?;
+        anyhow::ensure!(status.success(), "tesseract failed ({status})");
+        Ok(text)
+    }
+}
