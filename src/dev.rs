@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::db::schema::reports;
+use crate::db::schema::{evidence, reports};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::catalog::{Category, Platform, PROVINCES};
 use crate::domain::reference;
@@ -136,8 +136,113 @@ pub fn seed(
         .execute(conn)?;
         Ok(())
     })?;
+    // Merchants and case profiles, as intake would have recorded them, with
+    // signals already computed (so the background worker finds nothing to do).
+    write_transaction(conn, |conn| -> Result<(), AppError> {
+        diesel::sql_query(
+            "INSERT INTO merchants (platform, name_key, display_name, province, report_count, \
+                 reporter_count, first_reported_at, last_reported_at) \
+             SELECT platform, platform || ':' || merchant_name, MIN(merchant_name), \
+                 MIN(merchant_province), COUNT(*), COUNT(*), MIN(created_at), MAX(created_at) \
+             FROM reports r \
+             WHERE NOT EXISTS (SELECT 1 FROM case_profiles p WHERE p.report_id = r.id) \
+             GROUP BY platform, merchant_name \
+             ON CONFLICT (name_key) DO NOTHING",
+        )
+        .execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO case_profiles (report_id, merchant_id, name_key, dirty, first_run, \
+                 due_at, signals_computed_at, attempts, version) \
+             SELECT r.id, m.id, m.name_key, FALSE, FALSE, r.created_at, r.created_at, 0, 0 \
+             FROM reports r JOIN merchants m ON m.name_key = r.platform || ':' || r.merchant_name \
+             WHERE NOT EXISTS (SELECT 1 FROM case_profiles p WHERE p.report_id = r.id)",
+        )
+        .execute(conn)?;
+        Ok(())
+    })?;
     // Fresh statistics, as autovacuum would gather later: without them the
     // planners guess, and PostgreSQL guesses badly after a bulk load.
+    diesel::sql_query("ANALYZE").execute(conn)?;
+    Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = evidence)]
+struct SeedImage {
+    report_id: i64,
+    storage_key: String,
+    display_name: String,
+    content_type: &'static str,
+    size_bytes: i64,
+    sha256: String,
+    original_sha256: String,
+    original_size_bytes: i64,
+    created_at: NaiveDateTime,
+    phash: Option<i64>,
+    phash_c0: Option<i32>,
+    phash_c1: Option<i32>,
+    phash_c2: Option<i32>,
+    phash_c3: Option<i32>,
+}
+
+/// Adds `count` screenshot rows with random perceptual hashes to the seeded
+/// cases (rows only: no files), for measuring the similar-screenshot search.
+/// Returns nothing but the rows; deterministic for a given database.
+pub fn seed_images(
+    conn: &mut DbConnection,
+    count: u64,
+    progress: impl Fn(u64),
+) -> Result<(), AppError> {
+    use crate::domain::signals::image_hash::ImageHash;
+    let ids: Vec<i64> = reports::table.select(reports::id).load(conn)?;
+    if ids.is_empty() {
+        return Err(AppError::invalid("images", "no_cases", "seed cases first"));
+    }
+    let mut rng = StdRng::seed_from_u64(20261125);
+    let now = Utc::now().naive_utc();
+    const BATCH: u64 = 5000;
+    let mut done = 0;
+    while done < count {
+        let n = BATCH.min(count - done);
+        let rows: Vec<SeedImage> = (0..n)
+            .map(|_| {
+                let hash = ImageHash(rng.random::<u64>());
+                let [c0, c1, c2, c3] = hash.chunks().map(i32::from);
+                let sha = format!("{:064x}", rng.random::<u128>());
+                SeedImage {
+                    report_id: *pick(&mut rng, &ids),
+                    storage_key: format!("{:032x}", rng.random::<u128>()),
+                    display_name: "screenshot.png".into(),
+                    content_type: "image/png",
+                    size_bytes: 110_000,
+                    original_sha256: sha.clone(),
+                    sha256: sha,
+                    original_size_bytes: 120_000,
+                    created_at: now,
+                    phash: Some(hash.to_i64()),
+                    phash_c0: Some(c0),
+                    phash_c1: Some(c1),
+                    phash_c2: Some(c2),
+                    phash_c3: Some(c3),
+                }
+            })
+            .collect();
+        write_transaction(conn, |conn| -> Result<(), AppError> {
+            for chunk in rows.chunks(100) {
+                match conn {
+                    DbConnection::Sqlite(c) => diesel::insert_into(evidence::table)
+                        .values(chunk)
+                        .execute(c)?,
+                    DbConnection::Postgresql(c) => diesel::insert_into(evidence::table)
+                        .values(chunk)
+                        .execute(c)?,
+                };
+            }
+            Ok(())
+        })?;
+        done += n;
+        progress(done);
+    }
     diesel::sql_query("ANALYZE").execute(conn)?;
     Ok(())
 }

@@ -44,6 +44,10 @@ enum DevCommand {
     Seed {
         #[arg(long, default_value_t = 1000)]
         cases: u64,
+        /// Also add this many screenshot rows with random perceptual hashes
+        /// (rows only, for the similar-screenshot benchmark).
+        #[arg(long, default_value_t = 0)]
+        images: u64,
     },
 }
 
@@ -85,7 +89,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::User { action } => user_command(&cli.config, action),
         Command::Dev {
-            action: DevCommand::Seed { cases },
+            action: DevCommand::Seed { cases, images },
         } => {
             let pool = qinglang::db::connect(&cli.config.database_url(), 1)?;
             let mut conn = pool.get()?;
@@ -104,6 +108,17 @@ fn main() -> anyhow::Result<()> {
                 }
             })
             .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            if images > 0 {
+                qinglang::dev::seed_images(&mut conn, images, |done| {
+                    if done % 100_000 == 0 || done == images {
+                        eprintln!(
+                            "seeded {done}/{images} screenshot hashes ({:.0} s)",
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                })
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            }
             Ok(())
         }
     }

@@ -85,7 +85,7 @@ impl Composer {
         &self,
         delivery: &DeliveryRow,
         case: &MailCase,
-        signals: &[SignalLine],
+        signals: Option<&[SignalLine]>,
         store: &dyn EvidenceStore,
         now: DateTime<Utc>,
     ) -> Result<Composed, ComposeError> {
@@ -123,7 +123,7 @@ impl Composer {
         &self,
         builder: lettre::message::MessageBuilder,
         case: &MailCase,
-        signals: &[SignalLine],
+        signals: Option<&[SignalLine]>,
         store: &dyn EvidenceStore,
         now: DateTime<Utc>,
     ) -> Result<Message, ComposeError> {
@@ -230,7 +230,8 @@ impl Composer {
             description: r.description.clone(),
             review_texts: serde_json::from_str(&r.review_texts).unwrap_or_default(),
             logistics: logistics.as_ref().map(LogisticsView::from),
-            signals: signals.to_vec(),
+            signals_pending: signals.is_none(),
+            signals: signals.map(<[SignalLine]>::to_vec).unwrap_or_default(),
             manifest,
             contact,
             no_contact_line: no_contact_line.to_owned(),
@@ -535,6 +536,8 @@ pub struct RegulatorView {
     pub review_texts: Vec<String>,
     pub logistics: Option<LogisticsView>,
     pub signals: Vec<SignalLine>,
+    /// The signals were not computed yet when the message was composed.
+    pub signals_pending: bool,
     pub manifest: Vec<ManifestLine>,
     pub contact: Option<ContactView>,
     pub no_contact_line: String,

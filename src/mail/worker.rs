@@ -82,10 +82,10 @@ async fn deliver(
         let (row, store, mailer) = (row.clone(), Arc::clone(store), Arc::clone(mailer));
         db::run(pool, move |conn| {
             let case = outbox::load_case(conn, row.report_id)?;
-            let signals: Vec<SignalLine> = Vec::new();
+            let signals = signal_lines(conn, row.report_id)?;
             Ok(mailer
                 .composer
-                .compose(&row, &case, &signals, store.as_ref(), Utc::now()))
+                .compose(&row, &case, signals.as_deref(), store.as_ref(), Utc::now()))
         })
         .await
     };
@@ -169,6 +169,34 @@ async fn deliver(
             .await;
         }
     }
+}
+
+/// The case's fraud signals for the regulator (zh-CN), or `None` while they
+/// are still being computed.
+fn signal_lines(
+    conn: &mut db::DbConnection,
+    report_id: i64,
+) -> Result<Option<Vec<SignalLine>>, AppError> {
+    let computed =
+        db::signals::profile_of(conn, report_id)?.is_some_and(|p| p.signals_computed_at.is_some());
+    if !computed {
+        return Ok(None);
+    }
+    Ok(Some(
+        db::signals::for_report(conn, report_id)?
+            .into_iter()
+            .map(|s| SignalLine {
+                severity: match s.severity.as_str() {
+                    "high" => "高",
+                    "medium" => "中",
+                    _ => "低",
+                }
+                .to_owned(),
+                code: s.code,
+                explanation: s.explanation_zh,
+            })
+            .collect(),
+    ))
 }
 
 /// Records an outcome, trying a few times: if the database is briefly away,

@@ -187,6 +187,12 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
     );
     assert_eq!(routing["default_inbox"], false);
 
+    // The fraud signals are in the email once computed.
+    eventually("the signals", WAIT, || async {
+        let case = case(&app, &moderator, &reference).await;
+        case["priority"]["computed_at"].is_string().then_some(())
+    })
+    .await;
     let reason = "评价模板高度一致，申报重量 0.02 千克，疑似空包刷单。";
     assert_eq!(
         validate(&app, &moderator, &reference, json!({"reason": reason})).await,
@@ -253,6 +259,7 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
             "张三",
             REPORTER,
             "13812345678",
+            "物流记录申报重量仅 0.02 千克",
         ] {
             assert!(body.contains(needle), "{needle} missing from a body");
         }
