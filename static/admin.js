@@ -1,5 +1,5 @@
 /* The moderators' single-page UI at /admin (hash routes: #/queue?…,
- * #/case/QL-XXXX-XXXX; for admins #/users, #/regulators, #/deliveries?status=…). The session is an HttpOnly cookie; every
+ * #/case/QL-XXXX-XXXX, #/merchants?…, #/merchant/ID; for admins #/users, #/regulators, #/deliveries?status=…). The session is an HttpOnly cookie; every
  * state-changing request carries the session's X-CSRF-Token. Everything a
  * consumer wrote is inserted as text (textContent / text nodes), never as HTML. */
 (() => {
@@ -10,7 +10,12 @@
   const el = QL.el;
 
   const STATUSES = ['submitted', 'under_review', 'needs_info', 'validated', 'forwarded', 'rejected', 'duplicate', 'closed'];
-  const FILTERS = ['status', 'q', 'merchant', 'category', 'platform', 'province', 'assigned', 'created_from', 'created_to', 'sort'];
+  const FILTERS = ['status', 'q', 'merchant', 'category', 'platform', 'province', 'signal', 'assigned', 'created_from', 'created_to', 'sort'];
+  /** The fraud signals the server computes (src/domain/signals/mod.rs SignalCode), in its order. */
+  const SIGNAL_CODES = ['duplicate_evidence', 'similar_evidence', 'template_reviews', 'delivered_before_shipped',
+    'implausible_transit_time', 'empty_parcel_weight', 'no_transit_scans', 'reused_tracking_number',
+    'invalid_tracking_number', 'brushing_keywords', 'repeat_merchant'];
+  const SEVERITIES = ['high', 'medium', 'low'];
   const MAX_NOTE_CHARS = 10000;
   const MAX_REASON_CHARS = 2000;
   const PAGE_SIZE = 50;
@@ -32,10 +37,12 @@
     returnFocus: null,
     lightbox: { images: [], index: 0 },
     thumbs: new Map(),
-    /** Auto-refresh of the open case while mail is on its way. */
-    poll: { timer: null, count: 0, paused: false },
+    /** Auto-refresh of the open case while mail is on its way (`mail`) or its signals are being computed (`signals`). */
+    poll: { timer: null, count: 0, paused: false, mail: false, signals: false, signalsPaused: false },
     regulators: { items: [], inbox: null, editing: null, loaded: false },
-    deliveries: { status: 'failed', items: [], next: null, loading: false, seq: 0, loaded: false }
+    deliveries: { status: 'failed', items: [], next: null, loading: false, seq: 0, loaded: false },
+    merchants: { filters: {}, items: [], next: null, loading: false, seq: 0, loaded: false },
+    merchant: { data: null, seq: 0 }
   };
 
   // ---- talking to the API -------------------------------------------------
@@ -99,6 +106,43 @@
     return el('span', { className: 'badge s-' + status, text: QL.statusLabel(status) });
   }
 
+  function signalLabel(code) {
+    return T.has('signal.' + code) ? T.t('signal.' + code) : code;
+  }
+
+  /** A {"zh-CN", "en"} explanation from the server, in the current language. */
+  function explanationText(exp) {
+    if (!exp) return '';
+    return (T.lang() === 'en' ? exp.en : exp['zh-CN']) || exp['zh-CN'] || exp.en || '';
+  }
+
+  function severityBadge(severity) {
+    return el('span', { className: 'badge sev sev-' + severity, 'data-testid': 'severity' }, [
+      el('span', { className: 'sr-only', text: T.t('admin.sig.severity') }),
+      T.has('severity.' + severity) ? T.t('severity.' + severity) : severity
+    ]);
+  }
+
+  function priorityLevel(score) {
+    return score >= 60 ? 'high' : score >= 30 ? 'medium' : 'low';
+  }
+
+  /** A priority score (0–100) as a small coloured number. */
+  function priorityBadge(score, extraClass) {
+    const n = Number(score) || 0;
+    return el('span', {
+      className: 'prio p-' + priorityLevel(n) + (extraClass ? ' ' + extraClass : ''),
+      title: T.t('admin.prio.label', { score: n }),
+      'data-priority': String(n),
+      text: String(n)
+    });
+  }
+
+  function signalTags(codes) {
+    return el('span', { className: 'tags signal-tags' }, (codes || []).map((code) =>
+      el('span', { className: 'tag sig', 'data-code': code, text: signalLabel(code) })));
+  }
+
   function timeEl(iso) {
     return el('time', { datetime: iso, text: QL.formatTime(iso) });
   }
@@ -159,12 +203,13 @@
     box.hidden = !text;
   }
 
-  const VIEWS = ['login-view', 'queue-view', 'case-view', 'users-view', 'regulators-view', 'deliveries-view'];
+  const VIEWS = ['login-view', 'queue-view', 'case-view', 'merchants-view', 'merchant-view', 'users-view', 'regulators-view', 'deliveries-view'];
   function showView(id) {
     VIEWS.forEach((v) => { $(v).hidden = v !== id; });
     $('app-loading').hidden = true;
     if (id !== 'case-view') stopPolling();
     $('nav-queue').toggleAttribute('aria-current', id === 'queue-view' || id === 'case-view');
+    $('nav-merchants').toggleAttribute('aria-current', id === 'merchants-view' || id === 'merchant-view');
     $('nav-users').toggleAttribute('aria-current', id === 'users-view');
     $('nav-regulators').toggleAttribute('aria-current', id === 'regulators-view');
     $('nav-deliveries').toggleAttribute('aria-current', id === 'deliveries-view');
@@ -267,6 +312,9 @@
     const [path, query] = hash.split('?');
     const m = /^\/case\/([^/]+)$/.exec(path);
     if (m) return { name: 'case', ref: decodeURIComponent(m[1]) };
+    const merchant = /^\/merchant\/([^/]+)$/.exec(path);
+    if (merchant) return { name: 'merchant', id: decodeURIComponent(merchant[1]) };
+    if (path === '/merchants') return { name: 'merchants', params: new URLSearchParams(query || '') };
     if (path === '/users') return { name: 'users' };
     if (path === '/regulators') return { name: 'regulators' };
     if (path === '/deliveries') return { name: 'deliveries', params: new URLSearchParams(query || '') };
@@ -281,6 +329,8 @@
     const focus = (opts && opts.focus) || previous !== r.name;
     const adminOnly = { users: openUsers, regulators: openRegulators, deliveries: (f) => openDeliveries(r.params, f) };
     if (r.name === 'case') openCase(r.ref, { focus: true });
+    else if (r.name === 'merchants') openMerchants(r.params, focus);
+    else if (r.name === 'merchant') openMerchant(r.id, true);
     else if (adminOnly[r.name]) {
       if (state.user.role === 'admin') adminOnly[r.name](focus);
       else location.replace('#/queue');
@@ -335,9 +385,11 @@
     fillSelect($('f-category'), all.concat(m.categories.map((i) => [i.code, T.label(i)])));
     fillSelect($('f-platform'), all.concat(m.platforms.map((i) => [i.code, T.label(i)])));
     fillSelect($('f-province'), all.concat(m.provinces.map((i) => [i.code, T.label(i)])));
+    fillSelect($('f-signal'), all.concat(SIGNAL_CODES.map((code) => [code, signalLabel(code)])));
     fillSelect($('f-assigned'), all.concat([['me', T.t('admin.f.assigned.me')], ['none', T.t('admin.f.assigned.none')]],
       state.staff.filter((s) => !state.user || s.id !== state.user.id).map((s) => [String(s.id), s.email])));
     writeFilterForm(state.queue.filters);
+    fillMerchantFilters();
   }
 
   function writeFilterForm(filters) {
@@ -346,6 +398,7 @@
     $('f-category').value = filters.category || '';
     $('f-platform').value = filters.platform || '';
     $('f-province').value = filters.province || '';
+    $('f-signal').value = filters.signal || '';
     $('f-assigned').value = filters.assigned || '';
     $('f-from').value = filters.created_from || '';
     $('f-to').value = filters.created_to || '';
@@ -360,6 +413,7 @@
       category: $('f-category').value,
       platform: $('f-platform').value,
       province: $('f-province').value,
+      signal: $('f-signal').value,
       assigned: $('f-assigned').value,
       created_from: $('f-from').value,
       created_to: $('f-to').value,
@@ -417,7 +471,7 @@
       el('td', { text: vocab('platforms', item.platform) }),
       el('td', { text: item.merchant_province ? vocab('provinces', item.merchant_province) : '—' }),
       el('td', { className: 'assignee-cell', title: staffEmail(item.assigned_to) || null, text: item.assigned_to === null || item.assigned_to === undefined ? '—' : staffEmail(item.assigned_to) }),
-      el('td', { className: 'num', text: String(item.priority) }),
+      el('td', { className: 'num prio-cell' }, [priorityBadge(item.priority)]),
       el('td', { className: 'nowrap' }, [timeEl(item.created_at)])
     ]);
     tr.addEventListener('click', (e) => {
@@ -599,6 +653,7 @@
     // A note being written survives a re-render (after an action, an assignment, a language switch).
     const draft = $('note-body') && view.getAttribute('data-reference') === c.reference ? $('note-body').value : '';
     if (view.getAttribute('data-reference') !== c.reference) state.thumbs = new Map();
+    state.poll.rendered = pollState();
     view.setAttribute('data-reference', c.reference);
     QL.clear(view);
 
@@ -626,7 +681,7 @@
       el('p', { className: 'hint case-meta' }, [
         T.t('d.created_at') + colon(), timeEl(c.created_at), ' · ',
         T.t('admin.updated') + colon(), timeEl(c.updated_at), ' · ',
-        T.t('admin.col.priority') + colon() + c.priority
+        T.t('admin.col.priority') + colon(), priorityScoreNode(c)
       ]),
       c.duplicate_of ? el('p', { className: 'notice' }, [
         T.t('admin.case.duplicate_of') + ' ', el('a', { href: '#/case/' + c.duplicate_of, className: 'mono', text: c.duplicate_of })
@@ -640,6 +695,7 @@
     const forwarding = forwardingFirst || deliveries.length ? forwardingSection(c) : null;
     const main = el('div', { className: 'case-main' }, [
       forwardingFirst ? forwarding : null,
+      signalsSection(c),
       reportSection(c),
       c.logistics ? logisticsSection(c.logistics) : null,
       evidenceSection(c),
@@ -675,6 +731,7 @@
       }
     }
     const wasInForwarding = !!(active && active.closest && active.closest('#forwarding'));
+    const wasInSignals = !!(active && active.closest && active.closest('#signals'));
     const selection = active && active.tagName === 'TEXTAREA' ? [active.selectionStart, active.selectionEnd] : null;
     const open = Array.from(view.querySelectorAll('details[id]')).filter((d) => d.open).map((d) => d.id);
     const y = window.scrollY;
@@ -682,7 +739,8 @@
     open.forEach((id) => { if ($(id)) $(id).open = true; });
     window.scrollTo(0, y);
     if (!hadFocus) return;
-    const target = (focusSel && view.querySelector(focusSel)) || (wasInForwarding && $('forwarding-heading')) || $('case-heading');
+    const target = (focusSel && view.querySelector(focusSel)) || (wasInForwarding && $('forwarding-heading')) ||
+      (wasInSignals && $('signals-heading')) || $('case-heading');
     if (!target) return;
     target.focus({ preventScroll: true });
     if (selection && target.setSelectionRange) target.setSelectionRange(selection[0], selection[1]);
@@ -693,29 +751,55 @@
   const POLL_MS = 3000;
   /** Every refresh of a case is an audited view of the reporter's contact: keep them few. */
   const POLL_MAX = 60;
+  /** Signals are computed within seconds of filing: look a few times, then leave it to the Refresh button. */
+  const SIGNALS_POLL_MS = 2000;
+  const SIGNALS_POLL_MAX = 15;
 
   function stopPolling() {
     clearTimeout(state.poll.timer);
     state.poll.timer = null;
   }
 
-  /** Refreshes the open case while one of its messages is pending: every few seconds when due, else at its next attempt. */
+  /** Whether the server is still computing the case's signals and priority. */
+  function signalsPending(c) {
+    return !!(c && c.priority && typeof c.priority === 'object' && !c.priority.computed_at);
+  }
+
+  /**
+   * Refreshes the open case while one of its messages is pending (every few seconds when due,
+   * else at its next attempt) or while its signals are being computed.
+   */
   function schedulePoll() {
     stopPolling();
-    state.poll.paused = false;
+    const poll = state.poll;
+    poll.paused = false;
+    poll.mail = false;
+    poll.signals = false;
+    poll.signalsPaused = false;
     const c = state.caseData;
     if (!c || $('case-view').hidden) return;
-    const pending = (c.deliveries || []).filter((d) => d.status === 'pending');
-    if (!pending.length) return;
-    if (state.poll.count >= POLL_MAX) {
-      state.poll.paused = true;
-      return;
+    const waits = [];
+    if (signalsPending(c)) {
+      if (poll.count < SIGNALS_POLL_MAX) {
+        poll.signals = true;
+        waits.push(SIGNALS_POLL_MS);
+      } else poll.signalsPaused = true;
     }
-    const due = Math.min.apply(null, pending.map((d) => Date.parse(d.next_attempt_at) || 0));
-    const wait = Math.max(POLL_MS, due - Date.now() + 1000);
-    if (wait > 10 * 60 * 1000) return;
+    const pending = (c.deliveries || []).filter((d) => d.status === 'pending');
+    if (pending.length) {
+      if (poll.count >= POLL_MAX) poll.paused = true;
+      else {
+        const due = Math.min.apply(null, pending.map((d) => Date.parse(d.next_attempt_at) || 0));
+        const wait = Math.max(POLL_MS, due - Date.now() + 1000);
+        if (wait <= 10 * 60 * 1000) {
+          poll.mail = true;
+          waits.push(Math.min(wait, 60 * 1000));
+        }
+      }
+    }
+    if (!waits.length) return;
     const ref = c.reference;
-    state.poll.timer = setTimeout(() => pollCase(ref), Math.min(wait, 60 * 1000));
+    poll.timer = setTimeout(() => pollCase(ref), Math.min.apply(null, waits));
   }
 
   async function pollCase(ref) {
@@ -730,10 +814,16 @@
     await refreshCase(false);
   }
 
+  /** What the forwarding section says about the auto-refresh. */
   function pollHint() {
-    if (state.poll.timer) return T.t('admin.fwd.auto');
+    if (state.poll.timer && state.poll.mail) return T.t('admin.fwd.auto');
     if (state.poll.paused) return T.t('admin.fwd.paused');
     return '';
+  }
+
+  /** Both auto-refresh messages: a re-render is due when either changes. */
+  function pollState() {
+    return pollHint() + '|' + (state.poll.timer && state.poll.signals ? 's' : '') + (state.poll.signalsPaused ? 'p' : '');
   }
 
   /**
@@ -744,7 +834,6 @@
     const c = state.caseData;
     if (!c) return;
     const seq = ++state.caseSeq;
-    const hintBefore = pollHint();
     try {
       const data = await api('GET', '/api/v1/cases/' + encodeURIComponent(c.reference));
       if (seq !== state.caseSeq || $('case-view').hidden) return;
@@ -754,7 +843,7 @@
       schedulePoll();
       const item = state.queue.items.find((i) => i.reference === data.reference);
       if (item) item.status = data.status;
-      if (!same || manual || pollHint() !== hintBefore) renderCasePreserving();
+      if (!same || manual || pollState() !== state.poll.rendered) renderCasePreserving();
       if (data.status !== c.status) toast(T.t('admin.moved', { ref: data.reference, status: QL.statusLabel(data.status) }));
       else if (manual && !quiet) toast(T.t('admin.refreshed'));
     } catch (err) {
@@ -878,11 +967,125 @@
     return img;
   }
 
+  // ---- fraud signals and priority ---------------------------------------------------
+
+  /** Related cases shown as links under a signal; the rest are counted. */
+  const RELATED_SHOWN = 12;
+
+  function priorityScoreNode(c) {
+    const p = c.priority;
+    if (p === null || p === undefined || signalsPending(c)) return '—';
+    if (typeof p === 'number') return priorityBadge(p);
+    return priorityBadge(p.score);
+  }
+
+  function merchantLink(c, id) {
+    if (c.merchant_id === null || c.merchant_id === undefined) return null;
+    return el('a', {
+      href: '#/merchant/' + encodeURIComponent(c.merchant_id), id: id || null, className: 'merchant-link',
+      'aria-label': T.t('admin.merchant.link.label', { name: c.merchant_name }), text: T.t('admin.merchant.link') + ' →'
+    });
+  }
+
+  function signalItem(sig) {
+    const related = sig.related || [];
+    const links = [];
+    related.slice(0, RELATED_SHOWN).forEach((ref, i) => {
+      if (i) links.push(T.lang() === 'en' ? ', ' : '、');
+      links.push(el('a', { href: '#/case/' + encodeURIComponent(ref), className: 'mono ref-link', 'data-related': ref, text: ref }));
+    });
+    if (related.length > RELATED_SHOWN) links.push(' ' + T.t('admin.sig.related.more', { n: related.length }));
+    return el('li', { className: 'signal sev-' + sig.severity, 'data-testid': 'signal', 'data-code': sig.code, 'data-severity': sig.severity }, [
+      el('div', { className: 'signal-head' }, [
+        severityBadge(sig.severity),
+        el('strong', { className: 'signal-name', text: signalLabel(sig.code) })
+      ]),
+      el('p', { className: 'signal-explanation', text: explanationText(sig.explanation) }),
+      related.length ? el('p', { className: 'signal-related' }, [el('span', { className: 'fact-label', text: T.t('admin.sig.related') })].concat(links)) : null
+    ]);
+  }
+
+  /**
+   * A priority reason in the current language. The server words a signal's reason with its
+   * code ("signal duplicate_evidence (high)"): those get the signal's label instead.
+   */
+  function reasonText(r) {
+    const m = /^signal ([a-z_]+) \((low|medium|high)\)$/.exec((r.explanation && r.explanation.en) || '');
+    if (m && SIGNAL_CODES.includes(m[1])) return T.t('admin.prio.signal', { signal: signalLabel(m[1]), severity: T.t('severity.' + m[2]) });
+    return explanationText(r.explanation);
+  }
+
+  function priorityPanel(c) {
+    const p = c.priority && typeof c.priority === 'object' ? c.priority : { score: c.priority, reasons: [] };
+    const computed = !!p.computed_at;
+    const reasons = p.reasons || [];
+    const reporters = p.independent_reporters;
+    const sum = reasons.reduce((acc, r) => acc + (Number(r.points) || 0), 0);
+    let reasonsNode;
+    if (reasons.length) {
+      reasonsNode = el('ul', { className: 'prio-reasons', id: 'priority-reasons' }, reasons.map((r) => el('li', { 'data-testid': 'priority-reason' }, [
+        el('span', { className: 'points', text: '+' + r.points }),
+        el('span', { className: 'reason-text', text: reasonText(r) })
+      ])));
+    } else reasonsNode = el('p', { className: 'hint', id: 'priority-reasons', text: T.t(computed ? 'admin.prio.none' : 'admin.prio.pending') });
+    return el('div', { className: 'priority-panel', id: 'priority', 'data-testid': 'priority' }, [
+      el('div', { className: 'prio-head' }, [
+        el('span', { className: 'prio-title', text: T.t('admin.prio.title') }),
+        el('span', { className: 'prio-score' }, [
+          computed ? priorityBadge(p.score, 'big') : el('span', { className: 'prio p-low big pending', text: '—' }),
+          ' ', el('span', { className: 'hint', text: T.t('admin.prio.of') })
+        ])
+      ]),
+      el('p', { className: 'prio-reporters' }, [
+        el('span', { className: 'fact-label', text: T.t('admin.prio.reporters') + colon() }),
+        el('strong', { id: 'independent-reporters', text: reporters === null || reporters === undefined ? '—' : T.t('admin.prio.reporters.n', { n: reporters }) })
+      ]),
+      el('h4', { text: T.t('admin.prio.reasons') }),
+      reasonsNode,
+      sum > 100 ? el('p', { className: 'hint small prio-capped', text: T.t('admin.prio.capped', { sum }) }) : null,
+      computed ? el('p', { className: 'hint small prio-computed' }, [T.t('admin.prio.computed') + ' ', timeEl(p.computed_at)]) : null
+    ]);
+  }
+
+  /** What the server found about the case, why it ranks where it does, and a way to its merchant. */
+  function signalsSection(c) {
+    const computing = signalsPending(c);
+    const signals = (c.signals || []).slice().sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+    let refresh = null;
+    if (computing) {
+      refresh = el('button', { type: 'button', className: 'small', id: 'signals-refresh', text: T.t('admin.refresh') });
+      refresh.addEventListener('click', () => refreshCase(true));
+    }
+    const status = computing ? el('p', {
+      className: 'signals-status' + (state.poll.signalsPaused ? '' : ' busy'), id: 'signals-status', role: 'status',
+      text: T.t(state.poll.signalsPaused ? 'admin.sig.paused' : 'admin.sig.computing')
+    }) : null;
+    let list = null;
+    if (signals.length) list = el('ul', { className: 'signal-list', id: 'signal-list', 'aria-label': T.t('admin.sig.list') }, signals.map(signalItem));
+    else if (!computing) list = el('p', { className: 'signals-none', id: 'signals-none', text: T.t('admin.sig.none') });
+    return el('section', { className: 'card signals', id: 'signals', 'aria-labelledby': 'signals-heading', 'aria-busy': computing ? 'true' : null }, [
+      el('div', { className: 'section-head' }, [
+        el('h3', { id: 'signals-heading', tabindex: '-1' }, [
+          T.t('admin.sig.title'),
+          signals.length ? el('span', { className: 'count-pill', title: T.t('admin.sig.count', { n: signals.length }), text: String(signals.length) }) : null
+        ]),
+        el('div', { className: 'section-tools' }, [refresh, merchantLink(c, 'merchant-link')])
+      ]),
+      status,
+      el('div', { className: 'signals-body' }, [
+        el('div', { className: 'signals-main' }, [list]),
+        priorityPanel(c)
+      ])
+    ]);
+  }
+
   function reportSection(c) {
     const dl = el('dl', { className: 'details' });
     detailRow(dl, 'f.category', vocab('categories', c.category));
     detailRow(dl, 'f.platform', vocab('platforms', c.platform));
-    detailRow(dl, 'f.merchant_name', c.merchant_name);
+    detailRow(dl, 'f.merchant_name', el('span', { className: 'merchant-cell' }, [
+      el('span', { id: 'case-merchant-name', text: c.merchant_name }), ' ', merchantLink(c)
+    ]));
     detailRow(dl, 'f.shop_url', c.shop_url ? urlNode(c.shop_url) : null);
     detailRow(dl, 'f.product_url', c.product_url ? urlNode(c.product_url) : null);
     detailRow(dl, 'f.order_id', c.order_id);
@@ -1592,6 +1795,312 @@
     if (back && document.contains(back)) back.focus();
   });
 
+  // ---- merchants ------------------------------------------------------------------
+
+  const MERCHANT_FILTERS = ['platform', 'province', 'sort'];
+  const MERCHANTS_PAGE = 50;
+
+  function merchantsHash(filters) {
+    const p = new URLSearchParams();
+    MERCHANT_FILTERS.forEach((k) => { if (filters[k]) p.set(k, filters[k]); });
+    const s = p.toString();
+    return '#/merchants' + (s ? '?' + s : '');
+  }
+
+  function fillMerchantFilters() {
+    const all = [['', T.t('admin.f.all')]];
+    const m = state.meta || { platforms: [], provinces: [] };
+    fillSelect($('m-platform'), all.concat(m.platforms.map((i) => [i.code, T.label(i)])));
+    fillSelect($('m-province'), all.concat(m.provinces.map((i) => [i.code, T.label(i)])));
+    writeMerchantFilters(state.merchants.filters);
+  }
+
+  function writeMerchantFilters(filters) {
+    $('m-platform').value = filters.platform || '';
+    $('m-province').value = filters.province || '';
+    $('m-sort').value = filters.sort || 'reports';
+  }
+
+  $('merchants-filters').addEventListener('submit', (e) => e.preventDefault());
+  $('merchants-filters').addEventListener('change', () => {
+    const hash = merchantsHash({
+      platform: $('m-platform').value,
+      province: $('m-province').value,
+      sort: $('m-sort').value === 'reports' ? '' : $('m-sort').value
+    });
+    if (location.hash === hash) loadMerchants(true);
+    else location.hash = hash;
+  });
+  $('merchants-more').addEventListener('click', () => loadMerchants(false));
+
+  async function openMerchants(params, focus) {
+    showView('merchants-view');
+    document.title = T.t('admin.m.title') + ' · ' + T.t('admin.title');
+    const filters = {};
+    MERCHANT_FILTERS.forEach((k) => { filters[k] = params.get(k) || ''; });
+    state.merchants.filters = filters;
+    writeMerchantFilters(filters);
+    if (focus) $('merchants-heading').focus();
+    await loadMerchants(true);
+  }
+
+  async function loadMerchants(reset) {
+    const m = state.merchants;
+    if (!reset && (m.loading || !m.next)) return;
+    const seq = ++m.seq;
+    m.loading = true;
+    $('merchants-loading').textContent = T.t('admin.loading');
+    const p = new URLSearchParams();
+    MERCHANT_FILTERS.forEach((k) => { if (m.filters[k]) p.set(k, m.filters[k]); });
+    p.set('limit', String(MERCHANTS_PAGE));
+    if (!reset) p.set('cursor', m.next);
+    const moreHadFocus = document.activeElement === $('merchants-more');
+    let firstNew = 0;
+    try {
+      const data = await api('GET', '/api/v1/merchants?' + p.toString());
+      if (seq !== m.seq) return;
+      if (reset) m.items = [];
+      firstNew = m.items.length;
+      m.items = m.items.concat(data.items);
+      m.next = data.next_cursor || null;
+      m.loaded = true;
+      $('merchants-error').textContent = '';
+      renderMerchants();
+      notice('');
+    } catch (err) {
+      if (seq !== m.seq || err.status === 401) return;
+      if (err.status === 422 || err.status === 400) {
+        m.items = [];
+        m.next = null;
+        m.loaded = true;
+        renderMerchants();
+        $('merchants-error').textContent = failure(err);
+      } else notice(failure(err));
+    } finally {
+      if (seq === m.seq) {
+        m.loading = false;
+        $('merchants-loading').textContent = '';
+        renderMerchantsMeta();
+        // The button went away with the last page: keep the keyboard user in the list.
+        if (moreHadFocus && $('merchants-more').hidden) {
+          const row = $('merchants-rows').children[firstNew];
+          const link = row && row.querySelector('a');
+          (link || $('merchants-heading')).focus();
+        }
+      }
+    }
+  }
+
+  function merchantHeads() {
+    return ['admin.col.merchant', 'f.platform', 'admin.f.province', 'admin.m.reports', 'admin.m.reporters', 'admin.m.last', 'admin.m.first'].map((k) => T.t(k));
+  }
+
+  function merchantRow(m, heads) {
+    const link = el('a', { href: '#/merchant/' + encodeURIComponent(m.id), text: m.name });
+    const tr = el('tr', { 'data-testid': 'merchant-row', 'data-merchant-id': String(m.id) }, [
+      el('th', { scope: 'row', className: 'merchant', 'data-label': heads[0] }, [link]),
+      el('td', { 'data-label': heads[1], text: vocab('platforms', m.platform) }),
+      el('td', { 'data-label': heads[2], text: m.province ? vocab('provinces', m.province) : '—' }),
+      el('td', { className: 'num', 'data-label': heads[3], 'data-testid': 'merchant-reports', text: String(m.report_count) }),
+      el('td', { className: 'num', 'data-label': heads[4], text: String(m.reporter_count) }),
+      el('td', { className: 'nowrap', 'data-label': heads[5] }, [timeEl(m.last_reported_at)]),
+      el('td', { className: 'nowrap', 'data-label': heads[6] }, [timeEl(m.first_reported_at)])
+    ]);
+    tr.addEventListener('click', (e) => {
+      if (e.target.closest('a') || (window.getSelection && String(window.getSelection()))) return;
+      location.hash = '#/merchant/' + encodeURIComponent(m.id);
+    });
+    return tr;
+  }
+
+  function renderMerchants() {
+    const body = $('merchants-rows');
+    QL.clear(body);
+    const heads = merchantHeads();
+    state.merchants.items.forEach((m) => body.appendChild(merchantRow(m, heads)));
+    renderMerchantsMeta();
+  }
+
+  function renderMerchantsMeta() {
+    const m = state.merchants;
+    $('merchants-empty').hidden = m.loading || !m.loaded || m.items.length > 0;
+    $('merchants-more').hidden = !m.next;
+    $('merchants-summary').textContent = m.items.length
+      ? T.t(m.next ? 'admin.m.shown.more' : 'admin.m.shown', { n: m.items.length })
+      : '';
+  }
+
+  function merchantsBackLink() {
+    return el('a', { href: merchantsHash(state.merchants.filters || {}), className: 'back-link', text: '← ' + T.t('admin.m.back') });
+  }
+
+  async function openMerchant(id, focus) {
+    showView('merchant-view');
+    const view = $('merchant-view');
+    const st = state.merchant;
+    const seq = ++st.seq;
+    if (!st.data || String(st.data.id) !== String(id)) {
+      QL.clear(view);
+      view.appendChild(el('p', { className: 'hint loading', text: T.t('admin.loading') }));
+    }
+    try {
+      const data = await api('GET', '/api/v1/merchants/' + encodeURIComponent(id));
+      if (seq !== st.seq) return;
+      st.data = data;
+      document.title = data.name + ' · ' + T.t('admin.title');
+      renderMerchant(false);
+      if (focus) $('merchant-heading').focus();
+    } catch (err) {
+      if (seq !== st.seq || err.status === 401) return;
+      st.data = null;
+      QL.clear(view);
+      view.appendChild(merchantsBackLink());
+      view.appendChild(el('div', {
+        className: 'notice error', role: 'alert',
+        text: err.status === 404 ? T.t('admin.m.notfound') : failure(err)
+      }));
+    }
+  }
+
+  /** A horizontal bar, `value` of `max`; the number itself is always shown next to it as text. */
+  function bar(value, max) {
+    const fill = el('span', { className: 'bar-fill' });
+    // CSSOM, not a style attribute: the page's policy allows no inline styles.
+    fill.style.width = (max > 0 && value > 0 ? Math.max(2, Math.round((100 * value) / max)) : 0) + '%';
+    return el('span', { className: 'bar', 'aria-hidden': 'true' }, [fill]);
+  }
+
+  function monthLabel(key) {
+    const [y, m] = key.split('-').map(Number);
+    if (!y || !m) return key;
+    try {
+      return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(T.lang() === 'en' ? 'en-GB' : 'zh-CN', { year: 'numeric', month: 'short', timeZone: 'UTC' });
+    } catch (e) { return key; }
+  }
+
+  /** The months from the first to the last with cases, newest first, empty ones included (within ten years). */
+  function monthRows(months) {
+    const keys = months.map((x) => x.month).filter((k) => /^\d{4}-\d{2}$/.test(k)).sort();
+    if (!keys.length) return months.slice().reverse();
+    const byMonth = new Map(months.map((x) => [x.month, x]));
+    const [y0, m0] = keys[0].split('-').map(Number);
+    const [y1, m1] = keys[keys.length - 1].split('-').map(Number);
+    const span = (y1 - y0) * 12 + (m1 - m0) + 1;
+    if (span > 120) return keys.map((k) => byMonth.get(k)).reverse();
+    const out = [];
+    for (let i = 0; i < span; i++) {
+      const y = y0 + Math.floor((m0 - 1 + i) / 12);
+      const key = y + '-' + String(((m0 - 1 + i) % 12) + 1).padStart(2, '0');
+      out.push(byMonth.get(key) || { month: key, cases: 0, signals: {} });
+    }
+    return out.reverse();
+  }
+
+  function sortedCounts(counts) {
+    return Object.keys(counts || {}).map((code) => [code, counts[code]])
+      .sort((a, b) => b[1] - a[1] || SIGNAL_CODES.indexOf(a[0]) - SIGNAL_CODES.indexOf(b[0]));
+  }
+
+  function merchantTotalsSection(m) {
+    const cases = (m.cases || []).length;
+    const totals = sortedCounts(m.signal_totals);
+    const body = totals.length
+      ? el('ul', { className: 'bars', id: 'signal-totals' }, totals.map(([code, n]) => el('li', {
+        className: 'bar-row', 'data-testid': 'signal-total', 'data-code': code, 'data-count': String(n)
+      }, [
+        el('span', { className: 'bar-label', text: signalLabel(code) }),
+        bar(n, cases),
+        el('span', { className: 'bar-value', text: T.t('admin.m.totals.cases', { n }) })
+      ])))
+      : el('p', { className: 'hint', id: 'signal-totals-none', text: T.t('admin.m.totals.none') });
+    return el('section', { className: 'card', 'aria-labelledby': 'merchant-totals-heading' }, [
+      el('h3', { id: 'merchant-totals-heading', text: T.t('admin.m.totals') }),
+      el('p', { className: 'hint', text: T.t('admin.m.totals.hint', { n: cases }) }),
+      body
+    ]);
+  }
+
+  function merchantMonthsSection(m) {
+    const rows = monthRows(m.months || []);
+    const max = rows.reduce((acc, r) => Math.max(acc, r.cases || 0), 0);
+    return el('section', { className: 'card', 'aria-labelledby': 'merchant-months-heading' }, [
+      el('h3', { id: 'merchant-months-heading', text: T.t('admin.m.months') }),
+      el('div', { className: 'table-wrap months-wrap' }, [el('table', { className: 'months', id: 'merchant-months' }, [
+        el('caption', { className: 'sr-only', text: T.t('admin.m.months.caption') }),
+        el('thead', {}, [el('tr', {}, [
+          el('th', { scope: 'col', text: T.t('admin.m.month') }),
+          el('th', { scope: 'col', text: T.t('admin.m.month.cases') }),
+          el('th', { scope: 'col', text: T.t('admin.m.month.signals') })
+        ])]),
+        el('tbody', {}, rows.map((r) => {
+          const counts = sortedCounts(r.signals);
+          return el('tr', { 'data-testid': 'merchant-month', 'data-month': r.month, className: r.cases ? '' : 'empty-month' }, [
+            el('th', { scope: 'row', className: 'nowrap' }, [el('time', { datetime: r.month, text: monthLabel(r.month) })]),
+            el('td', { className: 'month-cases' }, [
+              el('span', { className: 'bar-cell' }, [bar(r.cases || 0, max), el('span', { className: 'bar-value num', text: String(r.cases || 0) })])
+            ]),
+            el('td', {}, counts.length
+              ? [el('span', { className: 'tags' }, counts.map(([code, n]) => el('span', { className: 'tag sig', 'data-code': code, text: signalLabel(code) + ' ×' + n })))]
+              : [el('span', { className: 'hint', text: T.t('admin.m.month.none') })])
+          ]);
+        }))
+      ])])
+    ]);
+  }
+
+  function merchantCasesSection(m) {
+    const cases = m.cases || [];
+    const heads = ['admin.m.col.case', 'admin.col.status', 'f.category', 'admin.col.priority', 'admin.m.col.signals', 'd.created_at'].map((k) => T.t(k));
+    return el('section', { className: 'card table-card merchant-cases', 'aria-labelledby': 'merchant-cases-heading' }, [
+      el('h3', { id: 'merchant-cases-heading', text: T.t('admin.m.cases', { n: cases.length }) }),
+      m.report_count > cases.length
+        ? el('p', { className: 'hint', text: T.t('admin.m.cases.truncated', { shown: cases.length, n: m.report_count }) })
+        : null,
+      el('div', { className: 'table-wrap' }, [el('table', { className: 'list-table cases-table', id: 'merchant-cases' }, [
+        el('thead', {}, [el('tr', {}, heads.map((h, i) => el('th', { scope: 'col', className: i === 3 ? 'num' : null, text: h })))]),
+        el('tbody', {}, cases.map((c) => el('tr', { 'data-testid': 'merchant-case', 'data-reference': c.reference }, [
+          el('th', { scope: 'row', 'data-label': heads[0] }, [el('a', { href: '#/case/' + encodeURIComponent(c.reference), className: 'ref-link mono', text: c.reference })]),
+          el('td', { 'data-label': heads[1] }, [badge(c.status)]),
+          el('td', { 'data-label': heads[2], text: vocab('categories', c.category) }),
+          el('td', { className: 'num', 'data-label': heads[3] }, [priorityBadge(c.priority)]),
+          el('td', { 'data-label': heads[4] }, [c.signals && c.signals.length ? signalTags(c.signals) : el('span', { className: 'hint', text: '—' })]),
+          el('td', { className: 'nowrap', 'data-label': heads[5] }, [timeEl(c.created_at)])
+        ])))
+      ])])
+    ]);
+  }
+
+  function stat(key, value, id) {
+    return el('div', { className: 'stat' }, [el('dt', { text: T.t(key) }), el('dd', { id: id || null }, [value])]);
+  }
+
+  /** Draws the merchant page; `keepScroll` after a language switch. */
+  function renderMerchant(keepScroll) {
+    const m = state.merchant.data;
+    if (!m) return;
+    const view = $('merchant-view');
+    const y = window.scrollY;
+    QL.clear(view);
+    view.setAttribute('data-merchant-id', String(m.id));
+    view.appendChild(el('div', { className: 'case-head merchant-head' }, [
+      el('div', { className: 'case-nav' }, [merchantsBackLink()]),
+      el('p', { className: 'eyebrow', text: T.t('admin.m.profile') }),
+      el('h2', { id: 'merchant-heading', tabindex: '-1', className: 'merchant-name', text: m.name }),
+      el('p', { className: 'hint case-meta', id: 'merchant-where' }, [
+        vocab('platforms', m.platform), ' · ', m.province ? vocab('provinces', m.province) : T.t('admin.m.no_province')
+      ]),
+      el('dl', { className: 'stats' }, [
+        stat('admin.m.reports', String(m.report_count), 'merchant-report-count'),
+        stat('admin.m.reporters', String(m.reporter_count), 'merchant-reporter-count'),
+        stat('admin.m.first', timeEl(m.first_reported_at)),
+        stat('admin.m.last', timeEl(m.last_reported_at))
+      ])
+    ]));
+    view.appendChild(el('div', { className: 'merchant-grid' }, [merchantTotalsSection(m), merchantMonthsSection(m)]));
+    view.appendChild(merchantCasesSection(m));
+    if (keepScroll) window.scrollTo(0, y);
+  }
+
   // ---- users (admins) ---------------------------------------------------------
 
   async function openUsers(focus) {
@@ -2173,6 +2682,11 @@
     }
     fillDeliveryFilter();
     if (state.deliveries.loaded) renderDeliveries();
+    if (state.merchants.loaded) renderMerchants();
+    if (!$('merchant-view').hidden) {
+      renderMerchant(true);
+      if (state.merchant.data) document.title = state.merchant.data.name + ' · ' + T.t('admin.title');
+    }
     if ($('lightbox').open) showLightboxImage();
   });
 

@@ -11,6 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::signals;
 use crate::smtp::{Behaviour, SmtpServer};
 
 pub struct Browser {
@@ -986,5 +987,483 @@ async fn an_admin_retries_a_failed_delivery_from_the_outbox() {
     wait_for_text(client, "#regulator-deliveries", |t| t.contains("已送达")).await;
     let audit = get_json(&app, &admin, &format!("/api/v1/cases/{reference}/audit")).await;
     assert!(audit.to_string().contains("delivery.retry"));
+    let _ = client.clone().close().await;
+}
+
+// ---- fraud signals, priority and merchants -------------------------------------
+
+/// A merchant name that would run script if it were ever treated as markup.
+const XSS_MERCHANT: &str =
+    "星光<img src=x onerror=\"window.__xss=1\">数码<script>window.__xss=2</script>店";
+
+/// No consumer markup ran or became an element inside `scope`.
+async fn no_markup_ran(client: &Client, scope: &str) {
+    let injected = client
+        .execute(
+            "var s = arguments[0]; \
+             return [window.__xss || 0, document.querySelectorAll(s + ' img[src=\"x\"], ' + s + ' script, ' + s + ' b').length];",
+            vec![json!(scope)],
+        )
+        .await
+        .expect("script");
+    assert_eq!(injected, json!([0, 0]), "markup in {scope}");
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    wait_for(client, css).await.text().await.expect("text")
+}
+
+fn zh_severity(severity: &Value) -> &'static str {
+    match severity.as_str() {
+        Some("high") => "高",
+        Some("medium") => "中",
+        _ => "低",
+    }
+}
+
+/// The queue rows shown: (reference, priority shown on the row).
+async fn queue_rows(client: &Client) -> Vec<(String, i64)> {
+    let rows = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#queue-rows [data-testid=queue-row]')).map(function (r) { \
+               return [r.getAttribute('data-reference'), Number(r.querySelector('.prio').getAttribute('data-priority'))]; });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    serde_json::from_value(rows).expect("rows")
+}
+
+async fn current_hash(client: &Client) -> String {
+    client
+        .current_url()
+        .await
+        .expect("url")
+        .fragment()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn select(client: &Client, css: &str, value: &str) {
+    wait_for(client, css)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("selecting {value} in {css}: {e}"));
+}
+
+#[tokio::test]
+async fn the_case_page_explains_its_signals_and_links_the_related_cases() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = signals::signals_app().await;
+    let moderator = app.moderator().await;
+    let shot = screenshot_png(360, 780, 11);
+    let with_shot = |email: &str| {
+        form_with(&signals::report_by(email, XSS_MERCHANT)).part(
+            "evidence",
+            file_part(shot.clone(), "好评截图.png", "image/png"),
+        )
+    };
+    let first = signals::file_from(&app, "10.20.0.1", with_shot("first@example.com")).await;
+    signals::computed(&app, &moderator, &first).await;
+    let second = signals::file_from(&app, "10.21.0.1", with_shot("second@example.com")).await;
+
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "[data-testid=queue-row]").await;
+    client
+        .goto(&app.url(&format!("/admin#/case/{second}")))
+        .await
+        .expect("open the case");
+    wait_for_text(client, "#case-heading", |t| t.contains(&second)).await;
+
+    // The page follows the computation by itself, then explains each signal.
+    let duplicate = "#signals [data-testid=signal][data-code=duplicate_evidence]";
+    let shown = wait_for_text(client, duplicate, |t| t.contains("重复证据")).await;
+    let case = signals::computed(&app, &moderator, &second).await;
+    let signal = case["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .find(|s| s["code"] == "duplicate_evidence")
+        .expect("a duplicate_evidence signal")
+        .clone();
+    assert!(
+        shown.contains(signal["explanation"]["zh-CN"].as_str().expect("zh")),
+        "{shown}"
+    );
+    assert!(shown.contains(zh_severity(&signal["severity"])), "{shown}");
+    assert!(shown.contains(&first), "the related case is named: {shown}");
+    let listed = client
+        .execute(
+            "return document.querySelectorAll('#signals [data-testid=signal]').length",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(listed, json!(case["signals"].as_array().map(Vec::len)));
+
+    // The priority, why, and how many people reported the merchant.
+    let priority = &case["priority"];
+    let score = priority["score"].as_i64().expect("score");
+    assert_eq!(
+        text_of(client, "#priority .prio.big").await,
+        score.to_string()
+    );
+    assert_eq!(text_of(client, ".case-meta .prio").await, score.to_string());
+    let reporters = priority["independent_reporters"]
+        .as_i64()
+        .expect("reporters");
+    assert_eq!(reporters, 2);
+    assert_eq!(
+        text_of(client, "#independent-reporters").await,
+        format!("{reporters} 人")
+    );
+    let reasons = priority["reasons"].as_array().expect("reasons");
+    assert!(!reasons.is_empty());
+    let shown_reasons = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#priority [data-testid=priority-reason]')).map(function (r) { return r.textContent; });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    let shown_reasons: Vec<String> = serde_json::from_value(shown_reasons).expect("texts");
+    assert_eq!(shown_reasons.len(), reasons.len());
+    for (shown, reason) in shown_reasons.iter().zip(reasons) {
+        assert!(
+            shown.starts_with(&format!("+{}", reason["points"])),
+            "{shown} / {reason}"
+        );
+    }
+    // A signal's reason is named by its label; the others say what the server says.
+    assert!(
+        shown_reasons
+            .iter()
+            .any(|r| r.contains("重复证据（严重程度：")),
+        "{shown_reasons:?}"
+    );
+    assert!(
+        shown_reasons
+            .iter()
+            .any(|r| r.contains("共有 2 位独立举报人举报该商家")),
+        "{shown_reasons:?}"
+    );
+
+    // The merchant's name is text, wherever it shows.
+    assert_eq!(text_of(client, "#case-merchant-name").await, XSS_MERCHANT);
+    no_markup_ran(client, "#case-view").await;
+
+    // In English, the labels and the explanations follow.
+    click(client, ".lang-switch").await;
+    let shown = wait_for_text(client, duplicate, |t| t.contains("Duplicate evidence")).await;
+    assert!(
+        shown.contains(signal["explanation"]["en"].as_str().expect("en")),
+        "{shown}"
+    );
+    wait_for_text(client, "#priority", |t| t.contains("Independent reporters")).await;
+    click(client, ".lang-switch").await;
+    wait_for_text(client, duplicate, |t| t.contains("重复证据")).await;
+
+    // The related case is a link to its page.
+    click(client, &format!("{duplicate} a[data-related='{first}']")).await;
+    wait_for_text(client, "#case-heading", |t| t.contains(&first)).await;
+
+    // And the merchant has a page of its own.
+    let merchant_id = case["merchant_id"].as_i64().expect("merchant id");
+    let href = wait_for(client, "#merchant-link")
+        .await
+        .attr("href")
+        .await
+        .expect("href");
+    assert_eq!(
+        href.as_deref(),
+        Some(format!("#/merchant/{merchant_id}").as_str())
+    );
+    click(client, "#merchant-link").await;
+    wait_for_text(client, "#merchant-heading", |t| t == XSS_MERCHANT).await;
+    wait_for_text(client, "#merchant-cases", |t| {
+        t.contains(&first) && t.contains(&second)
+    })
+    .await;
+    no_markup_ran(client, "#merchant-view").await;
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+async fn the_queue_filters_by_signal_and_sorts_by_priority() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = signals::signals_app().await;
+    let moderator = app.moderator().await;
+    let mut quiet = signals::report_by("quiet@example.com", "老实人杂货铺");
+    quiet["description"] = json!("收到的商品与描述不符，联系客服未果，希望平台核实处理。");
+    quiet["review_texts"] = json!([]);
+    quiet["logistics"] = json!(null);
+    let quiet_ref = signals::file_from(&app, "10.30.0.1", form_with(&quiet)).await;
+    let mut fast = signals::report_by("fast@example.com", "极速物流店");
+    fast["review_texts"] = json!([]);
+    fast["logistics"] = json!({
+        "carrier": "顺丰速运",
+        "tracking_number": "SF1234567890123",
+        "shipped_at": "2026-11-20 08:00",
+        "delivered_at": "2026-11-20 09:00",
+        "origin": "广东省深圳市",
+        "destination": "黑龙江省哈尔滨市",
+        "events": [
+            {"time": "2026-11-20 08:00", "location": "深圳", "description": "已揽收"},
+            {"time": "2026-11-20 09:00", "location": "哈尔滨", "description": "已签收"}
+        ]
+    });
+    let fast_ref = signals::file_from(&app, "10.31.0.1", form_with(&fast)).await;
+    let shot = screenshot_png(360, 780, 23);
+    let mut dup_refs = Vec::new();
+    for (i, ip) in ["10.32.0.1", "10.33.0.1"].iter().enumerate() {
+        let mut report = signals::report_by(&format!("dup{i}@example.com"), &format!("截图店{i}"));
+        report["review_texts"] = json!([]);
+        report["logistics"] = json!(null);
+        let form =
+            form_with(&report).part("evidence", file_part(shot.clone(), "截图.png", "image/png"));
+        dup_refs.push(signals::file_from(&app, ip, form).await);
+    }
+    for reference in &dup_refs {
+        signals::wait_for_signal(&app, &moderator, reference, "duplicate_evidence").await;
+    }
+    signals::wait_for_signal(&app, &moderator, &fast_ref, "implausible_transit_time").await;
+    let quiet_case = signals::computed(&app, &moderator, &quiet_ref).await;
+    assert!(
+        signals::codes(&quiet_case).is_empty(),
+        "{}",
+        quiet_case["signals"]
+    );
+    let api_order = |query: &'static str| {
+        let app = &app;
+        let moderator = &moderator;
+        async move {
+            let queue = get_json(app, moderator, &format!("/api/v1/cases?{query}")).await;
+            queue["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|i| {
+                    (
+                        i["reference"].as_str().expect("reference").to_owned(),
+                        i["priority"].as_i64().expect("priority"),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "[data-testid=queue-row]").await;
+    assert_eq!(
+        text_of(client, "#f-signal option[value=duplicate_evidence]").await,
+        "重复证据"
+    );
+    select(client, "#f-signal", "duplicate_evidence").await;
+    select(client, "#f-sort", "priority").await;
+    let expected = api_order("signal=duplicate_evidence&sort=priority").await;
+    assert_eq!(expected.len(), 2);
+    let shown = until("the filtered queue", || async {
+        let rows = queue_rows(client).await;
+        (rows == expected).then_some(rows)
+    })
+    .await;
+    let mut refs: Vec<&str> = shown.iter().map(|(r, _)| r.as_str()).collect();
+    refs.sort_unstable();
+    let mut want: Vec<&str> = dup_refs.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(refs, want, "exactly the cases with a duplicate screenshot");
+    let hash = current_hash(client).await;
+    assert!(
+        hash.contains("signal=duplicate_evidence") && hash.contains("sort=priority"),
+        "{hash}"
+    );
+
+    // Another signal: only the impossible delivery.
+    select(client, "#f-signal", "implausible_transit_time").await;
+    until("the logistics case alone", || async {
+        let rows = queue_rows(client).await;
+        (rows.len() == 1 && rows[0].0 == fast_ref).then_some(())
+    })
+    .await;
+
+    // No signal filter, by priority: every case, highest first, the quiet one last.
+    select(client, "#f-signal", "").await;
+    let expected = api_order("sort=priority").await;
+    assert_eq!(expected.len(), 4);
+    assert_eq!(
+        expected.last().map(|(r, _)| r.as_str()),
+        Some(quiet_ref.as_str())
+    );
+    let shown = until("the whole queue by priority", || async {
+        let rows = queue_rows(client).await;
+        (rows == expected).then_some(rows)
+    })
+    .await;
+    assert!(
+        shown.windows(2).all(|w| w[0].1 >= w[1].1),
+        "highest priority first: {shown:?}"
+    );
+
+    // The filters live in the address: opening it again restores them.
+    client
+        .goto(&app.url("/admin#/queue?signal=duplicate_evidence&sort=priority"))
+        .await
+        .expect("open the filtered queue");
+    let expected = api_order("signal=duplicate_evidence&sort=priority").await;
+    until("the filtered queue again", || async {
+        (queue_rows(client).await == expected).then_some(())
+    })
+    .await;
+    let values = client
+        .execute(
+            "return [document.getElementById('f-signal').value, document.getElementById('f-sort').value]",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(values, json!(["duplicate_evidence", "priority"]));
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+async fn the_merchant_page_lists_its_cases_and_signal_totals() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = signals::signals_app().await;
+    let moderator = app.moderator().await;
+    let name = "环球<b>优品</b>店<img src=x onerror=\"window.__xss=1\">";
+    let mut refs = Vec::new();
+    for i in 0..3 {
+        let mut report = signals::report_by(&format!("m{i}@example.com"), name);
+        report["review_texts"] = json!([]);
+        refs.push(signals::file_from(&app, &format!("10.40.{i}.1"), form_with(&report)).await);
+    }
+    let mut other = signals::report_by("other@example.com", "小小铺");
+    other["review_texts"] = json!([]);
+    let other_ref = signals::file_from(&app, "10.41.0.1", form_with(&other)).await;
+    for reference in refs.iter().chain([&other_ref]) {
+        signals::computed(&app, &moderator, reference).await;
+    }
+    let list = get_json(&app, &moderator, "/api/v1/merchants").await;
+    assert_eq!(list["items"][0]["name"], name);
+    let id = list["items"][0]["id"].as_i64().expect("id");
+    let detail = until("three independent reporters", || async {
+        let detail = get_json(&app, &moderator, &format!("/api/v1/merchants/{id}")).await;
+        (detail["reporter_count"] == 3 && detail["signal_totals"]["repeat_merchant"] == 3)
+            .then_some(detail)
+    })
+    .await;
+
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "[data-testid=queue-row]").await;
+    click(client, "#nav-merchants").await;
+    let row = format!("[data-testid=merchant-row][data-merchant-id='{id}']");
+    // Most reported first.
+    wait_for_text(client, "[data-testid=merchant-row]", |t| t.contains(name)).await;
+    let rows = client
+        .execute(
+            "return document.querySelectorAll('[data-testid=merchant-row]').length",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(rows, json!(2));
+    assert_eq!(
+        text_of(client, &format!("{row} [data-testid=merchant-reports]")).await,
+        "3"
+    );
+    no_markup_ran(client, "#merchants-view").await;
+
+    // Filters: a platform with no reports, then the most recently reported first.
+    select(client, "#m-platform", "jd").await;
+    wait_for_text(client, "#merchants-empty", |t| {
+        t.contains("没有符合条件的商家")
+    })
+    .await;
+    assert!(current_hash(client).await.contains("platform=jd"));
+    select(client, "#m-platform", "").await;
+    select(client, "#m-sort", "recent").await;
+    wait_for_text(client, "[data-testid=merchant-row]", |t| {
+        t.contains("小小铺")
+    })
+    .await;
+    assert!(current_hash(client).await.contains("sort=recent"));
+
+    // The merchant's page: who, how often, what its cases show.
+    click(client, &format!("{row} a")).await;
+    wait_for_text(client, "#merchant-heading", |t| t == name).await;
+    assert_eq!(text_of(client, "#merchant-report-count").await, "3");
+    assert_eq!(text_of(client, "#merchant-reporter-count").await, "3");
+    let cases = client
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-testid=merchant-case]')).map(function (r) { return r.getAttribute('data-reference'); });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    let api_cases: Vec<Value> = detail["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["reference"].clone())
+        .collect();
+    assert_eq!(cases, json!(api_cases));
+    let mut listed: Vec<String> = serde_json::from_value(cases).expect("refs");
+    listed.sort();
+    let mut want = refs.clone();
+    want.sort();
+    assert_eq!(listed, want);
+    for (code, count) in detail["signal_totals"].as_object().expect("totals") {
+        let total = format!("[data-testid=signal-total][data-code='{code}']");
+        let attr = wait_for(client, &total)
+            .await
+            .attr("data-count")
+            .await
+            .expect("attr");
+        assert_eq!(attr, Some(count.to_string()), "{code}");
+    }
+    wait_for_text(
+        client,
+        "[data-testid=signal-total][data-code=repeat_merchant]",
+        |t| t.contains("商家被多人举报") && t.contains("3 个案件"),
+    )
+    .await;
+    let months = detail["months"].as_array().expect("months");
+    assert_eq!(months.len(), 1);
+    let month = wait_for_text(client, "[data-testid=merchant-month]", |t| t.contains('3')).await;
+    assert!(month.contains("商家被多人举报 ×3"), "{month}");
+    no_markup_ran(client, "#merchant-view").await;
+
+    // Its cases link to their pages; the way back keeps the list as it was.
+    click(
+        client,
+        &format!(
+            "[data-testid=merchant-case][data-reference='{}'] a",
+            refs[1]
+        ),
+    )
+    .await;
+    wait_for_text(client, "#case-heading", |t| t.contains(&refs[1])).await;
+    client.back().await.expect("back");
+    wait_for_text(client, "#merchant-heading", |t| t == name).await;
+    click(client, "#merchant-view .back-link").await;
+    wait_for_text(client, "[data-testid=merchant-row]", |t| {
+        t.contains("小小铺")
+    })
+    .await;
+    let sort = client
+        .execute("return document.getElementById('m-sort').value", vec![])
+        .await
+        .expect("script");
+    assert_eq!(sort, json!("recent"));
     let _ = client.clone().close().await;
 }

@@ -13,7 +13,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// An app that takes the client address from `X-Forwarded-For`, so tests
 /// can file as reporters on different networks.
-async fn signals_app() -> TestApp {
+pub(crate) async fn signals_app() -> TestApp {
     spawn_app_with(|config| {
         config.trust_proxy = true;
         config.mail_poll_ms = 50;
@@ -21,7 +21,7 @@ async fn signals_app() -> TestApp {
     .await
 }
 
-async fn file_from(app: &TestApp, ip: &str, form: Form) -> String {
+pub(crate) async fn file_from(app: &TestApp, ip: &str, form: Form) -> String {
     let response = app
         .client
         .post(app.url("/api/v1/reports"))
@@ -39,7 +39,7 @@ async fn file_from(app: &TestApp, ip: &str, form: Form) -> String {
 
 /// A report about `merchant` by a reporter identified by `email` (with no
 /// shop address, which would tie reports about different names together).
-fn report_by(email: &str, merchant: &str) -> Value {
+pub(crate) fn report_by(email: &str, merchant: &str) -> Value {
     let mut report = valid_report();
     report["merchant_name"] = json!(merchant);
     report["shop_url"] = json!(null);
@@ -47,7 +47,7 @@ fn report_by(email: &str, merchant: &str) -> Value {
     report
 }
 
-async fn case(app: &TestApp, session: &Session, reference: &str) -> Value {
+pub(crate) async fn case(app: &TestApp, session: &Session, reference: &str) -> Value {
     let response = app
         .staff_get(session, &format!("/api/v1/cases/{reference}"))
         .await;
@@ -56,7 +56,7 @@ async fn case(app: &TestApp, session: &Session, reference: &str) -> Value {
 }
 
 /// The case once its signals have been computed.
-async fn computed(app: &TestApp, session: &Session, reference: &str) -> Value {
+pub(crate) async fn computed(app: &TestApp, session: &Session, reference: &str) -> Value {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let case = case(app, session, reference).await;
@@ -72,7 +72,7 @@ async fn computed(app: &TestApp, session: &Session, reference: &str) -> Value {
     }
 }
 
-fn codes(case: &Value) -> Vec<String> {
+pub(crate) fn codes(case: &Value) -> Vec<String> {
     case["signals"]
         .as_array()
         .expect("signals")
@@ -91,7 +91,12 @@ fn signal<'a>(case: &'a Value, code: &str) -> &'a Value {
 }
 
 /// Waits until `reference` shows `code`.
-async fn wait_for_signal(app: &TestApp, session: &Session, reference: &str, code: &str) -> Value {
+pub(crate) async fn wait_for_signal(
+    app: &TestApp,
+    session: &Session,
+    reference: &str,
+    code: &str,
+) -> Value {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let case = case(app, session, reference).await;
