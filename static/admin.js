@@ -762,7 +762,7 @@
 
   /** Whether the server is still computing the case's signals and priority. */
   function signalsPending(c) {
-    return !!(c && c.priority && typeof c.priority === 'object' && !c.priority.computed_at);
+    return !!(c && c.priority && typeof c.priority === 'object' && (!c.priority.computed_at || c.priority.recomputing));
   }
 
   /**
@@ -1043,7 +1043,8 @@
       el('h4', { text: T.t('admin.prio.reasons') }),
       reasonsNode,
       sum > 100 ? el('p', { className: 'hint small prio-capped', text: T.t('admin.prio.capped', { sum }) }) : null,
-      computed ? el('p', { className: 'hint small prio-computed' }, [T.t('admin.prio.computed') + ' ', timeEl(p.computed_at)]) : null
+      computed ? el('p', { className: 'hint small prio-computed' }, [T.t('admin.prio.computed') + ' ', timeEl(p.computed_at)]) : null,
+      p.recomputing ? el('p', { className: 'hint small prio-recomputing', id: 'priority-recomputing', text: T.t('admin.prio.recomputing') }) : null
     ]);
   }
 

@@ -86,6 +86,7 @@ pub struct ProfileRow {
     pub independent_reporters: Option<i32>,
     pub priority_explanation: Option<String>,
     pub signals_computed_at: Option<NaiveDateTime>,
+    pub dirty: bool,
     pub first_run: bool,
     pub attempts: i32,
     pub version: i32,

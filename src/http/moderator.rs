@@ -373,6 +373,8 @@ fn priority_json(score: i32, profile: Option<&ProfileRow>) -> serde_json::Value 
         "reasons": explanation.as_ref().map_or(serde_json::json!([]), |e| e["reasons"].clone()),
         "independent_reporters": profile.and_then(|p| p.independent_reporters),
         "computed_at": profile.and_then(|p| p.signals_computed_at).map(rfc3339),
+        // New evidence or a related case arrived: fresher signals are on their way.
+        "recomputing": profile.is_some_and(|p| p.dirty && p.signals_computed_at.is_some()),
     })
 }
 
