@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::audit::{self, AuditActor, AuditEntry};
 use super::outbox::{self, Addressing};
@@ -176,20 +176,103 @@ struct RowId {
     id: i64,
 }
 
-/// How many full-text hits the SQLite fast path fetches per round.
-const FTS_BATCH: i64 = 1000;
+/// Where the id-ordered fast path takes its candidate ids from.
+enum Candidates {
+    /// SQLite: the FTS5 index, for `merchant` and `q`.
+    Fts5(String),
+    /// PostgreSQL: the `merchant_tokens` B-tree, for `merchant` (every token
+    /// must be present; the exact phrase is checked by the batch filter).
+    MerchantTokens(Vec<String>),
+}
 
-/// On SQLite, a full-text search ordered by id walks the FTS index in id
-/// order and stops as soon as a page is full, instead of collecting every
-/// match of a common word first; the other filters apply to each batch.
-fn sqlite_full_text_page(
+impl Candidates {
+    fn for_filter(filter: &QueueFilter, sqlite: bool) -> Option<Self> {
+        if sqlite {
+            return fts5_expression(filter).map(Candidates::Fts5);
+        }
+        let mut tokens: Vec<String> = filter.merchant.iter().flatten().cloned().collect();
+        tokens.sort();
+        tokens.dedup();
+        (!tokens.is_empty()).then_some(Candidates::MerchantTokens(tokens))
+    }
+
+    /// Up to `limit` candidate ids beyond `bound`, in the page's order.
+    fn batch(
+        &self,
+        conn: &mut DbConnection,
+        bound: i64,
+        newest_first: bool,
+        limit: i64,
+    ) -> Result<Vec<i64>, AppError> {
+        let (cmp, order) = if newest_first {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let rows = match (self, conn) {
+            (Candidates::Fts5(expression), DbConnection::Sqlite(inner)) => {
+                diesel::sql_query(format!(
+                    "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? \
+                 AND rowid {cmp} ? ORDER BY rowid {order} LIMIT ?"
+                ))
+                .bind::<Text, _>(expression)
+                .bind::<BigInt, _>(bound)
+                .bind::<BigInt, _>(limit)
+                .load::<RowId>(inner)?
+            }
+            (Candidates::MerchantTokens(tokens), DbConnection::Postgresql(inner)) => {
+                // The first token drives an index-only scan in report order; each
+                // other token is one index probe per candidate.
+                let mut sql = format!(
+                    "SELECT t0.report_id AS id FROM merchant_tokens t0 \
+                     WHERE t0.token = $1 AND t0.report_id {cmp} $2"
+                );
+                for i in 1..tokens.len() {
+                    sql.push_str(&format!(
+                        " AND EXISTS (SELECT 1 FROM merchant_tokens t{i} \
+                         WHERE t{i}.token = ${} AND t{i}.report_id = t0.report_id)",
+                        i + 2
+                    ));
+                }
+                sql.push_str(&format!(
+                    " ORDER BY t0.report_id {order} LIMIT ${}",
+                    tokens.len() + 2
+                ));
+                let mut query = diesel::sql_query(sql)
+                    .into_boxed::<diesel::pg::Pg>()
+                    .bind::<Text, _>(tokens[0].clone())
+                    .bind::<BigInt, _>(bound);
+                for token in &tokens[1..] {
+                    query = query.bind::<Text, _>(token.clone());
+                }
+                query.bind::<BigInt, _>(limit).load::<RowId>(inner)?
+            }
+            _ => {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "a candidate source used on the other database"
+                )))
+            }
+        };
+        Ok(rows.into_iter().map(|row| row.id).collect())
+    }
+}
+
+/// How many candidate ids the fast path fetches per round.
+const CANDIDATE_BATCH: i64 = 1000;
+
+/// A full-text filter ordered by id walks an index that yields matching
+/// ids in id order and stops as soon as a page is full, instead of
+/// collecting (and, on PostgreSQL, visiting) every match of a common word
+/// first; the other filters, and the exact phrases, apply to each batch.
+fn candidates_page(
     conn: &mut DbConnection,
     filter: &QueueFilter,
     viewer: i64,
-    expression: &str,
+    candidates: &Candidates,
     newest_first: bool,
     want: i64,
 ) -> Result<Vec<QueueRow>, AppError> {
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let mut bound = match filter.cursor {
         Some(Cursor::Id(id)) => id,
         _ if newest_first => i64::MAX,
@@ -197,35 +280,19 @@ fn sqlite_full_text_page(
     };
     let mut items: Vec<QueueRow> = Vec::new();
     loop {
-        let statement = if newest_first {
-            "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
-        } else {
-            "SELECT rowid AS id FROM reports_fts WHERE reports_fts MATCH ? AND rowid > ? ORDER BY rowid ASC LIMIT ?"
-        };
-        let DbConnection::Sqlite(inner) = &mut *conn else {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "the FTS5 path runs on SQLite only"
-            )));
-        };
-        let ids: Vec<i64> = diesel::sql_query(statement)
-            .bind::<Text, _>(expression)
-            .bind::<diesel::sql_types::BigInt, _>(bound)
-            .bind::<diesel::sql_types::BigInt, _>(FTS_BATCH)
-            .load::<RowId>(inner)?
-            .into_iter()
-            .map(|row| row.id)
-            .collect();
+        let ids = candidates.batch(conn, bound, newest_first, CANDIDATE_BATCH)?;
         let Some(&last) = ids.last() else { break };
         bound = last;
         let remaining = want - items.len() as i64;
-        let query = filtered(filter, viewer, true, false).filter(reports::id.eq_any(&ids));
+        // SQLite's FTS5 match is exact already; PostgreSQL still checks the phrases.
+        let query = filtered(filter, viewer, sqlite, !sqlite).filter(reports::id.eq_any(&ids));
         let query = if newest_first {
             query.order(reports::id.desc())
         } else {
             query.order(reports::id.asc())
         };
         items.extend(query.limit(remaining).load::<QueueRow>(conn)?);
-        if items.len() as i64 >= want || (ids.len() as i64) < FTS_BATCH {
+        if items.len() as i64 >= want || (ids.len() as i64) < CANDIDATE_BATCH {
             break;
         }
     }
@@ -253,17 +320,17 @@ pub fn queue(
             "the cursor belongs to another sort order",
         )]));
     }
-    let fast_path = if sqlite && sort != Sort::Priority {
-        fts5_expression(filter)
+    let fast_path = if sort != Sort::Priority {
+        Candidates::for_filter(filter, sqlite)
     } else {
         None
     };
     let mut items = match fast_path {
-        Some(expression) => sqlite_full_text_page(
+        Some(candidates) => candidates_page(
             conn,
             filter,
             viewer,
-            &expression,
+            &candidates,
             sort == Sort::Newest,
             limit + 1,
         )?,
