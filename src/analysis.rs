@@ -17,6 +17,7 @@ use crate::domain::catalog::Category;
 use crate::domain::report::Logistics;
 use crate::domain::signals::cross::{EvidenceFingerprint, ReporterIdentity};
 use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
+use crate::domain::signals::thumbnail::Thumbnail;
 use crate::domain::signals::{self, logistics, CaseInput};
 use crate::domain::{screenshot_text, search};
 use crate::error::AppError;
@@ -187,17 +188,21 @@ fn compute(
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
     let mut screenshot_texts: Vec<String> = Vec::new();
-    for (row, phash, ocr_text) in &case.evidence {
+    for (row, phash, ocr_text, thumbnail) in &case.evidence {
         let mut phash = phash.map(ImageHash::from_i64);
+        let mut thumbnail = thumbnail.as_deref().and_then(Thumbnail::from_bytes);
         let mut ocr_text = ocr_text.clone();
         let wants_ocr = settings.ocr.is_some() && ocr_text.is_none();
-        if is_image(&row.content_type) && (phash.is_none() || wants_ocr) {
+        // Images hashed before thumbnails existed get theirs now.
+        let wants_fingerprint = phash.is_none() || thumbnail.is_none();
+        if is_image(&row.content_type) && (wants_fingerprint || wants_ocr) {
             let bytes = read(&row.storage_key)?;
-            if phash.is_none() {
-                match image_hash::hash_image_bytes(&bytes, settings.max_pixels) {
-                    Ok(hash) => {
-                        store_signals::store_phash(conn, row.id, hash)?;
-                        phash = Some(hash);
+            if wants_fingerprint {
+                match image_hash::fingerprint_image_bytes(&bytes, settings.max_pixels) {
+                    Ok(found) => {
+                        store_signals::store_fingerprint(conn, row.id, &found)?;
+                        phash = Some(found.hash);
+                        thumbnail = Some(found.thumbnail);
                     }
                     Err(error) => tracing::warn!(evidence = row.id, %error, "no perceptual hash"),
                 }
@@ -222,13 +227,17 @@ fn compute(
             name: row.display_name.clone(),
             sha256: row.sha256.clone(),
             phash,
+            thumbnail,
         });
     }
 
     let sha256s: Vec<String> = fingerprints.iter().map(|f| f.sha256.clone()).collect();
     let hashes: Vec<ImageHash> = fingerprints.iter().filter_map(|f| f.phash).collect();
-    let other_evidence =
+    let mut other_evidence =
         store_signals::other_evidence(conn, report_id, &sha256s, &hashes, SIMILAR_MAX_DISTANCE)?;
+    if fingerprints.iter().any(|f| f.thumbnail.is_some()) {
+        other_evidence.extend(store_signals::crop_candidates(conn, &case.profile)?);
+    }
     let (merchant_reports, other_reviews) = store_signals::same_merchant(conn, &case.profile)?;
 
     let logistics_record: Option<Logistics> = report

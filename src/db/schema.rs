@@ -109,6 +109,7 @@ diesel::table! {
         phash_c2 -> Nullable<Integer>,
         phash_c3 -> Nullable<Integer>,
         ocr_text -> Nullable<Text>,
+        thumbnail -> Nullable<Binary>,
     }
 }
 

@@ -9,8 +9,9 @@ use super::reports::{EvidenceRow, ReportRow};
 use super::schema::{case_profiles, evidence, merchants, reports, signals, tracking_numbers};
 use super::{dialect, write_transaction, DbConnection, MultiBackend};
 use crate::domain::signals::cross::{MerchantReport, OtherEvidence, ReporterIdentity, TrackingUse};
-use crate::domain::signals::image_hash::{self, ImageHash};
+use crate::domain::signals::image_hash::{self, Fingerprint, ImageHash};
 use crate::domain::signals::text::OtherReview;
+use crate::domain::signals::thumbnail::Thumbnail;
 use crate::domain::signals::{CaseSignals, Signal};
 use crate::error::AppError;
 
@@ -115,8 +116,9 @@ pub struct HashedEvidence {
 pub struct CaseData {
     pub report: ReportRow,
     pub profile: ProfileRow,
-    /// Each file with its perceptual hash and OCR text, when computed.
-    pub evidence: Vec<(EvidenceRow, Option<i64>, Option<String>)>,
+    /// Each file with its perceptual hash, OCR text and thumbnail, when
+    /// computed.
+    pub evidence: Vec<(EvidenceRow, Option<i64>, Option<String>, Option<Vec<u8>>)>,
 }
 
 pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, AppError> {
@@ -135,6 +137,7 @@ pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, Ap
             EvidenceRow::as_select(),
             evidence::phash,
             evidence::ocr_text,
+            evidence::thumbnail,
         ))
         .load(conn)?;
     Ok(CaseData {
@@ -144,14 +147,16 @@ pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, Ap
     })
 }
 
-pub fn store_phash(
+pub fn store_fingerprint(
     conn: &mut DbConnection,
     evidence_id: i64,
-    hash: ImageHash,
+    fingerprint: &Fingerprint,
 ) -> Result<(), AppError> {
+    let hash = fingerprint.hash;
     let [c0, c1, c2, c3] = hash.chunks().map(i32::from);
     diesel::update(evidence::table.find(evidence_id))
         .set((
+            evidence::thumbnail.eq(fingerprint.thumbnail.to_bytes()),
             evidence::phash.eq(hash.to_i64()),
             evidence::phash_c0.eq(c0),
             evidence::phash_c1.eq(c1),
@@ -254,7 +259,53 @@ pub fn other_evidence(
             name,
             sha256,
             phash: phash.map(ImageHash::from_i64),
+            thumbnail: None,
         })
+        .collect())
+}
+
+/// How many images of the merchant's other cases a case's screenshots are
+/// aligned with to find cropped copies: the newest ones. Enough for a ring
+/// that re-uses its screenshots, and a bound on the work (about 0.1 ms a
+/// pair; see `benches/signals.rs`).
+pub const CROP_CANDIDATES_LIMIT: i64 = 200;
+
+/// Images of other cases about the same merchant, with their thumbnails,
+/// newest first: the candidates for crop matching, which no index can
+/// narrow the way hash chunks do.
+pub fn crop_candidates(
+    conn: &mut DbConnection,
+    profile: &ProfileRow,
+) -> Result<Vec<OtherEvidence>, AppError> {
+    let ids = same_merchant_ids(conn, profile)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String, String, Option<i64>, Option<Vec<u8>>)> = evidence::table
+        .inner_join(reports::table)
+        .filter(evidence::report_id.eq_any(&ids))
+        .filter(evidence::thumbnail.is_not_null())
+        .order(evidence::id.desc())
+        .limit(CROP_CANDIDATES_LIMIT)
+        .select((
+            reports::reference,
+            evidence::display_name,
+            evidence::sha256,
+            evidence::phash,
+            evidence::thumbnail,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(case_reference, name, sha256, phash, thumbnail)| OtherEvidence {
+                case_reference,
+                name,
+                sha256,
+                phash: phash.map(ImageHash::from_i64),
+                thumbnail: thumbnail.as_deref().and_then(Thumbnail::from_bytes),
+            },
+        )
         .collect())
 }
 

@@ -248,6 +248,43 @@ pub fn screenshot_png(width: u32, height: u32, seed: u64) -> Vec<u8> {
     )
 }
 
+/// A page-like screenshot: a coloured bar, then paragraphs of "words" whose
+/// lengths, line breaks and gaps come from the seed (no repeating pattern,
+/// so a shifted or cropped copy lines up in one place only).
+pub fn page_image(width: u32, height: u32, seed: u64) -> image::RgbImage {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move |bound: u32| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % u64::from(bound.max(1))) as u32
+    };
+    let mut image = image::RgbImage::from_pixel(width, height, image::Rgb([250, 250, 250]));
+    let bar = height / 14;
+    for y in 0..bar {
+        for x in 0..width {
+            image.put_pixel(x, y, image::Rgb([230, 70, 40]));
+        }
+    }
+    let line = (height / 60).max(6);
+    let mut top = bar + line;
+    while top + line < height {
+        let mut x = width / 30;
+        let end = width / 30 + width / 3 + next(width * 6 / 10);
+        while x < end.min(width - 4) {
+            let word = line + next(line * 3);
+            for yy in top..top + line * 2 / 3 {
+                for xx in x..(x + word).min(width - 4) {
+                    image.put_pixel(xx, yy, image::Rgb([40, 40, 40]));
+                }
+            }
+            x += word + line / 2;
+        }
+        top += line * 3 / 2 + if next(5) == 0 { line * 2 } else { 0 };
+    }
+    image
+}
+
 pub fn encode(image: image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
     let mut out = Vec::new();
     image

@@ -312,6 +312,74 @@ async fn a_recompressed_resized_screenshot_is_similar_evidence() {
 }
 
 #[tokio::test]
+async fn a_cropped_copy_of_a_screenshot_about_the_same_merchant_is_similar_evidence() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let page = page_image(540, 1170, 7);
+    let original = encode(
+        image::DynamicImage::ImageRgb8(page.clone()),
+        image::ImageFormat::Png,
+    );
+    // The status bar and a margin trimmed (4 % off the top, 3 % off the
+    // left, 2 % off the bottom), then re-saved as JPEG.
+    let cropped = encode(
+        image::DynamicImage::ImageRgb8(
+            image::imageops::crop_imm(&page, 16, 47, 524, 1100).to_image(),
+        ),
+        image::ImageFormat::Jpeg,
+    );
+    let other_page = encode(
+        image::DynamicImage::ImageRgb8(page_image(540, 1170, 8)),
+        image::ImageFormat::Png,
+    );
+    let a = file_from(
+        &app,
+        "10.9.0.1",
+        form_with(&report_by("a@example.com", "裁剪店"))
+            .part("evidence", file_part(original, "a.png", "image/png")),
+    )
+    .await;
+    computed(&app, &moderator, &a).await;
+    let b = file_from(
+        &app,
+        "10.9.1.1",
+        form_with(&report_by("b@example.com", "裁剪店"))
+            .part("evidence", file_part(cropped, "b.jpg", "image/jpeg")),
+    )
+    .await;
+    let c = file_from(
+        &app,
+        "10.9.2.1",
+        form_with(&report_by("c@example.com", "裁剪店"))
+            .part("evidence", file_part(other_page, "c.png", "image/png")),
+    )
+    .await;
+    let case_b = computed(&app, &moderator, &b).await;
+    let similar = signal(&case_b, "similar_evidence");
+    assert_eq!(similar["related"], json!([a]), "{similar}");
+    assert!(
+        similar["explanation"]["zh-CN"]
+            .as_str()
+            .is_some_and(|e| e.contains(&a) && e.contains("裁剪")),
+        "{similar}"
+    );
+    assert!(
+        similar["explanation"]["en"]
+            .as_str()
+            .is_some_and(|e| e.contains("cropped copy")),
+        "{similar}"
+    );
+    // Another page of the same look, about the same merchant, is not.
+    let case_c = computed(&app, &moderator, &c).await;
+    assert!(
+        !codes(&case_c)
+            .iter()
+            .any(|code| code.ends_with("_evidence")),
+        "{case_c}"
+    );
+}
+
+#[tokio::test]
 async fn new_evidence_in_a_reply_recomputes_the_signals() {
     let app = signals_app().await;
     let moderator = app.moderator().await;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::image_hash::{ImageHash, NEAR_IDENTICAL_MAX_DISTANCE, SIMILAR_MAX_DISTANCE};
 use super::logistics::normalize_tracking_number;
 use super::text::normalize;
+use super::thumbnail::{crop_match, PreparedThumbnail, Thumbnail};
 use super::{list_some, Severity, Signal, SignalCode};
 use crate::domain::catalog::Platform;
 
@@ -24,15 +25,54 @@ pub struct EvidenceFingerprint {
     pub sha256: String,
     /// The perceptual hash, for images.
     pub phash: Option<ImageHash>,
+    /// The thumbnail, for images: finds cropped copies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<Thumbnail>,
 }
 
-/// An evidence file of another case, found by SHA-256 or by hash chunks.
+/// An evidence file of another case, found by SHA-256, by hash chunks, or
+/// as an image of a case about the same merchant (a crop candidate).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OtherEvidence {
     pub case_reference: String,
     pub name: String,
     pub sha256: String,
     pub phash: Option<ImageHash>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<Thumbnail>,
+}
+
+/// How a screenshot of another case matched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Likeness {
+    /// Hashes within [`SIMILAR_MAX_DISTANCE`]: re-encoded or resized.
+    Hash(u32),
+    /// Thumbnails aligned after a crop, with this detail correlation.
+    Crop(f32),
+}
+
+impl Likeness {
+    /// Nearest first: hash matches by distance, then crops by correlation.
+    fn rank(self) -> (u32, i64) {
+        match self {
+            Likeness::Hash(d) => (d, 0),
+            Likeness::Crop(c) => (SIMILAR_MAX_DISTANCE + 1, -((c * 1000.0) as i64)),
+        }
+    }
+}
+
+/// An image as compared: its hash and prepared thumbnail.
+type Looks = (Option<ImageHash>, Option<PreparedThumbnail>);
+
+fn likeness(this: &Looks, other: &Looks) -> Option<Likeness> {
+    if let (Some(a), Some(b)) = (this.0, other.0) {
+        let distance = a.distance(b);
+        if distance <= SIMILAR_MAX_DISTANCE {
+            return Some(Likeness::Hash(distance));
+        }
+    }
+    let found = crop_match(this.1.as_ref()?, other.1.as_ref()?)?;
+    Some(Likeness::Crop(found.detail))
 }
 
 /// `duplicate_evidence`: a file of this case, byte for byte, in other cases.
@@ -89,46 +129,67 @@ pub fn duplicate_evidence(
 }
 
 /// `similar_evidence`: a screenshot of this case whose perceptual hash is
-/// within [`SIMILAR_MAX_DISTANCE`] of one in another case. Candidates may be
-/// a superset (the MIH query returns them); the distance is checked here.
-/// Identical files are left to `duplicate_evidence`.
+/// within [`SIMILAR_MAX_DISTANCE`] of one in another case, or whose
+/// thumbnail matches one after a small crop ([`crop_match`]). Candidates may
+/// be a superset (the MIH query, and the images of the merchant's other
+/// cases); the match is decided here. Identical files are left to
+/// `duplicate_evidence`.
 pub fn similar_evidence(this: &[EvidenceFingerprint], others: &[OtherEvidence]) -> Option<Signal> {
     let mut zh = Vec::new();
     let mut en = Vec::new();
     let mut related = BTreeSet::new();
     let mut closest = u32::MAX;
+    let other_looks: Vec<Looks> = others
+        .iter()
+        .map(|o| (o.phash, o.thumbnail.as_ref().map(Thumbnail::prepare)))
+        .collect();
     for evidence in this {
-        let Some(hash) = evidence.phash else { continue };
-        let mut matches: Vec<(u32, &OtherEvidence)> = others
+        if evidence.phash.is_none() && evidence.thumbnail.is_none() {
+            continue;
+        }
+        let looks = (
+            evidence.phash,
+            evidence.thumbnail.as_ref().map(Thumbnail::prepare),
+        );
+        let mut matches: Vec<(Likeness, &OtherEvidence)> = others
             .iter()
-            .filter(|o| !o.sha256.eq_ignore_ascii_case(&evidence.sha256))
-            .filter_map(|o| Some((o.phash?.distance(hash), o)))
-            .filter(|(d, _)| *d <= SIMILAR_MAX_DISTANCE)
+            .zip(&other_looks)
+            .filter(|(o, _)| !o.sha256.eq_ignore_ascii_case(&evidence.sha256))
+            .filter_map(|(o, other)| Some((likeness(&looks, other)?, o)))
             .collect();
         if matches.is_empty() {
             continue;
         }
         matches.sort_by(|a, b| {
-            a.0.cmp(&b.0)
+            a.0.rank()
+                .cmp(&b.0.rank())
                 .then(a.1.case_reference.cmp(&b.1.case_reference))
         });
-        closest = closest.min(matches[0].0);
+        closest = closest.min(matches[0].0.rank().0);
         let places: Vec<String> = matches
             .iter()
-            .map(|(d, o)| {
-                format!(
+            .map(|(likeness, o)| match likeness {
+                Likeness::Hash(d) => format!(
                     "{} 中的截图「{}」（汉明距离 {d}）",
                     o.case_reference, o.name
-                )
+                ),
+                Likeness::Crop(c) => format!(
+                    "{} 中的截图「{}」（裁剪过的副本，细节相关度 {c:.2}）",
+                    o.case_reference, o.name
+                ),
             })
             .collect();
         let places_en: Vec<String> = matches
             .iter()
-            .map(|(d, o)| {
-                format!(
+            .map(|(likeness, o)| match likeness {
+                Likeness::Hash(d) => format!(
                     "the screenshot “{}” in {} (Hamming distance {d})",
                     o.name, o.case_reference
-                )
+                ),
+                Likeness::Crop(c) => format!(
+                    "the screenshot “{}” in {} (a cropped copy, detail correlation {c:.2})",
+                    o.name, o.case_reference
+                ),
             })
             .collect();
         zh.push(format!(
@@ -440,6 +501,7 @@ mod tests {
             name: name.into(),
             sha256: sha.into(),
             phash: hash.map(ImageHash),
+            thumbnail: None,
         }
     }
 
@@ -449,6 +511,7 @@ mod tests {
             name: name.into(),
             sha256: sha.into(),
             phash: hash.map(ImageHash),
+            thumbnail: None,
         }
     }
 

@@ -12,7 +12,9 @@
 //! app with the same layout, stay at least 4 bits apart: hence the threshold
 //! of 3. Cropping shifts the whole grid and costs far more bits (up to 22
 //! for 5 % per edge): a global 64-bit hash matches only slight crops, and
-//! raising the threshold to catch more crops lets same-layout pages in.
+//! raising the threshold to catch more crops lets same-layout pages in. So
+//! [`fingerprint_image_bytes`] also makes a thumbnail, which
+//! [`super::thumbnail`] aligns to find cropped copies.
 //!
 //! We implement the hash over `image` (already a dependency) rather than
 //! adding `image_hasher`: its current release requires a newer Rust than the
@@ -31,6 +33,8 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageReader};
 use serde::{Deserialize, Serialize};
+
+use super::thumbnail::{Thumbnail, THUMB_H, THUMB_W};
 
 /// Two screenshots whose hashes differ in at most this many bits are
 /// "similar". Tuned on the labelled fixtures (see the module docs). At 3,
@@ -111,6 +115,20 @@ pub enum HashError {
 
 /// Decodes PNG, JPEG or WebP bytes (under explicit limits) and hashes them.
 pub fn hash_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<ImageHash, HashError> {
+    fingerprint_image_bytes(bytes, max_pixels).map(|f| f.hash)
+}
+
+/// What is kept of an image to find copies of it: the hash (indexed, for
+/// re-encoded and resized copies) and the thumbnail (for cropped ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub hash: ImageHash,
+    pub thumbnail: Thumbnail,
+}
+
+/// Decodes PNG, JPEG or WebP bytes once (under explicit limits) and gives
+/// both the hash and the thumbnail.
+pub fn fingerprint_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<Fingerprint, HashError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| HashError::Decode(e.to_string()))?;
@@ -124,8 +142,8 @@ pub fn hash_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<ImageHash, Hash
     // Room for a 16-bit RGBA buffer of the announced size and the decoder's own.
     let max_alloc = pixels.saturating_mul(8).saturating_add(16 << 20);
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        if let Some(grid) = png_luma_grid(bytes, max_alloc)? {
-            return Ok(hash_grid(&grid));
+        if let Some([grid, thumb]) = png_luma_grids(bytes, max_alloc)? {
+            return fingerprint_from_grids(&grid, &thumb);
         }
     }
     let mut reader = ImageReader::new(Cursor::new(bytes))
@@ -139,12 +157,28 @@ pub fn hash_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<ImageHash, Hash
     let image = reader
         .decode()
         .map_err(|e| HashError::Decode(e.to_string()))?;
-    Ok(hash_image(&image))
+    fingerprint_image(&image)
+}
+
+fn fingerprint_from_grids(grid: &[f32], thumb: &[f32]) -> Result<Fingerprint, HashError> {
+    Ok(Fingerprint {
+        hash: hash_grid(grid),
+        thumbnail: Thumbnail::from_grid(thumb)
+            .ok_or_else(|| HashError::Decode("thumbnail grid of the wrong size".into()))?,
+    })
 }
 
 /// The hash of a decoded image.
 pub fn hash_image(image: &DynamicImage) -> ImageHash {
     hash_grid(&luma_grid(image, GRID, GRID))
+}
+
+/// The hash and thumbnail of a decoded image.
+pub fn fingerprint_image(image: &DynamicImage) -> Result<Fingerprint, HashError> {
+    fingerprint_from_grids(
+        &luma_grid(image, GRID, GRID),
+        &luma_grid(image, THUMB_W, THUMB_H),
+    )
 }
 
 fn hash_grid(grid: &[f32]) -> ImageHash {
@@ -274,10 +308,11 @@ fn luma_grid(image: &DynamicImage, gw: usize, gh: usize) -> Vec<f32> {
     grid.finish()
 }
 
-/// The grid of a non-interlaced PNG, decoded row by row: no full-size
-/// buffer, and a third faster than decoding the whole image first. `None`
-/// when the PNG is interlaced or too small (the general path handles it).
-fn png_luma_grid(bytes: &[u8], max_alloc: u64) -> Result<Option<Vec<f32>>, HashError> {
+/// The hash grid and the thumbnail grid of a non-interlaced PNG, decoded
+/// row by row: no full-size buffer, and a third faster than decoding the
+/// whole image first. `None` when the PNG is interlaced or smaller than a
+/// grid (the general path handles it).
+fn png_luma_grids(bytes: &[u8], max_alloc: u64) -> Result<Option<[Vec<f32>; 2]>, HashError> {
     let limits = png::Limits {
         bytes: usize::try_from(max_alloc).unwrap_or(usize::MAX),
     };
@@ -288,7 +323,7 @@ fn png_luma_grid(bytes: &[u8], max_alloc: u64) -> Result<Option<Vec<f32>>, HashE
         .read_info()
         .map_err(|e| HashError::Decode(e.to_string()))?;
     let (w, h) = (reader.info().width as usize, reader.info().height as usize);
-    if reader.info().interlaced || w < GRID || h < GRID {
+    if reader.info().interlaced || w < GRID.max(THUMB_W) || h < GRID.max(THUMB_H) {
         return Ok(None);
     }
     let channels = match reader.output_color_type().0 {
@@ -299,6 +334,7 @@ fn png_luma_grid(bytes: &[u8], max_alloc: u64) -> Result<Option<Vec<f32>>, HashE
         png::ColorType::Indexed => return Ok(None),
     };
     let mut grid = GridAccumulator::new(w, h, GRID, GRID);
+    let mut thumb = GridAccumulator::new(w, h, THUMB_W, THUMB_H);
     let mut y = 0;
     while let Some(row) = reader
         .next_row()
@@ -306,13 +342,14 @@ fn png_luma_grid(bytes: &[u8], max_alloc: u64) -> Result<Option<Vec<f32>>, HashE
     {
         if y < h {
             grid.add_row(y, row.data(), channels);
+            thumb.add_row(y, row.data(), channels);
         }
         y += 1;
     }
     if y < h {
         return Err(HashError::Decode("truncated PNG".into()));
     }
-    Ok(Some(grid.finish()))
+    Ok(Some([grid.finish(), thumb.finish()]))
 }
 
 /// ITU-R BT.601 luma in 8-bit fixed point.

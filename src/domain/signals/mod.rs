@@ -13,6 +13,7 @@ pub mod image_hash;
 pub mod keywords;
 pub mod logistics;
 pub mod text;
+pub mod thumbnail;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -497,12 +498,14 @@ mod tests {
             name: "a.png".into(),
             sha256: "aa".into(),
             phash: Some(image_hash::ImageHash(0)),
+            thumbnail: None,
         }];
         let other_evidence = vec![OtherEvidence {
             case_reference: "QL-OTHER".into(),
             name: "b.png".into(),
             sha256: "aa".into(),
             phash: Some(image_hash::ImageHash(0)),
+            thumbnail: None,
         }];
         let other_reviews = vec![OtherReview {
             case_reference: "QL-REV".into(),
