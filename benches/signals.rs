@@ -3,7 +3,7 @@
 //! (a) All pure signals of one case with ten 1080×2340 PNG phone
 //!     screenshots, perceptual hashing (decode included) and the review,
 //!     logistics, keyword and cross-case signals over realistic lookups,
-//!     including crop matching against 200 screenshots of the merchant's
+//!     including crop matching against 100 screenshots of the merchant's
 //!     other cases (the most the service compares). Target: under 200 ms.
 //! (b) `HammingIndex` lookups among 1,000,000 stored hashes at the
 //!     similarity threshold (and wider radii for reference).
@@ -124,7 +124,7 @@ fn case_bench(rounds: usize) {
             .to_vec(),
     );
     let exports = vec![export];
-    // 50 found by hash chunks, and 200 images of the merchant's other cases
+    // 50 found by hash chunks, and 100 images of the merchant's other cases
     // (other screens of the fixtures, at phone size) as crop candidates:
     // each of the ten screenshots is aligned with every one of them.
     let mut other_evidence: Vec<OtherEvidence> = (0..50u64)
@@ -146,7 +146,7 @@ fn case_bench(rounds: usize) {
             fingerprint_image_bytes(&png, DEFAULT_MAX_PIXELS).expect("fingerprint")
         })
         .collect();
-    other_evidence.extend((0..200u64).map(|i| {
+    other_evidence.extend((0..100u64).map(|i| {
         let found = &candidates[i as usize % candidates.len()];
         OtherEvidence {
             case_reference: format!("QL-C{i:03}"),

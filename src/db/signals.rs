@@ -266,9 +266,9 @@ pub fn other_evidence(
 
 /// How many images of the merchant's other cases a case's screenshots are
 /// aligned with to find cropped copies: the newest ones. Enough for a ring
-/// that re-uses its screenshots, and a bound on the work (about 0.1 ms a
+/// that re-uses its screenshots, and a bound on the work (under 0.1 ms a
 /// pair; see `benches/signals.rs`).
-pub const CROP_CANDIDATES_LIMIT: i64 = 200;
+pub const CROP_CANDIDATES_LIMIT: i64 = 100;
 
 /// Images of other cases about the same merchant, with their thumbnails,
 /// newest first: the candidates for crop matching, which no index can

@@ -28,6 +28,8 @@ pub struct Received {
     pub mail_from: String,
     pub rcpt_to: Vec<String>,
     pub data: Vec<u8>,
+    /// When the end of DATA was answered with 250.
+    pub accepted_at: std::time::Instant,
 }
 
 impl Received {
@@ -109,6 +111,17 @@ impl SmtpServer {
 
     pub fn set_delay(&self, delay: Duration) {
         self.shared.lock().expect("lock").delay = delay;
+    }
+
+    /// How many messages were accepted (cheaper than `received`).
+    pub fn count(&self) -> usize {
+        self.shared.lock().expect("lock").received.len()
+    }
+
+    /// When each accepted message was accepted, in order.
+    pub fn accepted_at(&self) -> Vec<std::time::Instant> {
+        let shared = self.shared.lock().expect("lock");
+        shared.received.iter().map(|r| r.accepted_at).collect()
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -222,6 +235,7 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) -> std::io::Resu
                             mail_from: mail_from.clone(),
                             rcpt_to: rcpt_to.clone(),
                             data,
+                            accepted_at: std::time::Instant::now(),
                         });
                         "250 2.0.0 queued as TEST"
                     }

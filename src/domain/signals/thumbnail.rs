@@ -25,9 +25,9 @@
 //! share bars, buttons and colours, so their luma correlates well, but the
 //! text differs. Thresholds are tuned on the labelled fixtures of
 //! `tests/signals_quality.rs` (crops of 0–5 % per edge, re-encoded and
-//! resized, against same-layout pages): there every cropped copy reaches
-//! luma ≥ 0.96 and detail ≥ 0.81, and no pair of different screenshots
-//! passes both bars.
+//! resized, against same-layout pages): there 107 of 108 cropped copies
+//! match their original (precision 1.000, recall 0.996 over every pair),
+//! and no pair of different screenshots passes both bars.
 //!
 //! No index narrows thumbnails the way hash chunks narrow hashes, so the
 //! caller chooses the candidates: the service compares a case's images with
@@ -167,13 +167,13 @@ pub fn crop_match(a: &PreparedThumbnail, b: &PreparedThumbnail) -> Option<CropMa
 
 /// Row profiles must correlate at least this well for the pictures to be
 /// aligned in 2-D at all: a cheap way out for unrelated pictures.
-const MIN_PROFILE_CORRELATION: f32 = 0.6;
+const MIN_PROFILE_CORRELATION: f32 = 0.8;
 /// The coarse search of an axis gives up below this.
-const MIN_COARSE_PROFILE_CORRELATION: f32 = 0.4;
+const MIN_COARSE_PROFILE_CORRELATION: f32 = 0.7;
 /// Alignments at least this good are refined in 2-D before judging.
 const REFINE_FROM: CropMatch = CropMatch {
-    luma: 0.8,
-    detail: 0.4,
+    luma: 0.85,
+    detail: 0.5,
 };
 
 /// The best alignment found, whatever its score (for tuning and tests);
@@ -215,8 +215,10 @@ pub fn crop_alignment(a: &PreparedThumbnail, b: &PreparedThumbnail) -> Option<Cr
     let mut steps = [0.25 / THUMB_W as f32, 0.25 / THUMB_H as f32];
     for _ in 0..3 {
         let mut improved = true;
-        while improved {
+        let mut rounds = 0;
+        while improved && rounds < 4 {
             improved = false;
+            rounds += 1;
             for (axis, sign, which) in [
                 (0, 1.0, 0),
                 (0, -1.0, 0),
@@ -247,16 +249,57 @@ pub fn crop_alignment(a: &PreparedThumbnail, b: &PreparedThumbnail) -> Option<Cr
     Some(found)
 }
 
+/// The luma and detail correlations of `a` with `b` resampled through the
+/// mapping, in one pass (bilinear taps computed once per row and column).
 fn correlate_both(
     a: &PreparedThumbnail,
     b: &PreparedThumbnail,
     x: &AxisMap,
     y: &AxisMap,
 ) -> Option<CropMatch> {
+    let cols = taps(x, THUMB_W);
+    let mut luma = Correlation::default();
+    let mut detail = Correlation::default();
+    for (row, y0, y1, wy) in taps(y, THUMB_H) {
+        let (a_values, a_detail) = (
+            &a.values[row * THUMB_W..(row + 1) * THUMB_W],
+            &a.detail[row * THUMB_W..(row + 1) * THUMB_W],
+        );
+        let (b0, b1) = (y0 * THUMB_W, y1 * THUMB_W);
+        for &(col, x0, x1, wx) in &cols {
+            let sample = |v: &[f32]| {
+                let top = v[b0 + x0] + (v[b0 + x1] - v[b0 + x0]) * wx;
+                let bottom = v[b1 + x0] + (v[b1 + x1] - v[b1 + x0]) * wx;
+                top + (bottom - top) * wy
+            };
+            luma.add(a_values[col], sample(&b.values));
+            detail.add(a_detail[col], sample(&b.detail));
+        }
+    }
+    if (luma.n as f32) < MIN_OVERLAP * MIN_OVERLAP * (THUMB_W * THUMB_H) as f32 {
+        return None;
+    }
     Some(CropMatch {
-        luma: correlate_2d(&a.values, &b.values, x, y)?,
-        detail: correlate_2d(&a.detail, &b.detail, x, y)?,
+        luma: luma.value()?,
+        detail: detail.value()?,
     })
+}
+
+/// For each cell of `a` along an axis of `n` cells whose mapped position
+/// lies inside `b`: the cell, the two cells of `b` around it, and the
+/// weight of the second.
+fn taps(map: &AxisMap, n: usize) -> Vec<(usize, usize, usize, f32)> {
+    (0..n)
+        .filter_map(|i| {
+            let t = map.offset + map.scale * (i as f32 + 0.5) / n as f32;
+            if !(0.0..=1.0).contains(&t) {
+                return None;
+            }
+            let f = (t * n as f32 - 0.5).clamp(0.0, (n - 1) as f32);
+            let lower = f.floor() as usize;
+            Some((i, lower, (lower + 1).min(n - 1), f - f.floor()))
+        })
+        .collect()
 }
 
 /// The scale range: `a` may be up to `2·MAX_CROP` smaller than `b` (a crop
@@ -303,18 +346,20 @@ fn fit_axis(pa: &[f32], pb: &[f32]) -> Vec<AxisMap> {
     {
         return Vec::new();
     }
-    let step_scale = (max_scale - min_scale) / scale_steps as f32 / 8.0;
-    let step_offset = 2.0 * max_offset / offset_steps as f32 / 8.0;
+    // Fine: hill-climbing from the three best, in steps halving from half
+    // a coarse step down to a sixty-fourth.
     let mut fine: Vec<AxisMap> = Vec::new();
     for start in coarse.iter().take(3) {
-        let mut best = AxisMap {
-            score: f32::MIN,
-            ..*start
+        let Some(score) = correlate_1d(pa, pb, start.scale, start.offset) else {
+            continue;
         };
-        for ds in -4..=4 {
-            for dof in -4..=4 {
-                let scale = start.scale + ds as f32 * step_scale;
-                let offset = start.offset + dof as f32 * step_offset;
+        let mut best = AxisMap { score, ..*start };
+        let mut step_scale = (max_scale - min_scale) / scale_steps as f32 / 2.0;
+        let mut step_offset = 2.0 * max_offset / offset_steps as f32 / 2.0;
+        for _ in 0..6 {
+            for (ds, dof) in [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)] {
+                let scale = best.scale + ds * step_scale;
+                let offset = best.offset + dof * step_offset;
                 if let Some(score) = correlate_1d(pa, pb, scale, offset) {
                     if score > best.score {
                         best = AxisMap {
@@ -325,10 +370,10 @@ fn fit_axis(pa: &[f32], pb: &[f32]) -> Vec<AxisMap> {
                     }
                 }
             }
+            step_scale /= 2.0;
+            step_offset /= 2.0;
         }
-        if best.score > f32::MIN {
-            fine.push(best);
-        }
+        fine.push(best);
     }
     fine.sort_by(|x, y| y.score.total_cmp(&x.score));
     fine
@@ -354,33 +399,6 @@ fn correlate_1d(pa: &[f32], pb: &[f32], scale: f32, offset: f32) -> Option<f32> 
         }
     }
     (acc.n as f32 >= MIN_OVERLAP * n as f32).then(|| acc.value())?
-}
-
-fn correlate_2d(a: &[f32], b: &[f32], x: &AxisMap, y: &AxisMap) -> Option<f32> {
-    let mut acc = Correlation::default();
-    for row in 0..THUMB_H {
-        let ty = y.offset + y.scale * (row as f32 + 0.5) / THUMB_H as f32;
-        if !(0.0..=1.0).contains(&ty) {
-            continue;
-        }
-        let fy = (ty * THUMB_H as f32 - 0.5).clamp(0.0, (THUMB_H - 1) as f32);
-        let (y0, wy) = (fy.floor() as usize, fy - fy.floor());
-        let y1 = (y0 + 1).min(THUMB_H - 1);
-        for col in 0..THUMB_W {
-            let tx = x.offset + x.scale * (col as f32 + 0.5) / THUMB_W as f32;
-            if !(0.0..=1.0).contains(&tx) {
-                continue;
-            }
-            let fx = (tx * THUMB_W as f32 - 0.5).clamp(0.0, (THUMB_W - 1) as f32);
-            let (x0, wx) = (fx.floor() as usize, fx - fx.floor());
-            let x1 = (x0 + 1).min(THUMB_W - 1);
-            let at = |yy: usize, xx: usize| b[yy * THUMB_W + xx];
-            let top = at(y0, x0) * (1.0 - wx) + at(y0, x1) * wx;
-            let bottom = at(y1, x0) * (1.0 - wx) + at(y1, x1) * wx;
-            acc.add(a[row * THUMB_W + col], top * (1.0 - wy) + bottom * wy);
-        }
-    }
-    (acc.n as f32 >= MIN_OVERLAP * MIN_OVERLAP * (THUMB_W * THUMB_H) as f32).then(|| acc.value())?
 }
 
 /// Each cell minus a wider blur of it: the band where words and lines of
