@@ -224,11 +224,17 @@ async fn main() {
         assert!(Instant::now() < deadline, "server not ready");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let password = std::fs::read_to_string(data.join("initial-admin-password"))
+    // The file holds the first admin's email, then the password.
+    let initial = std::fs::read_to_string(data.join("initial-admin-password"))
         .expect("initial admin password");
+    let mut lines = initial.lines();
+    let (email, password) = (
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default(),
+    );
     let login: Value = http
         .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&json!({"email": "admin@qinglang.local", "password": password.trim()}))
+        .json(&json!({"email": email, "password": password}))
         .send()
         .await
         .expect("login")
