@@ -330,7 +330,7 @@ fn shots() -> (Vec<screens::Base>, Vec<Shot>) {
             .flat_map(|w| w.join().expect("worker"))
             .collect()
     });
-    shots.sort_by(|x, y| x.base.cmp(&y.base));
+    shots.sort_by_key(|s| s.base);
     (bases, shots)
 }
 

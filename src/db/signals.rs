@@ -112,13 +112,17 @@ pub struct HashedEvidence {
     pub phash: Option<i64>,
 }
 
+/// An evidence file with its perceptual hash, OCR text and thumbnail bytes,
+/// each when computed.
+pub type EvidenceWithAnalysis = (EvidenceRow, Option<i64>, Option<String>, Option<Vec<u8>>);
+
 /// Everything about the case itself.
 pub struct CaseData {
     pub report: ReportRow,
     pub profile: ProfileRow,
     /// Each file with its perceptual hash, OCR text and thumbnail, when
     /// computed.
-    pub evidence: Vec<(EvidenceRow, Option<i64>, Option<String>, Option<Vec<u8>>)>,
+    pub evidence: Vec<EvidenceWithAnalysis>,
 }
 
 pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, AppError> {
@@ -281,7 +285,8 @@ pub fn crop_candidates(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(String, String, String, Option<i64>, Option<Vec<u8>>)> = evidence::table
+    type Row = (String, String, String, Option<i64>, Option<Vec<u8>>);
+    let rows: Vec<Row> = evidence::table
         .inner_join(reports::table)
         .filter(evidence::report_id.eq_any(&ids))
         .filter(evidence::thumbnail.is_not_null())
