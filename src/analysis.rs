@@ -235,10 +235,13 @@ fn compute(
     let hashes: Vec<ImageHash> = fingerprints.iter().filter_map(|f| f.phash).collect();
     let mut other_evidence =
         store_signals::other_evidence(conn, report_id, &sha256s, &hashes, SIMILAR_MAX_DISTANCE)?;
+    // The merchant's other cases, looked up once: their reports and reviews,
+    // and their images as crop candidates.
+    let same_merchant = store_signals::same_merchant_ids(conn, &case.profile)?;
     if fingerprints.iter().any(|f| f.thumbnail.is_some()) {
-        other_evidence.extend(store_signals::crop_candidates(conn, &case.profile)?);
+        other_evidence.extend(store_signals::crop_candidates(conn, &same_merchant)?);
     }
-    let (merchant_reports, other_reviews) = store_signals::same_merchant(conn, &case.profile)?;
+    let (merchant_reports, other_reviews) = store_signals::same_merchant(conn, &same_merchant)?;
 
     let logistics_record: Option<Logistics> = report
         .logistics

@@ -279,16 +279,15 @@ pub const CROP_CANDIDATES_LIMIT: i64 = 100;
 /// narrow the way hash chunks do.
 pub fn crop_candidates(
     conn: &mut DbConnection,
-    profile: &ProfileRow,
+    ids: &[i64],
 ) -> Result<Vec<OtherEvidence>, AppError> {
-    let ids = same_merchant_ids(conn, profile)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     type Row = (String, String, String, Option<i64>, Option<Vec<u8>>);
     let rows: Vec<Row> = evidence::table
         .inner_join(reports::table)
-        .filter(evidence::report_id.eq_any(&ids))
+        .filter(evidence::report_id.eq_any(ids))
         .filter(evidence::thumbnail.is_not_null())
         .order(evidence::id.desc())
         .limit(CROP_CANDIDATES_LIMIT)
@@ -316,7 +315,10 @@ pub fn crop_candidates(
 
 /// Ids of other cases about the same merchant: the same name key, or the
 /// same shop address.
-fn same_merchant_ids(conn: &mut DbConnection, profile: &ProfileRow) -> Result<Vec<i64>, AppError> {
+pub fn same_merchant_ids(
+    conn: &mut DbConnection,
+    profile: &ProfileRow,
+) -> Result<Vec<i64>, AppError> {
     let mut query = case_profiles::table
         .filter(case_profiles::report_id.ne(profile.report_id))
         .select(case_profiles::report_id)
@@ -337,9 +339,8 @@ fn same_merchant_ids(conn: &mut DbConnection, profile: &ProfileRow) -> Result<Ve
 /// The other reports about this merchant, and their reviews.
 pub fn same_merchant(
     conn: &mut DbConnection,
-    profile: &ProfileRow,
+    ids: &[i64],
 ) -> Result<(Vec<MerchantReport>, Vec<OtherReview>), AppError> {
-    let ids = same_merchant_ids(conn, profile)?;
     if ids.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -352,7 +353,7 @@ pub fn same_merchant(
     );
     let rows: Vec<Row> = reports::table
         .inner_join(case_profiles::table)
-        .filter(reports::id.eq_any(&ids))
+        .filter(reports::id.eq_any(ids))
         .select((
             reports::reference,
             reports::created_at,
