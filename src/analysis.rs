@@ -4,6 +4,7 @@
 //! the pure rules in `domain::signals` need from the database and the
 //! evidence store, and stores the signals and the priority.
 
+use std::io::BufReader;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -184,6 +185,11 @@ fn compute(
             .read(key)
             .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("reading evidence")))
     };
+    let open = |key: &str| {
+        store
+            .open(key)
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("opening evidence")))
+    };
 
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
@@ -196,9 +202,11 @@ fn compute(
         // Images hashed before thumbnails existed get theirs now.
         let wants_fingerprint = phash.is_none() || thumbnail.is_none();
         if is_image(&row.content_type) && (wants_fingerprint || wants_ocr) {
-            let bytes = read(&row.storage_key)?;
+            // Streamed from the store: a burst of large uploads must not
+            // become a burst of whole files in memory.
             if wants_fingerprint {
-                match image_hash::fingerprint_image_bytes(&bytes, settings.max_pixels) {
+                let source = BufReader::new(open(&row.storage_key)?);
+                match image_hash::fingerprint_image_reader(source, settings.max_pixels) {
                     Ok(found) => {
                         store_signals::store_fingerprint(conn, row.id, &found)?;
                         phash = Some(found.hash);
@@ -208,7 +216,7 @@ fn compute(
                 }
             }
             if let (Some(ocr), true) = (&settings.ocr, wants_ocr) {
-                match ocr.read_text(&bytes) {
+                match ocr.read_text(open(&row.storage_key)?) {
                     Ok(text) => {
                         store_signals::store_ocr_text(conn, row.id, &text)?;
                         ocr_text = Some(text);

@@ -5,11 +5,10 @@
 //! row), JPEG and WebP are decoded with `image` under explicit limits. The
 //! pixel count is read from the header and refused *before* any decoding.
 
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Read, Seek, SeekFrom, Write};
 
 use bytes::Bytes;
 use image::ImageFormat;
-use img_parts::png::Png;
 use img_parts::webp::WebP;
 use img_parts::ImageEXIF;
 
@@ -88,7 +87,7 @@ fn unsupported() -> Rejection {
 /// The kind of a file from its first bytes (and, for text, its content).
 /// Never from a name or a declared content type.
 pub fn sniff(data: &[u8]) -> Option<EvidenceKind> {
-    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+    if data.starts_with(PNG_SIGNATURE) {
         return Some(EvidenceKind::Png);
     }
     if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -162,43 +161,112 @@ const PNG_KEPT_ANCILLARY: &[[u8; 4]] = &[
 ];
 
 fn inspect_png(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
-    let mut png = Png::from_bytes(data.clone()).map_err(|e| corrupt("PNG", e))?;
-    let ihdr = png
-        .chunks()
-        .first()
-        .filter(|c| c.kind() == *b"IHDR" && c.contents().len() == 13)
-        .ok_or_else(|| corrupt("PNG", "missing header"))?;
-    let header = ihdr.contents();
-    let width = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
-    let height = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
-    check_pixels("PNG", width, height, max_pixels)?;
-    if png.chunks().last().map(|c| c.kind()) != Some(*b"IEND") {
-        return Err(corrupt("PNG", "truncated (no IEND chunk)"));
-    }
-
-    // Decode every row: catches corrupt or truncated pixel data while holding
-    // only a row or two in memory, whatever the image size.
-    let limits = png::Limits {
-        bytes: 64 * 1024 * 1024,
-    };
-    let decoder = png::Decoder::new_with_limits(Cursor::new(&data[..]), limits);
-    let mut reader = decoder.read_info().map_err(|e| corrupt("PNG", e))?;
-    while reader.next_row().map_err(|e| corrupt("PNG", e))?.is_some() {}
-    reader.finish().map_err(|e| corrupt("PNG", e))?;
-
-    png.chunks_mut().retain(|chunk| {
-        let kind = chunk.kind();
-        kind[0].is_ascii_uppercase() || PNG_KEPT_ANCILLARY.contains(&kind)
-    });
     let mut stored = Vec::with_capacity(data.len());
-    png.encoder()
-        .write_to(&mut stored)
-        .map_err(|e| corrupt("PNG", e))?;
+    let dimensions =
+        copy_png_without_metadata(&mut Cursor::new(&data[..]), &mut stored, max_pixels).map_err(
+            |error| match error {
+                StreamError::Rejected(rejection) => rejection,
+                // Reading from and writing to memory cannot fail.
+                StreamError::Io(error) => corrupt("PNG", error),
+            },
+        )?;
     Ok(Inspected {
         kind: EvidenceKind::Png,
         stored: Bytes::from(stored),
-        dimensions: Some((width, height)),
+        dimensions: Some(dimensions),
     })
+}
+
+/// Why a streamed inspection stopped: the file was refused, or reading the
+/// upload or writing the stored copy failed (our fault, not the client's).
+#[derive(Debug)]
+pub enum StreamError {
+    Rejected(Rejection),
+    Io(std::io::Error),
+}
+
+impl From<Rejection> for StreamError {
+    fn from(rejection: Rejection) -> Self {
+        StreamError::Rejected(rejection)
+    }
+}
+
+impl From<std::io::Error> for StreamError {
+    fn from(error: std::io::Error) -> Self {
+        StreamError::Io(error)
+    }
+}
+
+pub const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
+
+/// Checks the PNG in `source` and writes it to `sink` without its metadata
+/// chunks; returns its dimensions. Memory stays bounded by a row or two of
+/// pixels whatever the file size, so a burst of 10 MiB uploads does not
+/// become a burst of 10 MiB buffers.
+///
+/// Three passes over the source: the header (pixel count refused before any
+/// decoding), every row decoded (corrupt or truncated pixel data, bad CRCs),
+/// then the chunks worth keeping copied up to `IEND` (nothing after it).
+pub fn copy_png_without_metadata<R: BufRead + Seek, W: Write>(
+    source: &mut R,
+    sink: &mut W,
+    max_pixels: u64,
+) -> Result<(u32, u32), StreamError> {
+    let truncated = || corrupt("PNG", "truncated (no IEND chunk)");
+    let read_exact = |source: &mut R, buffer: &mut [u8]| match source.read_exact(buffer) {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(truncated().into()),
+        other => other.map_err(StreamError::Io),
+    };
+
+    source.rewind()?;
+    let mut head = [0u8; 8 + 8 + 13];
+    read_exact(source, &mut head)?;
+    if &head[..8] != PNG_SIGNATURE {
+        return Err(unsupported().into());
+    }
+    if head[8..16] != [0, 0, 0, 13, b'I', b'H', b'D', b'R'] {
+        return Err(corrupt("PNG", "missing header").into());
+    }
+    let width = u32::from_be_bytes([head[16], head[17], head[18], head[19]]);
+    let height = u32::from_be_bytes([head[20], head[21], head[22], head[23]]);
+    check_pixels("PNG", width, height, max_pixels)?;
+
+    source.rewind()?;
+    let limits = png::Limits {
+        bytes: 64 * 1024 * 1024,
+    };
+    let decoder = png::Decoder::new_with_limits(&mut *source, limits);
+    let mut reader = decoder.read_info().map_err(|e| corrupt("PNG", e))?;
+    while reader.next_row().map_err(|e| corrupt("PNG", e))?.is_some() {}
+    reader.finish().map_err(|e| corrupt("PNG", e))?;
+    drop(reader);
+
+    source.rewind()?;
+    let mut signature = [0u8; 8];
+    read_exact(source, &mut signature)?;
+    sink.write_all(&signature)?;
+    loop {
+        let mut header = [0u8; 8];
+        read_exact(source, &mut header)?;
+        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+        if length > i32::MAX as u32 {
+            return Err(corrupt("PNG", "bad chunk length").into());
+        }
+        let kind = [header[4], header[5], header[6], header[7]];
+        // The chunk's data and its CRC.
+        let body = u64::from(length) + 4;
+        if kind[0].is_ascii_uppercase() || PNG_KEPT_ANCILLARY.contains(&kind) {
+            sink.write_all(&header)?;
+            if std::io::copy(&mut Read::take(&mut *source, body), sink)? < body {
+                return Err(truncated().into());
+            }
+        } else {
+            source.seek(SeekFrom::Current(body as i64))?;
+        }
+        if kind == *b"IEND" {
+            return Ok((width, height));
+        }
+    }
 }
 
 /// JPEG segments worth keeping: JFIF (APP0), ICC colour profiles (APP2) and

@@ -7,7 +7,7 @@ pub mod name;
 pub mod ocr;
 pub mod store;
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -73,7 +73,7 @@ impl EvidenceKind {
 
 /// Uploads at most this large stay in memory while they stream in; larger
 /// ones spill to a staged file, so memory per upload stays bounded.
-const SPOOL_MEMORY_BYTES: usize = 1024 * 1024;
+const SPOOL_MEMORY_BYTES: usize = 256 * 1024;
 
 /// One uploaded file as it arrives: counted, hashed and spooled.
 pub struct Spool {
@@ -160,8 +160,6 @@ impl Spool {
 pub enum SpooledData {
     Memory(Bytes),
     File(NamedTempFile),
-    /// A spooled file known to start like a PDF (checked without reading it whole).
-    LargePdf(NamedTempFile),
 }
 
 /// A complete upload with its size and the SHA-256 of the bytes as uploaded.
@@ -272,45 +270,45 @@ fn process(
     };
     let UploadBody { data, size, sha256 } = body;
 
-    // Large PDFs are checked at their two ends and kept as spooled, never read whole.
-    let data = match data {
-        SpooledData::File(mut file) => {
-            if starts_with_pdf(&mut file)? {
-                SpooledData::LargePdf(file)
-            } else {
-                SpooledData::File(file)
-            }
-        }
-        memory => memory,
-    };
     let (kind, staged, stored_size, stored_sha256, dimensions) = match data {
-        SpooledData::LargePdf(mut file) => {
-            let (head, tail) = read_ends(&mut file)?;
-            inspect::check_pdf(&head, &tail).map_err(rejected)?;
-            (EvidenceKind::Pdf, file, size, sha256.clone(), None)
-        }
-        data => {
-            let bytes = match data {
-                SpooledData::Memory(bytes) => bytes,
-                SpooledData::File(mut file) | SpooledData::LargePdf(mut file) => {
-                    let mut buffer = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-                    file.rewind()?;
-                    file.read_to_end(&mut buffer)?;
-                    Bytes::from(buffer)
-                }
-            };
-            let inspected = inspect::inspect(bytes, limits.max_image_pixels).map_err(rejected)?;
-            let stored_sha256 = hex::encode(Sha256::digest(&inspected.stored));
-            let mut staged = store.create_staged()?;
-            staged.write_all(&inspected.stored)?;
-            (
-                inspected.kind,
-                staged,
-                inspected.stored.len() as u64,
-                stored_sha256,
-                inspected.dimensions,
-            )
-        }
+        SpooledData::File(mut file) => match head_of(&mut file)? {
+            // Large PDFs are checked at their two ends and kept as spooled, never read whole.
+            head if head.starts_with(b"%PDF-") => {
+                let (head, tail) = read_ends(&mut file)?;
+                inspect::check_pdf(&head, &tail).map_err(rejected)?;
+                (EvidenceKind::Pdf, file, size, sha256.clone(), None)
+            }
+            // Large PNGs stream from the spooled file to the staged one.
+            head if head == *inspect::PNG_SIGNATURE => {
+                let mut staged = store.create_staged()?;
+                let mut sink = HashingWriter::new(BufWriter::new(staged.as_file_mut()));
+                let mut source = BufReader::new(file.as_file_mut());
+                let dimensions = inspect::copy_png_without_metadata(
+                    &mut source,
+                    &mut sink,
+                    limits.max_image_pixels,
+                )
+                .map_err(|error| match error {
+                    inspect::StreamError::Rejected(r) => rejected(r),
+                    inspect::StreamError::Io(e) => e.into(),
+                })?;
+                let (stored_size, stored_sha256) = sink.finish()?;
+                (
+                    EvidenceKind::Png,
+                    staged,
+                    stored_size,
+                    stored_sha256,
+                    Some(dimensions),
+                )
+            }
+            _ => {
+                let mut buffer = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                file.rewind()?;
+                file.read_to_end(&mut buffer)?;
+                inspect_in_memory(Bytes::from(buffer), limits, store, &rejected)?
+            }
+        },
+        SpooledData::Memory(bytes) => inspect_in_memory(bytes, limits, store, &rejected)?,
     };
     let fallback = format!("evidence-{}.{}", position + 1, kind.extension());
     Ok(ProcessedEvidence {
@@ -326,11 +324,76 @@ fn process(
     })
 }
 
-fn starts_with_pdf(file: &mut NamedTempFile) -> std::io::Result<bool> {
-    let mut head = [0u8; 5];
+type Checked = (EvidenceKind, NamedTempFile, u64, String, Option<(u32, u32)>);
+
+/// Inspects a file held in memory and stages what is to be stored.
+fn inspect_in_memory(
+    bytes: Bytes,
+    limits: &UploadLimits,
+    store: &dyn EvidenceStore,
+    rejected: impl Fn(inspect::Rejection) -> Outcome,
+) -> Result<Checked, Outcome> {
+    let inspected = inspect::inspect(bytes, limits.max_image_pixels).map_err(rejected)?;
+    let stored_sha256 = hex::encode(Sha256::digest(&inspected.stored));
+    let mut staged = store.create_staged()?;
+    staged.write_all(&inspected.stored)?;
+    Ok((
+        inspected.kind,
+        staged,
+        inspected.stored.len() as u64,
+        stored_sha256,
+        inspected.dimensions,
+    ))
+}
+
+/// The first eight bytes of a spooled file (fewer if it is shorter).
+fn head_of(file: &mut NamedTempFile) -> std::io::Result<[u8; 8]> {
+    let mut head = [0u8; 8];
     file.rewind()?;
-    let read = file.read(&mut head)?;
-    Ok(read == 5 && &head == b"%PDF-")
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(head)
+}
+
+/// Writes through to `inner` while counting and hashing what was written.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    written: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            written: 0,
+        }
+    }
+
+    /// Flushes and returns the size and hex SHA-256 of everything written.
+    fn finish(mut self) -> std::io::Result<(u64, String)> {
+        self.inner.flush()?;
+        Ok((self.written, hex::encode(self.hasher.finalize())))
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn read_ends(file: &mut NamedTempFile) -> std::io::Result<(Vec<u8>, Vec<u8>)> {

@@ -34,9 +34,10 @@ impl Ocr {
             .then_some(Ocr { program })
     }
 
-    /// The text of an image (PNG, JPEG or WebP bytes), read through stdin and
-    /// stdout so no file name is ever involved.
-    pub fn read_text(&self, image: &[u8]) -> anyhow::Result<String> {
+    /// The text of an image (PNG, JPEG or WebP bytes), streamed through stdin
+    /// and stdout so no file name is ever involved and the image is never
+    /// held whole in our memory.
+    pub fn read_text(&self, mut image: impl Read + Send + 'static) -> anyhow::Result<String> {
         let mut child = Command::new(&self.program)
             .args(["stdin", "stdout", "-l", "chi_sim+eng", "--psm", "3"])
             .stdin(Stdio::piped())
@@ -45,10 +46,11 @@ impl Ocr {
             .spawn()
             .context("starting tesseract")?;
         let mut stdin = child.stdin.take().context("tesseract's stdin")?;
-        let bytes = image.to_vec();
         // Written from another thread: a large image could fill the pipe
         // while tesseract waits for us to read its output.
-        let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+        let writer = std::thread::spawn(move || {
+            std::io::copy(&mut image, &mut stdin).and_then(|_| stdin.flush())
+        });
         let mut stdout = child.stdout.take().context("tesseract's stdout")?;
         let reader = std::thread::spawn(move || {
             let mut text = String::new();

@@ -15,6 +15,8 @@ pub trait EvidenceStore: Send + Sync + 'static {
     /// Durably makes a fully written staged file available under `key`.
     fn commit(&self, staged: NamedTempFile, key: &str) -> io::Result<()>;
     fn read(&self, key: &str) -> io::Result<Vec<u8>>;
+    /// The stored bytes as a stream, for readers that need not hold them all.
+    fn open(&self, key: &str) -> io::Result<Box<dyn StoredFile>>;
     /// Removes `key`; removing a missing key is not an error.
     fn delete(&self, key: &str) -> io::Result<()>;
     /// Keys committed before `cutoff`: candidates for the orphan sweep.
@@ -22,6 +24,11 @@ pub trait EvidenceStore: Send + Sync + 'static {
     /// Removes staged files older than `cutoff`, left by a crash; returns how many.
     fn sweep_staging(&self, cutoff: SystemTime) -> io::Result<usize>;
 }
+
+/// A stored file being read: seekable, so decoders can take several passes.
+pub trait StoredFile: io::Read + io::Seek + Send {}
+
+impl<T: io::Read + io::Seek + Send> StoredFile for T {}
 
 /// A fresh random storage key. Keys never derive from client input.
 pub fn new_key() -> String {
@@ -85,6 +92,10 @@ impl EvidenceStore for FsStore {
 
     fn read(&self, key: &str) -> io::Result<Vec<u8>> {
         fs::read(self.path_of(key)?)
+    }
+
+    fn open(&self, key: &str) -> io::Result<Box<dyn StoredFile>> {
+        Ok(Box::new(File::open(self.path_of(key)?)?))
     }
 
     fn delete(&self, key: &str) -> io::Result<()> {

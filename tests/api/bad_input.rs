@@ -395,6 +395,35 @@ async fn truncated_images_are_refused() {
     }
 }
 
+#[tokio::test]
+async fn large_truncated_or_corrupt_pngs_are_refused() {
+    // Large enough to be spooled to disk and checked as a stream.
+    let mut state = 7u64;
+    let noise = image::RgbImage::from_fn(500, 400, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let [r, g, b, ..] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let full = encode(image::DynamicImage::ImageRgb8(noise), ImageFormat::Png);
+    assert!(full.len() > 512 * 1024);
+    // Cut in the pixel data, and cut just before IEND.
+    for cut in [full.len() / 2, full.len() - 12] {
+        refused_file(
+            full[..cut].to_vec(),
+            "cut.png",
+            "evidence[1]",
+            "corrupt_image",
+        )
+        .await;
+    }
+    // One flipped bit in the pixel data: the chunk's CRC no longer matches.
+    let mut flipped = full.clone();
+    flipped[full.len() / 2] ^= 0x10;
+    refused_file(flipped, "flip.png", "evidence[1]", "corrupt_image").await;
+}
+
 /// A PNG assembled chunk by chunk (with correct CRCs) around an RGB(A) header.
 fn png_with(width: u32, height: u32, color_type: u8, idat: &[u8]) -> Vec<u8> {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();

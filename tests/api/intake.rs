@@ -429,3 +429,71 @@ async fn a_nul_in_a_file_name_is_removed_or_refused_never_stored() {
     let response = post_raw(&app, "multipart/form-data; boundary=B", body).await;
     assert_refused(&app, response, 400, "multipart", "malformed").await;
 }
+
+/// A photo-like PNG (noise does not compress) of a few hundred KiB, with
+/// metadata chunks before and after its pixels and a payload after its end.
+fn large_png_with_metadata(secret: &[u8]) -> (Vec<u8>, image::RgbImage) {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let pixels = image::RgbImage::from_fn(600, 500, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let [r, g, b, ..] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let encoded = encode(
+        image::DynamicImage::ImageRgb8(pixels.clone()),
+        ImageFormat::Png,
+    );
+    let mut png = Png::from_bytes(Bytes::from(encoded)).expect("png");
+    let mut comment = b"Comment\0".to_vec();
+    comment.extend_from_slice(secret);
+    png.chunks_mut()
+        .insert(1, PngChunk::new(*b"tEXt", Bytes::from(comment.clone())));
+    let end = png.chunks().len() - 1;
+    png.chunks_mut()
+        .insert(end, PngChunk::new(*b"tEXt", Bytes::from(comment)));
+    png.set_exif(Some(Bytes::from(exif_block())));
+    let mut bytes = Vec::new();
+    png.encoder().write_to(&mut bytes).expect("write");
+    bytes.extend_from_slice(b"<script>alert(1)</script>");
+    (bytes, pixels)
+}
+
+#[tokio::test]
+async fn a_large_png_streams_to_storage_without_its_metadata() {
+    let app = spawn_app().await;
+    let secret = b"31.2304N,121.4737E";
+    let (upload, pixels) = large_png_with_metadata(secret);
+    assert!(
+        upload.len() > 512 * 1024,
+        "large enough to be spooled to disk, not held in memory"
+    );
+    let form = form_with(&valid_report()).part(
+        "evidence",
+        file_part(upload.clone(), "big.png", "image/png"),
+    );
+    let response = app.post_report(form).await;
+    assert_eq!(response.status().as_u16(), 201);
+
+    let stored_path = &app.stored_files()[0];
+    let stored = std::fs::read(stored_path).expect("read");
+    assert!(!stored.windows(secret.len()).any(|w| w == secret));
+    assert!(!String::from_utf8_lossy(&stored).contains("<script"));
+    assert!(stored.ends_with(b"IEND\xAE\x42\x60\x82"), "ends at IEND");
+    let decoded = image::load_from_memory(&stored).expect("stored image decodes");
+    assert_eq!(decoded.to_rgb8(), pixels, "the same pixels");
+
+    let (original, kept, size) = qinglang::db::run(&app.state.pool, |conn| {
+        use diesel::prelude::*;
+        use qinglang::db::schema::evidence::dsl::*;
+        Ok(evidence
+            .select((original_sha256, sha256, size_bytes))
+            .first::<(String, String, i64)>(conn)?)
+    })
+    .await
+    .expect("row");
+    assert_eq!(original, sha256_hex(&upload));
+    assert_eq!(kept, sha256_hex(&stored));
+    assert_eq!(size, stored.len() as i64);
+}

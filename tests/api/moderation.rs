@@ -557,8 +557,10 @@ async fn a_case_moves_through_its_lifecycle_and_the_consumer_follows() {
         .iter()
         .map(|e| e["status"].as_str().unwrap_or_default())
         .collect();
+    // The outbox worker forwards a validated case on its own, possibly before
+    // this read; whatever it did, the consumer saw every step up to validated.
     assert_eq!(
-        statuses,
+        statuses[..5],
         [
             "submitted",
             "under_review",
@@ -566,6 +568,10 @@ async fn a_case_moves_through_its_lifecycle_and_the_consumer_follows() {
             "under_review",
             "validated"
         ]
+    );
+    assert!(
+        statuses[5..] == [] as [&str; 0] || statuses[5..] == ["forwarded"],
+        "after validated only the system's forwarding may follow: {statuses:?}"
     );
 }
 

@@ -29,7 +29,7 @@
 //! whose full [`hamming`] distance is at most `d`. [`HammingIndex`] does the
 //! same in memory.
 
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Seek};
 
 use image::{DynamicImage, ImageReader};
 use serde::{Deserialize, Serialize};
@@ -129,10 +129,20 @@ pub struct Fingerprint {
 /// Decodes PNG, JPEG or WebP bytes once (under explicit limits) and gives
 /// both the hash and the thumbnail.
 pub fn fingerprint_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<Fingerprint, HashError> {
-    let reader = ImageReader::new(Cursor::new(bytes))
+    fingerprint_image_reader(Cursor::new(bytes), max_pixels)
+}
+
+/// [`fingerprint_image_bytes`] over any seekable source, so a stored file
+/// need not be read into memory: a PNG is then decoded row by row and only
+/// the two small grids are ever held.
+pub fn fingerprint_image_reader<R: BufRead + Seek>(
+    mut source: R,
+    max_pixels: u64,
+) -> Result<Fingerprint, HashError> {
+    let decode_error = |e: std::io::Error| HashError::Decode(e.to_string());
+    let (w, h) = ImageReader::new(&mut source)
         .with_guessed_format()
-        .map_err(|e| HashError::Decode(e.to_string()))?;
-    let (w, h) = reader
+        .map_err(decode_error)?
         .into_dimensions()
         .map_err(|e| HashError::Decode(e.to_string()))?;
     let pixels = u64::from(w) * u64::from(h);
@@ -141,14 +151,19 @@ pub fn fingerprint_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<Fingerpr
     }
     // Room for a 16-bit RGBA buffer of the announced size and the decoder's own.
     let max_alloc = pixels.saturating_mul(8).saturating_add(16 << 20);
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        if let Some([grid, thumb]) = png_luma_grids(bytes, max_alloc)? {
+    let mut signature = [0u8; 8];
+    source.rewind().map_err(decode_error)?;
+    source.read_exact(&mut signature).map_err(decode_error)?;
+    source.rewind().map_err(decode_error)?;
+    if &signature == b"\x89PNG\r\n\x1a\n" {
+        if let Some([grid, thumb]) = png_luma_grids(&mut source, max_alloc)? {
             return fingerprint_from_grids(&grid, &thumb);
         }
+        source.rewind().map_err(decode_error)?;
     }
-    let mut reader = ImageReader::new(Cursor::new(bytes))
+    let mut reader = ImageReader::new(source)
         .with_guessed_format()
-        .map_err(|e| HashError::Decode(e.to_string()))?;
+        .map_err(decode_error)?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(w);
     limits.max_image_height = Some(h);
@@ -312,11 +327,14 @@ fn luma_grid(image: &DynamicImage, gw: usize, gh: usize) -> Vec<f32> {
 /// row by row: no full-size buffer, and a third faster than decoding the
 /// whole image first. `None` when the PNG is interlaced or smaller than a
 /// grid (the general path handles it).
-fn png_luma_grids(bytes: &[u8], max_alloc: u64) -> Result<Option<[Vec<f32>; 2]>, HashError> {
+fn png_luma_grids<R: BufRead + Seek>(
+    source: R,
+    max_alloc: u64,
+) -> Result<Option<[Vec<f32>; 2]>, HashError> {
     let limits = png::Limits {
         bytes: usize::try_from(max_alloc).unwrap_or(usize::MAX),
     };
-    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    let mut decoder = png::Decoder::new_with_limits(source, limits);
     // Palette and low bit depths to 8-bit, tRNS to alpha, 16-bit to 8-bit.
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
     let mut reader = decoder
