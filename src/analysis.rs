@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rand::RngCore;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::db::{self, signals as store_signals, DbConnection, DbPool};
 use crate::domain::catalog::Category;
@@ -22,8 +22,9 @@ use crate::domain::signals::thumbnail::Thumbnail;
 use crate::domain::signals::{self, logistics, CaseInput};
 use crate::domain::{screenshot_text, search};
 use crate::error::AppError;
+use crate::evidence::budget::BYTES_PER_DECODED_PIXEL;
 use crate::evidence::ocr::Ocr;
-use crate::evidence::EvidenceStore;
+use crate::evidence::{DecodeBudget, EvidenceStore};
 use crate::keys::SigningKey;
 
 const BATCH: i64 = 8;
@@ -75,6 +76,11 @@ pub struct Settings {
     pub max_pixels: u64,
     /// Reads text in screenshots, when installed.
     pub ocr: Option<Ocr>,
+    /// Memory for decoding images, shared with intake.
+    pub budget: DecodeBudget,
+    /// Intake's CPU-heavy job permits: the worker queues for a turn behind
+    /// filings (see `evidence::cpu_job_permits`).
+    pub cpu: Arc<Semaphore>,
 }
 
 pub async fn run(
@@ -135,6 +141,13 @@ pub async fn run_once(
         .await?
     };
     for &report_id in &claimed {
+        // Wait for a turn behind any filings queued for the CPU.
+        drop(
+            Arc::clone(&settings.cpu)
+                .acquire_owned()
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?,
+        );
         let result = {
             let (token, store, settings) = (token.clone(), Arc::clone(store), settings.clone());
             db::run(pool, move |conn| {
@@ -206,7 +219,12 @@ fn compute(
             // become a burst of whole files in memory.
             if wants_fingerprint {
                 let source = BufReader::new(open(&row.storage_key)?);
-                match image_hash::fingerprint_image_reader(source, settings.max_pixels) {
+                let admit = |size: u64, pixels: u64| {
+                    settings.budget.reserve(
+                        size.saturating_add(pixels.saturating_mul(BYTES_PER_DECODED_PIXEL)),
+                    )
+                };
+                match image_hash::fingerprint_image_reader(source, settings.max_pixels, admit) {
                     Ok(found) => {
                         store_signals::store_fingerprint(conn, row.id, &found)?;
                         phash = Some(found.hash);

@@ -64,6 +64,18 @@ pub struct Config {
     )]
     pub max_image_pixels: u64,
 
+    /// Memory for decoding images at once (intake's checks and the signals
+    /// worker's fingerprints together), in bytes. A JPEG or WebP image is
+    /// decoded whole (a 12-megapixel photo holds ~60 MB); one larger than the
+    /// budget is decoded alone. PNG is decoded row by row.
+    #[arg(
+        long,
+        env = "QINGLANG_DECODE_MEMORY_BYTES",
+        default_value_t = crate::evidence::budget::DEFAULT_BYTES,
+        global = true
+    )]
+    pub decode_memory_bytes: u64,
+
     /// Minutes of inactivity after which a staff session expires.
     #[arg(
         long,
@@ -278,6 +290,7 @@ impl Config {
             max_files: 10,
             max_total_bytes: 40 * MIB,
             max_image_pixels: 40_000_000,
+            decode_memory_bytes: crate::evidence::budget::DEFAULT_BYTES,
             session_idle_minutes: 60,
             session_max_hours: 12,
             cookie_secure: false,

@@ -28,7 +28,7 @@ use anyhow::Context;
 
 pub use config::Config;
 use db::DbPool;
-use evidence::{EvidenceStore, FsStore, Intake};
+use evidence::{DecodeBudget, EvidenceStore, FsStore, Intake};
 use http::AppState;
 use keys::SigningKey;
 use mail::Mailer;
@@ -67,10 +67,17 @@ impl Application {
         };
         let mailer = Arc::new(mailer_for(&config, public_url)?);
         let signals_wake = Arc::new(tokio::sync::Notify::new());
+        let budget = DecodeBudget::new(config.decode_memory_bytes);
+        let cpu = evidence::cpu_job_permits();
         let state = web::Data::new(AppState {
             signals_wake: Arc::clone(&signals_wake),
             pool: pool.clone(),
-            intake: Intake::new(config.upload_limits(), Arc::clone(&store)),
+            intake: Intake::new(
+                config.upload_limits(),
+                Arc::clone(&store),
+                budget.clone(),
+                Arc::clone(&cpu),
+            ),
             mailer: Arc::clone(&mailer),
             settings: http::Settings {
                 session_idle_minutes: config.session_idle_minutes,
@@ -101,7 +108,7 @@ impl Application {
                 pool.clone(),
                 Arc::clone(&store),
                 signals_wake,
-                analysis_settings(&config),
+                analysis_settings(&config, budget, cpu),
             ));
         }
         tokio::spawn(sweep::run_periodically(pool, store));
@@ -141,11 +148,17 @@ async fn open_storage(config: &Config) -> anyhow::Result<(DbPool, Arc<dyn Eviden
     Ok((pool, store))
 }
 
-fn analysis_settings(config: &Config) -> analysis::Settings {
+fn analysis_settings(
+    config: &Config,
+    budget: DecodeBudget,
+    cpu: Arc<tokio::sync::Semaphore>,
+) -> analysis::Settings {
     analysis::Settings {
         poll: Duration::from_millis(config.mail_poll_ms.max(10)),
         max_pixels: config.max_image_pixels,
         ocr: config.ocr.then(evidence::ocr::Ocr::detect).flatten(),
+        budget,
+        cpu,
     }
 }
 
@@ -167,7 +180,11 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
         pool.clone(),
         Arc::clone(&store),
         Arc::new(tokio::sync::Notify::new()),
-        analysis_settings(&config),
+        analysis_settings(
+            &config,
+            DecodeBudget::new(config.decode_memory_bytes),
+            evidence::cpu_job_permits(),
+        ),
     ));
     mail::worker::run(pool, store, mailer).await;
     Ok(())

@@ -176,6 +176,15 @@ fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// SQLite has one writer at a time. Threads of this process that want to
+/// write queue here, and are woken the moment the writer finishes, instead
+/// of in SQLite's busy handler, which polls in growing sleeps (up to 100 ms
+/// each): under a burst of filings beside the background workers, those
+/// sleeps made the tail latency. The busy timeout still covers other
+/// processes (`qinglang worker`) and single-statement writes. (Several
+/// SQLite databases in one process, as in the tests, share the queue.)
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `work` in a write transaction. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, so the write lock is taken up front and waits under the
 /// busy timeout, instead of failing when a read later upgrades to a write.
@@ -190,12 +199,20 @@ where
     if depth.is_some() {
         return conn.transaction(work);
     }
-    match conn {
+    // Held until the transaction ends, when this function returns.
+    let _writer = match conn {
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+            let writer = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            Some(writer)
         }
-        DbConnection::Postgresql(_) => DbConnection::begin_transaction(conn)?,
-    }
+        DbConnection::Postgresql(_) => {
+            DbConnection::begin_transaction(conn)?;
+            None
+        }
+    };
     match work(conn) {
         Ok(value) => {
             DbConnection::commit_transaction(conn)?;

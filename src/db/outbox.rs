@@ -299,7 +299,9 @@ pub fn claim(
     token: &str,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, AppError> {
-    let ids = dialect::claim_deliveries(conn, now, lease_until, token, limit)?;
+    let ids = write_transaction(conn, |conn| {
+        dialect::claim_deliveries(conn, now, lease_until, token, limit)
+    })?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }

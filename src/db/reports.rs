@@ -12,6 +12,7 @@ use super::{write_transaction, DbConnection};
 use crate::domain::delivery::DeliveryKind;
 use crate::domain::lifecycle::Actor;
 use crate::domain::report::NewReport;
+use crate::domain::signals::image_hash::Fingerprint;
 use crate::domain::status::ReportStatus;
 use crate::domain::{reference, search};
 use crate::error::AppError;
@@ -61,6 +62,14 @@ struct EvidenceInsert<'a> {
     width: Option<i32>,
     height: Option<i32>,
     created_at: NaiveDateTime,
+    // The fingerprint made while intake checked the pixels; the signals
+    // worker computes any that are missing.
+    phash: Option<i64>,
+    phash_c0: Option<i32>,
+    phash_c1: Option<i32>,
+    phash_c2: Option<i32>,
+    phash_c3: Option<i32>,
+    thumbnail: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -254,6 +263,8 @@ fn insert_evidence(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     for file in files {
+        let hash = file.fingerprint.as_ref().map(|f| f.hash);
+        let chunks = hash.map(|h| h.chunks().map(i32::from));
         diesel::insert_into(evidence::table)
             .values((
                 EvidenceInsert {
@@ -268,6 +279,12 @@ fn insert_evidence(
                     width: file.dimensions.map(|(w, _)| to_i32(w)),
                     height: file.dimensions.map(|(_, h)| to_i32(h)),
                     created_at: now,
+                    phash: hash.map(|h| h.to_i64()),
+                    phash_c0: chunks.map(|c| c[0]),
+                    phash_c1: chunks.map(|c| c[1]),
+                    phash_c2: chunks.map(|c| c[2]),
+                    phash_c3: chunks.map(|c| c[3]),
+                    thumbnail: file.fingerprint.as_ref().map(|f| f.thumbnail.to_bytes()),
                 },
                 evidence::reply_id.eq(reply_id),
             ))
@@ -286,6 +303,7 @@ struct CommittedEvidence {
     original_size: u64,
     original_sha256: String,
     dimensions: Option<(u32, u32)>,
+    fingerprint: Option<Fingerprint>,
 }
 
 fn commit_file(
@@ -304,6 +322,7 @@ fn commit_file(
         original_size: file.original_size,
         original_sha256: file.original_sha256,
         dimensions: file.dimensions,
+        fingerprint: file.fingerprint,
     })
 }
 

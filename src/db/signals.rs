@@ -102,7 +102,9 @@ pub fn claim(
     token: &str,
     limit: i64,
 ) -> Result<Vec<i64>, AppError> {
-    dialect::claim_profiles(conn, now, lease_until, token, limit)
+    write_transaction(conn, |conn| {
+        dialect::claim_profiles(conn, now, lease_until, token, limit)
+    })
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -158,17 +160,19 @@ pub fn store_fingerprint(
 ) -> Result<(), AppError> {
     let hash = fingerprint.hash;
     let [c0, c1, c2, c3] = hash.chunks().map(i32::from);
-    diesel::update(evidence::table.find(evidence_id))
-        .set((
-            evidence::thumbnail.eq(fingerprint.thumbnail.to_bytes()),
-            evidence::phash.eq(hash.to_i64()),
-            evidence::phash_c0.eq(c0),
-            evidence::phash_c1.eq(c1),
-            evidence::phash_c2.eq(c2),
-            evidence::phash_c3.eq(c3),
-        ))
-        .execute(conn)?;
-    Ok(())
+    write_transaction(conn, |conn| {
+        diesel::update(evidence::table.find(evidence_id))
+            .set((
+                evidence::thumbnail.eq(fingerprint.thumbnail.to_bytes()),
+                evidence::phash.eq(hash.to_i64()),
+                evidence::phash_c0.eq(c0),
+                evidence::phash_c1.eq(c1),
+                evidence::phash_c2.eq(c2),
+                evidence::phash_c3.eq(c3),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 pub fn store_ocr_text(
@@ -176,10 +180,12 @@ pub fn store_ocr_text(
     evidence_id: i64,
     text: &str,
 ) -> Result<(), AppError> {
-    diesel::update(evidence::table.find(evidence_id))
-        .set(evidence::ocr_text.eq(text))
-        .execute(conn)?;
-    Ok(())
+    write_transaction(conn, |conn| {
+        diesel::update(evidence::table.find(evidence_id))
+            .set(evidence::ocr_text.eq(text))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// Makes text read from screenshots findable by the queue's `q`.
@@ -188,10 +194,12 @@ pub fn store_search_terms(
     report_id: i64,
     terms: &str,
 ) -> Result<(), AppError> {
-    diesel::update(reports::table.find(report_id))
-        .set(reports::search_terms.eq(terms))
-        .execute(conn)?;
-    Ok(())
+    write_transaction(conn, |conn| {
+        diesel::update(reports::table.find(report_id))
+            .set(reports::search_terms.eq(terms))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// How many rows a cross-case query returns at most: enough for any real
@@ -391,16 +399,19 @@ pub fn tracking_uses(
     report_id: i64,
     numbers: &[String],
 ) -> Result<Vec<TrackingUse>, AppError> {
-    diesel::delete(tracking_numbers::table.filter(tracking_numbers::report_id.eq(report_id)))
-        .execute(conn)?;
-    for number in numbers {
-        diesel::insert_into(tracking_numbers::table)
-            .values((
-                tracking_numbers::report_id.eq(report_id),
-                tracking_numbers::number.eq(number),
-            ))
+    write_transaction(conn, |conn| -> Result<(), AppError> {
+        diesel::delete(tracking_numbers::table.filter(tracking_numbers::report_id.eq(report_id)))
             .execute(conn)?;
-    }
+        for number in numbers {
+            diesel::insert_into(tracking_numbers::table)
+                .values((
+                    tracking_numbers::report_id.eq(report_id),
+                    tracking_numbers::number.eq(number),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })?;
     if numbers.is_empty() {
         return Ok(Vec::new());
     }
@@ -538,20 +549,22 @@ pub fn record_failure(
     error: &str,
     retry_at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    diesel::update(
-        case_profiles::table
-            .find(report_id)
-            .filter(case_profiles::lease_token.eq(token)),
-    )
-    .set((
-        case_profiles::due_at.eq(retry_at),
-        case_profiles::attempts.eq(case_profiles::attempts + 1),
-        case_profiles::last_error.eq(error.chars().take(1000).collect::<String>()),
-        case_profiles::lease_until.eq(None::<NaiveDateTime>),
-        case_profiles::lease_token.eq(None::<String>),
-    ))
-    .execute(conn)?;
-    Ok(())
+    write_transaction(conn, |conn| {
+        diesel::update(
+            case_profiles::table
+                .find(report_id)
+                .filter(case_profiles::lease_token.eq(token)),
+        )
+        .set((
+            case_profiles::due_at.eq(retry_at),
+            case_profiles::attempts.eq(case_profiles::attempts + 1),
+            case_profiles::last_error.eq(error.chars().take(1000).collect::<String>()),
+            case_profiles::lease_until.eq(None::<NaiveDateTime>),
+            case_profiles::lease_token.eq(None::<String>),
+        ))
+        .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// Open cases younger than the age cap whose priority was computed more

@@ -13,6 +13,7 @@ use img_parts::webp::WebP;
 use img_parts::ImageEXIF;
 
 use super::EvidenceKind;
+use crate::domain::signals::image_hash::{self, Fingerprint};
 
 /// Why a file was refused; the caller names the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,9 @@ pub struct Inspected {
     /// What to store: the image without metadata, or the original bytes.
     pub stored: Bytes,
     pub dimensions: Option<(u32, u32)>,
+    /// An image's fingerprint, computed from the pixels decoded to check it,
+    /// so the signals worker need not decode it again.
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// Inspects a whole upload held in memory.
@@ -69,11 +73,32 @@ pub fn inspect(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
     }
 }
 
+/// What checking a file of `size` bytes, starting with `head`, may hold in
+/// memory at once, to reserve from the [`super::budget::DecodeBudget`].
+/// JPEG and WebP are decoded whole: the upload, its stripped copy and the
+/// decoder's copy, plus the pixels, counted from the header's dimensions (or
+/// as the largest image allowed when the header is not within `head`). PNG
+/// is decoded row by row and other files are not decoded: their bytes only.
+pub fn check_cost(head: &[u8], size: u64, max_pixels: u64) -> u64 {
+    let format = match sniff(head.get(..12).unwrap_or(head)) {
+        Some(EvidenceKind::Jpeg) => ImageFormat::Jpeg,
+        Some(EvidenceKind::Webp) => ImageFormat::WebP,
+        _ => return size.saturating_mul(2),
+    };
+    let pixels = image::ImageReader::with_format(Cursor::new(head), format)
+        .into_dimensions()
+        .map_or(max_pixels, |(w, h)| u64::from(w) * u64::from(h))
+        .min(max_pixels);
+    size.saturating_mul(3)
+        .saturating_add(pixels.saturating_mul(super::budget::BYTES_PER_DECODED_PIXEL))
+}
+
 fn unchanged(kind: EvidenceKind, stored: Bytes) -> Inspected {
     Inspected {
         kind,
         stored,
         dimensions: None,
+        fingerprint: None,
     }
 }
 
@@ -174,6 +199,10 @@ fn inspect_png(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
         kind: EvidenceKind::Png,
         stored: Bytes::from(stored),
         dimensions: Some(dimensions),
+        // Left to the signals worker, which reads the stored file row by
+        // row: the luma pass costs as much as the check itself, and filing
+        // stays fast under a burst.
+        fingerprint: None,
     })
 }
 
@@ -200,9 +229,9 @@ impl From<std::io::Error> for StreamError {
 pub const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
 /// Checks the PNG in `source` and writes it to `sink` without its metadata
-/// chunks; returns its dimensions. Memory stays bounded by a row or two of
-/// pixels whatever the file size, so a burst of 10 MiB uploads does not
-/// become a burst of 10 MiB buffers.
+/// chunks; returns its dimensions. Memory stays bounded by a row or two of pixels whatever the file
+/// size, so a burst of 10 MiB uploads does not become a burst of 10 MiB
+/// buffers.
 ///
 /// Three passes over the source: the header (pixel count refused before any
 /// decoding), every row decoded (corrupt or truncated pixel data, bad CRCs),
@@ -359,11 +388,12 @@ fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, (u32, u32)), Rejection> {
 fn inspect_jpeg(data: &[u8], max_pixels: u64) -> Result<Inspected, Rejection> {
     let (stored, (width, height)) = strip_jpeg(data)?;
     check_pixels("JPEG", width, height, max_pixels)?;
-    decode_fully(&stored, ImageFormat::Jpeg, "JPEG", max_pixels)?;
+    let fingerprint = decode_fully(&stored, ImageFormat::Jpeg, "JPEG", max_pixels)?;
     Ok(Inspected {
         kind: EvidenceKind::Jpeg,
         stored: Bytes::from(stored),
         dimensions: Some((width, height)),
+        fingerprint,
     })
 }
 
@@ -380,20 +410,22 @@ fn inspect_webp(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
     webp.encoder()
         .write_to(&mut stored)
         .map_err(|e| corrupt("WebP", e))?;
-    decode_fully(&stored, ImageFormat::WebP, "WebP", max_pixels)?;
+    let fingerprint = decode_fully(&stored, ImageFormat::WebP, "WebP", max_pixels)?;
     Ok(Inspected {
         kind: EvidenceKind::Webp,
         stored: Bytes::from(stored),
         dimensions: Some((width, height)),
+        fingerprint,
     })
 }
 
+/// Decodes the whole image (a corrupt one is refused) and fingerprints the pixels.
 fn decode_fully(
     data: &[u8],
     format: ImageFormat,
     kind: &str,
     max_pixels: u64,
-) -> Result<(), Rejection> {
+) -> Result<Option<Fingerprint>, Rejection> {
     let mut reader = image::ImageReader::with_format(Cursor::new(data), format);
     let mut limits = image::Limits::default();
     let side = u32::try_from(max_pixels).unwrap_or(u32::MAX);
@@ -405,7 +437,8 @@ fn decode_fully(
             .saturating_add(16 * 1024 * 1024),
     );
     reader.limits(limits);
-    reader.decode().map(drop).map_err(|e| corrupt(kind, e))
+    let image = reader.decode().map_err(|e| corrupt(kind, e))?;
+    Ok(image_hash::fingerprint_image(&image).ok())
 }
 
 /// A PDF starts with `%PDF-` and, unless truncated, has `%%EOF` near its end.
@@ -482,6 +515,29 @@ mod tests {
                 String::from_utf8_lossy(refused)
             );
         }
+    }
+
+    #[test]
+    fn check_cost_counts_decoded_pixels_from_the_header() {
+        let photo = image::RgbImage::new(400, 300);
+        let mut jpeg = Vec::new();
+        image::DynamicImage::ImageRgb8(photo)
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .expect("encode");
+        let size = jpeg.len() as u64;
+        let per_pixel = crate::evidence::budget::BYTES_PER_DECODED_PIXEL;
+        assert_eq!(
+            check_cost(&jpeg, size, 40_000_000),
+            3 * size + 400 * 300 * per_pixel
+        );
+        // Without a readable header, the largest image allowed is assumed.
+        assert_eq!(
+            check_cost(&jpeg[..4], size, 40_000_000),
+            3 * size + 40_000_000 * per_pixel
+        );
+        // PNG is decoded row by row, a PDF not at all: their bytes only.
+        assert_eq!(check_cost(b"\x89PNG\r\n\x1a\n....", 1000, 40_000_000), 2000);
+        assert_eq!(check_cost(b"%PDF-1.7\n", 1000, 40_000_000), 2000);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! is sniffed, checked, stripped of metadata and hashed before it is staged
 //! in the store, ready to be committed together with its database row.
 
+pub mod budget;
 pub mod inspect;
 pub mod name;
 pub mod ocr;
@@ -16,7 +17,9 @@ use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 use tokio::sync::Semaphore;
 
+use crate::domain::signals::image_hash::Fingerprint;
 use crate::error::{AppError, FieldError};
+pub use budget::DecodeBudget;
 pub use store::{EvidenceStore, FsStore};
 
 /// Upload limits, all configurable (see `Config`).
@@ -188,25 +191,42 @@ pub struct ProcessedEvidence {
     pub original_size: u64,
     pub original_sha256: String,
     pub dimensions: Option<(u32, u32)>,
+    /// Computed while checking the pixels (images only).
+    pub fingerprint: Option<Fingerprint>,
     pub staged: NamedTempFile,
 }
 
 /// Checks uploads, bounded to one CPU-heavy job per core so a burst of
-/// large images cannot exhaust memory or starve the HTTP workers.
+/// large images cannot starve the HTTP workers, and by the decode budget
+/// (shared with the signals worker) so it cannot exhaust memory.
 #[derive(Clone)]
 pub struct Intake {
     pub limits: UploadLimits,
     pub store: Arc<dyn EvidenceStore>,
     permits: Arc<Semaphore>,
+    budget: DecodeBudget,
+}
+
+/// One CPU-heavy job per core for intake's checks. The signals worker
+/// queues for a turn on the same permits, first come first served, so its
+/// background work waits behind a burst of filings instead of competing.
+pub fn cpu_job_permits() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Arc::new(Semaphore::new(cores))
 }
 
 impl Intake {
-    pub fn new(limits: UploadLimits, store: Arc<dyn EvidenceStore>) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    pub fn new(
+        limits: UploadLimits,
+        store: Arc<dyn EvidenceStore>,
+        budget: DecodeBudget,
+        permits: Arc<Semaphore>,
+    ) -> Self {
         Intake {
             limits,
             store,
-            permits: Arc::new(Semaphore::new(cores)),
+            permits,
+            budget,
         }
     }
 
@@ -224,9 +244,10 @@ impl Intake {
                 .map_err(|e| AppError::Internal(e.into()))?;
             let store = Arc::clone(&self.store);
             let limits = self.limits;
+            let budget = self.budget.clone();
             let result = actix_web::web::block(move || {
                 let _permit = permit;
-                process(upload, position, &limits, store.as_ref())
+                process(upload, position, &limits, store.as_ref(), &budget)
             })
             .await?;
             match result {
@@ -259,6 +280,7 @@ fn process(
     position: usize,
     limits: &UploadLimits,
     store: &dyn EvidenceStore,
+    budget: &DecodeBudget,
 ) -> Result<ProcessedEvidence, Outcome> {
     let Upload {
         field,
@@ -270,13 +292,13 @@ fn process(
     };
     let UploadBody { data, size, sha256 } = body;
 
-    let (kind, staged, stored_size, stored_sha256, dimensions) = match data {
+    let (kind, staged, stored_size, stored_sha256, dimensions, fingerprint) = match data {
         SpooledData::File(mut file) => match head_of(&mut file)? {
             // Large PDFs are checked at their two ends and kept as spooled, never read whole.
             head if head.starts_with(b"%PDF-") => {
                 let (head, tail) = read_ends(&mut file)?;
                 inspect::check_pdf(&head, &tail).map_err(rejected)?;
-                (EvidenceKind::Pdf, file, size, sha256.clone(), None)
+                (EvidenceKind::Pdf, file, size, sha256.clone(), None, None)
             }
             // Large PNGs stream from the spooled file to the staged one.
             head if head == *inspect::PNG_SIGNATURE => {
@@ -299,16 +321,26 @@ fn process(
                     stored_size,
                     stored_sha256,
                     Some(dimensions),
+                    None,
                 )
             }
             _ => {
+                // Reserved before the file is read: twenty large photos
+                // arriving together wait here rather than all decode at once.
+                let head = read_head(&mut file, 64 * 1024)?;
+                let _reserved =
+                    budget.reserve(inspect::check_cost(&head, size, limits.max_image_pixels));
                 let mut buffer = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
                 file.rewind()?;
                 file.read_to_end(&mut buffer)?;
-                inspect_in_memory(Bytes::from(buffer), limits, store, &rejected)?
+                inspect_in_memory(Bytes::from(buffer), limits, store, rejected)?
             }
         },
-        SpooledData::Memory(bytes) => inspect_in_memory(bytes, limits, store, &rejected)?,
+        SpooledData::Memory(bytes) => {
+            let _reserved =
+                budget.reserve(inspect::check_cost(&bytes, size, limits.max_image_pixels));
+            inspect_in_memory(bytes, limits, store, rejected)?
+        }
     };
     let fallback = format!("evidence-{}.{}", position + 1, kind.extension());
     Ok(ProcessedEvidence {
@@ -320,11 +352,20 @@ fn process(
         original_size: size,
         original_sha256: sha256,
         dimensions,
+        fingerprint,
         staged,
     })
 }
 
-type Checked = (EvidenceKind, NamedTempFile, u64, String, Option<(u32, u32)>);
+/// Kind, staged file, stored size and SHA-256, dimensions and fingerprint.
+type Checked = (
+    EvidenceKind,
+    NamedTempFile,
+    u64,
+    String,
+    Option<(u32, u32)>,
+    Option<Fingerprint>,
+);
 
 /// Inspects a file held in memory and stages what is to be stored.
 fn inspect_in_memory(
@@ -343,20 +384,23 @@ fn inspect_in_memory(
         inspected.stored.len() as u64,
         stored_sha256,
         inspected.dimensions,
+        inspected.fingerprint,
     ))
 }
 
-/// The first eight bytes of a spooled file (fewer if it is shorter).
+/// The first eight bytes of a spooled file (zeros past its end).
 fn head_of(file: &mut NamedTempFile) -> std::io::Result<[u8; 8]> {
     let mut head = [0u8; 8];
+    let read = read_head(file, head.len())?;
+    head[..read.len()].copy_from_slice(&read);
+    Ok(head)
+}
+
+/// Up to the first `limit` bytes of a spooled file.
+fn read_head(file: &mut NamedTempFile, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(limit);
     file.rewind()?;
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
+    Read::take(file.as_file_mut(), limit as u64).read_to_end(&mut head)?;
     Ok(head)
 }
 

@@ -497,3 +497,95 @@ async fn a_large_png_streams_to_storage_without_its_metadata() {
     assert_eq!(kept, sha256_hex(&stored));
     assert_eq!(size, stored.len() as i64);
 }
+
+#[tokio::test]
+async fn images_larger_than_the_decode_budget_are_checked_one_at_a_time() {
+    // A budget smaller than any image: every decode runs alone, none waits forever.
+    let app = spawn_app_with(|config| config.decode_memory_bytes = 1).await;
+    let mut filed = Vec::new();
+    for round in 0..3u64 {
+        let form = form_with(&valid_report())
+            .part(
+                "evidence",
+                file_part(small_image(ImageFormat::Jpeg), "a.jpg", "image/jpeg"),
+            )
+            .part(
+                "evidence",
+                file_part(small_image(ImageFormat::WebP), "b.webp", "image/webp"),
+            )
+            .part(
+                "evidence",
+                file_part(screenshot_png(540, 1170, round), "c.png", "image/png"),
+            );
+        filed.push(app.post_report(form));
+    }
+    for response in futures_util::future::join_all(filed).await {
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    assert_eq!(app.stored_files().len(), 9);
+}
+
+#[tokio::test]
+async fn photos_decoded_whole_at_intake_are_not_decoded_again_for_their_fingerprint() {
+    // No signals worker: what is stored comes from intake alone. JPEG and
+    // WebP are decoded whole to check them, so their fingerprint is kept
+    // from that decode; PNGs are left to the worker's row-by-row pass.
+    let app = spawn_app_with(|config| config.signals_worker = false).await;
+    let photo = encode(
+        image::load_from_memory(&screenshot_png(540, 1170, 4)).expect("decode"),
+        ImageFormat::Jpeg,
+    );
+    let form = form_with(&valid_report())
+        .part("evidence", file_part(photo, "photo.jpg", "image/jpeg"))
+        .part(
+            "evidence",
+            file_part(small_image(ImageFormat::WebP), "b.webp", "image/webp"),
+        )
+        .part(
+            "evidence",
+            file_part(screenshot_png(540, 1170, 5), "shot.png", "image/png"),
+        )
+        .part(
+            "evidence",
+            file_part(b"%PDF-1.4\n%%EOF\n".to_vec(), "doc.pdf", "application/pdf"),
+        );
+    assert_eq!(app.post_report(form).await.status().as_u16(), 201);
+    let rows = qinglang::db::run(&app.state.pool, |conn| {
+        use diesel::prelude::*;
+        use qinglang::db::schema::evidence::dsl::*;
+        Ok(evidence
+            .select((display_name, storage_key, phash, thumbnail))
+            .order(id)
+            .load::<(String, String, Option<i64>, Option<Vec<u8>>)>(conn)?)
+    })
+    .await
+    .expect("rows");
+    let fingerprinted: Vec<(&str, bool)> = rows
+        .iter()
+        .map(|(name, _, hash, thumb)| (name.as_str(), hash.is_some() && thumb.is_some()))
+        .collect();
+    assert_eq!(
+        fingerprinted,
+        [
+            ("photo.jpg", true),
+            ("b.webp", true),
+            ("shot.png", false),
+            ("doc.pdf", false)
+        ]
+    );
+    // The same fingerprint the signals worker would compute from the stored file.
+    let path = app
+        .stored_files()
+        .into_iter()
+        .find(|p| p.ends_with(&rows[0].1))
+        .expect("the stored photo");
+    let stored = std::fs::read(path).expect("read");
+    let expected =
+        qinglang::domain::signals::image_hash::fingerprint_image_bytes(&stored, 40_000_000)
+            .expect("fingerprint");
+    assert_eq!(rows[0].2, Some(expected.hash.to_i64()));
+    assert_eq!(
+        rows[0].3.as_deref(),
+        Some(&expected.thumbnail.to_bytes()[..])
+    );
+}

@@ -29,7 +29,7 @@
 //! whose full [`hamming`] distance is at most `d`. [`HammingIndex`] does the
 //! same in memory.
 
-use std::io::{BufRead, Cursor, Seek};
+use std::io::{BufRead, Cursor, Seek, SeekFrom};
 
 use image::{DynamicImage, ImageReader};
 use serde::{Deserialize, Serialize};
@@ -129,15 +129,19 @@ pub struct Fingerprint {
 /// Decodes PNG, JPEG or WebP bytes once (under explicit limits) and gives
 /// both the hash and the thumbnail.
 pub fn fingerprint_image_bytes(bytes: &[u8], max_pixels: u64) -> Result<Fingerprint, HashError> {
-    fingerprint_image_reader(Cursor::new(bytes), max_pixels)
+    fingerprint_image_reader(Cursor::new(bytes), max_pixels, |_, _| ())
 }
 
 /// [`fingerprint_image_bytes`] over any seekable source, so a stored file
-/// need not be read into memory: a PNG is then decoded row by row and only
-/// the two small grids are ever held.
-pub fn fingerprint_image_reader<R: BufRead + Seek>(
+/// need not be read into memory: a non-interlaced PNG is decoded row by row
+/// and only the two small grids are held. Any other image is decoded whole;
+/// before that, `admit` is called with the file's size and its pixel count
+/// (what the decode will hold), and what it returns is kept until the
+/// decode is done: the caller's memory reservation.
+pub fn fingerprint_image_reader<R: BufRead + Seek, G>(
     mut source: R,
     max_pixels: u64,
+    admit: impl FnOnce(u64, u64) -> G,
 ) -> Result<Fingerprint, HashError> {
     let decode_error = |e: std::io::Error| HashError::Decode(e.to_string());
     let (w, h) = ImageReader::new(&mut source)
@@ -156,11 +160,13 @@ pub fn fingerprint_image_reader<R: BufRead + Seek>(
     source.read_exact(&mut signature).map_err(decode_error)?;
     source.rewind().map_err(decode_error)?;
     if &signature == b"\x89PNG\r\n\x1a\n" {
-        if let Some([grid, thumb]) = png_luma_grids(&mut source, max_alloc)? {
-            return fingerprint_from_grids(&grid, &thumb);
+        if let Some(fingerprint) = png_fingerprint(&mut source, max_alloc)? {
+            return Ok(fingerprint);
         }
-        source.rewind().map_err(decode_error)?;
     }
+    let size = source.seek(SeekFrom::End(0)).map_err(decode_error)?;
+    source.rewind().map_err(decode_error)?;
+    let _admitted = admit(size, pixels);
     let mut reader = ImageReader::new(source)
         .with_guessed_format()
         .map_err(decode_error)?;
@@ -229,61 +235,37 @@ struct GridAccumulator {
     gw: usize,
     gh: usize,
     height: usize,
-    col_cell: Vec<usize>,
-    per_cell: Vec<u64>,
+    /// The columns of each cell: pixel `x` is in cell `x * gw / width`.
+    columns: Vec<std::ops::Range<usize>>,
     sums: Vec<u64>,
     counts: Vec<u64>,
-    row: Vec<u32>,
 }
 
 impl GridAccumulator {
     /// Needs `width >= gw` and `height >= gh`.
     fn new(width: usize, height: usize, gw: usize, gh: usize) -> Self {
-        let col_cell: Vec<usize> = (0..width).map(|x| x * gw / width).collect();
-        let mut per_cell = vec![0u64; gw];
-        for &c in &col_cell {
-            per_cell[c] += 1;
-        }
+        let first_column = |c: usize| (c * width).div_ceil(gw);
         GridAccumulator {
             gw,
             gh,
             height,
-            col_cell,
-            per_cell,
+            columns: (0..gw)
+                .map(|c| first_column(c)..first_column(c + 1))
+                .collect(),
             sums: vec![0; gw * gh],
             counts: vec![0; gw * gh],
-            row: vec![0; gw],
         }
     }
 
-    /// Adds row `y` given as 8-bit pixels of `channels` (1 gray, 2 gray +
-    /// alpha, 3 RGB, 4 RGBA). Transparent pixels count as white.
-    fn add_row(&mut self, y: usize, pixels: &[u8], channels: usize) {
-        let row = &mut self.row;
-        let cells = &self.col_cell;
-        match channels {
-            1 => pixels
-                .iter()
-                .zip(cells)
-                .for_each(|(&l, &c)| row[c] += u32::from(l)),
-            2 => pixels
-                .chunks_exact(2)
-                .zip(cells)
-                .for_each(|(p, &c)| row[c] += over_white(u32::from(p[0]), p[1])),
-            3 => pixels
-                .chunks_exact(3)
-                .zip(cells)
-                .for_each(|(p, &c)| row[c] += luma(p[0], p[1], p[2])),
-            _ => pixels
-                .chunks_exact(4)
-                .zip(cells)
-                .for_each(|(p, &c)| row[c] += over_white(luma(p[0], p[1], p[2]), p[3])),
-        }
+    /// Adds row `y` of luma values. Each cell sums a contiguous slice, which
+    /// the compiler vectorizes: this runs for every pixel of every upload.
+    fn add_row(&mut self, y: usize, luma: &[u8]) {
         let base = (y * self.gh / self.height).min(self.gh - 1) * self.gw;
-        for c in 0..self.gw {
-            self.sums[base + c] += u64::from(self.row[c]);
-            self.counts[base + c] += self.per_cell[c];
-            self.row[c] = 0;
+        for (c, columns) in self.columns.iter().enumerate() {
+            let cell = luma.get(columns.clone()).unwrap_or_default();
+            let sum: u32 = cell.iter().map(|&l| u32::from(l)).sum();
+            self.sums[base + c] += u64::from(sum);
+            self.counts[base + c] += cell.len() as u64;
         }
     }
 
@@ -294,6 +276,38 @@ impl GridAccumulator {
             .map(|(&s, &n)| if n == 0 { 255.0 } else { s as f32 / n as f32 })
             .collect()
     }
+}
+
+/// The luma (0–255) of a row of 8-bit pixels of `channels` samples (1 gray,
+/// 2 gray + alpha, 3 RGB, 4 RGBA), into `out`. Transparent pixels count as
+/// white.
+fn luma_row(pixels: &[u8], channels: usize, out: &mut Vec<u8>) {
+    let width = pixels.len() / channels.max(1);
+    out.clear();
+    out.resize(width, 0);
+    // Written as zips over pre-sized slices, in 16-bit arithmetic (the
+    // weighted sum is at most 65,280), so the compiler vectorizes the loop:
+    // it runs for every pixel of every screenshot filed.
+    match channels {
+        1 => out.copy_from_slice(&pixels[..width]),
+        2 => out
+            .iter_mut()
+            .zip(pixels.chunks_exact(2))
+            .for_each(|(l, p)| *l = over_white(u32::from(p[0]), p[1]) as u8),
+        3 => out
+            .iter_mut()
+            .zip(pixels.chunks_exact(3))
+            .for_each(|(l, p)| *l = luma(p[0], p[1], p[2])),
+        _ => out
+            .iter_mut()
+            .zip(pixels.chunks_exact(4))
+            .for_each(|(l, p)| *l = over_white(u32::from(luma(p[0], p[1], p[2])), p[3]) as u8),
+    }
+}
+
+/// ITU-R BT.601 luma in 8-bit fixed point.
+fn luma(r: u8, g: u8, b: u8) -> u8 {
+    ((77 * u16::from(r) + 150 * u16::from(g) + 29 * u16::from(b)) >> 8) as u8
 }
 
 /// Reduces a decoded image to a `gw`×`gh` grid of mean luma (0–255).
@@ -317,20 +331,84 @@ fn luma_grid(image: &DynamicImage, gw: usize, gh: usize) -> Vec<f32> {
         other => return luma_grid(&DynamicImage::ImageRgba8(other.to_rgba8()), gw, gh),
     };
     let mut grid = GridAccumulator::new(w, h, gw, gh);
+    let mut luma = Vec::with_capacity(w);
     for (y, line) in bytes.chunks_exact(w * channels).enumerate() {
-        grid.add_row(y, line, channels);
+        luma_row(line, channels, &mut luma);
+        grid.add_row(y, &luma);
     }
     grid.finish()
 }
 
-/// The hash grid and the thumbnail grid of a non-interlaced PNG, decoded
-/// row by row: no full-size buffer, and a third faster than decoding the
-/// whole image first. `None` when the PNG is interlaced or smaller than a
-/// grid (the general path handles it).
-fn png_luma_grids<R: BufRead + Seek>(
+/// Builds a fingerprint from rows of 8-bit pixels as a decoder yields them,
+/// top to bottom, so no full-size image is ever held: intake computes it in
+/// the very pass that checks an upload's pixels.
+pub struct FingerprintBuilder {
+    grid: GridAccumulator,
+    thumb: GridAccumulator,
+    channels: usize,
+    height: usize,
+    rows: usize,
+    luma: Vec<u8>,
+}
+
+impl FingerprintBuilder {
+    /// For rows of `channels` 8-bit samples (1 gray, 2 gray + alpha, 3 RGB,
+    /// 4 RGBA). `None` for other layouts, or an image smaller than a grid
+    /// (decode those whole: [`fingerprint_image`] enlarges them).
+    pub fn new(width: u32, height: u32, channels: usize) -> Option<Self> {
+        let (w, h) = (width as usize, height as usize);
+        if !(1..=4).contains(&channels) || w < GRID.max(THUMB_W) || h < GRID.max(THUMB_H) {
+            return None;
+        }
+        Some(FingerprintBuilder {
+            grid: GridAccumulator::new(w, h, GRID, GRID),
+            thumb: GridAccumulator::new(w, h, THUMB_W, THUMB_H),
+            channels,
+            height: h,
+            rows: 0,
+            luma: Vec::with_capacity(w),
+        })
+    }
+
+    /// The samples per pixel of a PNG decoded with `EXPAND | STRIP_16`.
+    pub fn png_channels(color: png::ColorType) -> Option<usize> {
+        match color {
+            png::ColorType::Grayscale => Some(1),
+            png::ColorType::GrayscaleAlpha => Some(2),
+            png::ColorType::Rgb => Some(3),
+            png::ColorType::Rgba => Some(4),
+            png::ColorType::Indexed => None,
+        }
+    }
+
+    /// Adds the next row; rows beyond the height are ignored.
+    pub fn add_row(&mut self, pixels: &[u8]) {
+        if self.rows < self.height {
+            luma_row(pixels, self.channels, &mut self.luma);
+            self.grid.add_row(self.rows, &self.luma);
+            self.thumb.add_row(self.rows, &self.luma);
+        }
+        self.rows += 1;
+    }
+
+    pub fn finish(self) -> Result<Fingerprint, HashError> {
+        if self.rows < self.height {
+            return Err(HashError::Decode(
+                "fewer rows than the image's height".into(),
+            ));
+        }
+        fingerprint_from_grids(&self.grid.finish(), &self.thumb.finish())
+    }
+}
+
+/// The fingerprint of a non-interlaced PNG, decoded row by row: no
+/// full-size buffer, and a third faster than decoding the whole image
+/// first. `None` when the PNG is interlaced or smaller than a grid (the
+/// general path handles it).
+fn png_fingerprint<R: BufRead + Seek>(
     source: R,
     max_alloc: u64,
-) -> Result<Option<[Vec<f32>; 2]>, HashError> {
+) -> Result<Option<Fingerprint>, HashError> {
     let limits = png::Limits {
         bytes: usize::try_from(max_alloc).unwrap_or(usize::MAX),
     };
@@ -340,39 +418,20 @@ fn png_luma_grids<R: BufRead + Seek>(
     let mut reader = decoder
         .read_info()
         .map_err(|e| HashError::Decode(e.to_string()))?;
-    let (w, h) = (reader.info().width as usize, reader.info().height as usize);
-    if reader.info().interlaced || w < GRID.max(THUMB_W) || h < GRID.max(THUMB_H) {
+    let info = reader.info();
+    let builder = FingerprintBuilder::png_channels(reader.output_color_type().0)
+        .filter(|_| !info.interlaced)
+        .and_then(|channels| FingerprintBuilder::new(info.width, info.height, channels));
+    let Some(mut builder) = builder else {
         return Ok(None);
-    }
-    let channels = match reader.output_color_type().0 {
-        png::ColorType::Grayscale => 1,
-        png::ColorType::GrayscaleAlpha => 2,
-        png::ColorType::Rgb => 3,
-        png::ColorType::Rgba => 4,
-        png::ColorType::Indexed => return Ok(None),
     };
-    let mut grid = GridAccumulator::new(w, h, GRID, GRID);
-    let mut thumb = GridAccumulator::new(w, h, THUMB_W, THUMB_H);
-    let mut y = 0;
     while let Some(row) = reader
         .next_row()
         .map_err(|e| HashError::Decode(e.to_string()))?
     {
-        if y < h {
-            grid.add_row(y, row.data(), channels);
-            thumb.add_row(y, row.data(), channels);
-        }
-        y += 1;
+        builder.add_row(row.data());
     }
-    if y < h {
-        return Err(HashError::Decode("truncated PNG".into()));
-    }
-    Ok(Some([grid.finish(), thumb.finish()]))
-}
-
-/// ITU-R BT.601 luma in 8-bit fixed point.
-fn luma(r: u8, g: u8, b: u8) -> u32 {
-    (77 * u32::from(r) + 150 * u32::from(g) + 29 * u32::from(b)) >> 8
+    builder.finish().map(Some)
 }
 
 fn over_white(l: u32, alpha: u8) -> u32 {
