@@ -439,6 +439,11 @@ pub fn detail(
     now: NaiveDateTime,
 ) -> Result<CaseView, AppError> {
     let report = find_by_reference(conn, reference)?;
+    // The profile first: the signals worker may store a computation while
+    // these reads run, each seeing the latest commit, so the priority and the
+    // signals read after the profile are at least as new as the computation
+    // it names (never "computed" with the signals of before).
+    let profile = signals::profile_of(conn, report.id)?;
     let (assigned_id, duplicate_of_id, priority) = reports::table
         .find(report.id)
         .select((
@@ -494,7 +499,6 @@ pub fn detail(
     let related = related_cases(conn, &report, &evidence)?;
     let deliveries = outbox::for_report(conn, report.id)?;
     let found_signals = signals::for_report(conn, report.id)?;
-    let profile = signals::profile_of(conn, report.id)?;
     audit::append(
         conn,
         AuditEntry {
