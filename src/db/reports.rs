@@ -9,6 +9,7 @@ use super::outbox::{self, Addressing};
 use super::schema::{evidence, replies, report_events, reports};
 use super::signals::{self, NewProfile};
 use super::{write_transaction, DbConnection};
+use crate::db::signals::FingerprintColumns;
 use crate::domain::delivery::DeliveryKind;
 use crate::domain::lifecycle::Actor;
 use crate::domain::report::NewReport;
@@ -62,14 +63,10 @@ struct EvidenceInsert<'a> {
     width: Option<i32>,
     height: Option<i32>,
     created_at: NaiveDateTime,
-    // The fingerprint made while intake checked the pixels; the signals
-    // worker computes any that are missing.
-    phash: Option<i64>,
-    phash_c0: Option<i32>,
-    phash_c1: Option<i32>,
-    phash_c2: Option<i32>,
-    phash_c3: Option<i32>,
-    thumbnail: Option<Vec<u8>>,
+    /// The fingerprint made while intake checked the pixels; the signals
+    /// worker computes any that are missing.
+    #[diesel(embed)]
+    fingerprint: Option<FingerprintColumns>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -263,8 +260,6 @@ fn insert_evidence(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     for file in files {
-        let hash = file.fingerprint.as_ref().map(|f| f.hash);
-        let chunks = hash.map(|h| h.chunks().map(i32::from));
         diesel::insert_into(evidence::table)
             .values((
                 EvidenceInsert {
@@ -279,12 +274,7 @@ fn insert_evidence(
                     width: file.dimensions.map(|(w, _)| to_i32(w)),
                     height: file.dimensions.map(|(_, h)| to_i32(h)),
                     created_at: now,
-                    phash: hash.map(|h| h.to_i64()),
-                    phash_c0: chunks.map(|c| c[0]),
-                    phash_c1: chunks.map(|c| c[1]),
-                    phash_c2: chunks.map(|c| c[2]),
-                    phash_c3: chunks.map(|c| c[3]),
-                    thumbnail: file.fingerprint.as_ref().map(|f| f.thumbnail.to_bytes()),
+                    fingerprint: file.fingerprint.as_ref().map(FingerprintColumns::from),
                 },
                 evidence::reply_id.eq(reply_id),
             ))

@@ -153,23 +153,42 @@ pub fn load_case(conn: &mut DbConnection, report_id: i64) -> Result<CaseData, Ap
     })
 }
 
+/// The evidence columns that hold a fingerprint: the hash, its four indexed
+/// 16-bit chunks (see `image_hash`'s MIH) and the thumbnail. Set by the
+/// signals worker, or at filing when intake decoded the image whole.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = evidence)]
+pub struct FingerprintColumns {
+    phash: i64,
+    phash_c0: i32,
+    phash_c1: i32,
+    phash_c2: i32,
+    phash_c3: i32,
+    thumbnail: Vec<u8>,
+}
+
+impl From<&Fingerprint> for FingerprintColumns {
+    fn from(fingerprint: &Fingerprint) -> Self {
+        let [c0, c1, c2, c3] = fingerprint.hash.chunks().map(i32::from);
+        FingerprintColumns {
+            phash: fingerprint.hash.to_i64(),
+            phash_c0: c0,
+            phash_c1: c1,
+            phash_c2: c2,
+            phash_c3: c3,
+            thumbnail: fingerprint.thumbnail.to_bytes(),
+        }
+    }
+}
+
 pub fn store_fingerprint(
     conn: &mut DbConnection,
     evidence_id: i64,
     fingerprint: &Fingerprint,
 ) -> Result<(), AppError> {
-    let hash = fingerprint.hash;
-    let [c0, c1, c2, c3] = hash.chunks().map(i32::from);
     write_transaction(conn, |conn| {
         diesel::update(evidence::table.find(evidence_id))
-            .set((
-                evidence::thumbnail.eq(fingerprint.thumbnail.to_bytes()),
-                evidence::phash.eq(hash.to_i64()),
-                evidence::phash_c0.eq(c0),
-                evidence::phash_c1.eq(c1),
-                evidence::phash_c2.eq(c2),
-                evidence::phash_c3.eq(c3),
-            ))
+            .set(FingerprintColumns::from(fingerprint))
             .execute(conn)?;
         Ok(())
     })

@@ -43,8 +43,9 @@ pub struct Inspected {
     /// What to store: the image without metadata, or the original bytes.
     pub stored: Bytes,
     pub dimensions: Option<(u32, u32)>,
-    /// An image's fingerprint, computed from the pixels decoded to check it,
-    /// so the signals worker need not decode it again.
+    /// A JPEG's or WebP's fingerprint, computed from the pixels decoded whole
+    /// to check it, so the signals worker need not decode it again (a PNG's
+    /// is left to the worker's row-by-row pass).
     pub fingerprint: Option<Fingerprint>,
 }
 

@@ -398,14 +398,7 @@ async fn truncated_images_are_refused() {
 #[tokio::test]
 async fn large_truncated_or_corrupt_pngs_are_refused() {
     // Large enough to be spooled to disk and checked as a stream.
-    let mut state = 7u64;
-    let noise = image::RgbImage::from_fn(500, 400, |_, _| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let [r, g, b, ..] = state.to_le_bytes();
-        image::Rgb([r, g, b])
-    });
+    let noise = noise_image(500, 400, 7);
     let full = encode(image::DynamicImage::ImageRgb8(noise), ImageFormat::Png);
     assert!(full.len() > 512 * 1024);
     // Cut in the pixel data, and cut just before IEND.

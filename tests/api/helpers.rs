@@ -230,6 +230,19 @@ pub fn file_part(bytes: Vec<u8>, name: &str, mime: &str) -> Part {
         .expect("mime")
 }
 
+/// Photo-like RGB noise (it does not compress: a few hundred KiB as PNG for
+/// 500×400), distinct per seed.
+pub fn noise_image(width: u32, height: u32, seed: u64) -> image::RgbImage {
+    let mut state = seed | 1;
+    image::RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let [r, g, b, ..] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    })
+}
+
 /// A phone-screenshot-like PNG: flat bands and some "text" noise, distinct per seed.
 pub fn screenshot_png(width: u32, height: u32, seed: u64) -> Vec<u8> {
     let image = image::RgbImage::from_fn(width, height, |x, y| {

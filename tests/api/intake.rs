@@ -433,14 +433,7 @@ async fn a_nul_in_a_file_name_is_removed_or_refused_never_stored() {
 /// A photo-like PNG (noise does not compress) of a few hundred KiB, with
 /// metadata chunks before and after its pixels and a payload after its end.
 fn large_png_with_metadata(secret: &[u8]) -> (Vec<u8>, image::RgbImage) {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let pixels = image::RgbImage::from_fn(600, 500, |_, _| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let [r, g, b, ..] = state.to_le_bytes();
-        image::Rgb([r, g, b])
-    });
+    let pixels = noise_image(600, 500, 0x2545_F491_4F6C_DD1D);
     let encoded = encode(
         image::DynamicImage::ImageRgb8(pixels.clone()),
         ImageFormat::Png,

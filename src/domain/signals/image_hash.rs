@@ -340,9 +340,8 @@ fn luma_grid(image: &DynamicImage, gw: usize, gh: usize) -> Vec<f32> {
 }
 
 /// Builds a fingerprint from rows of 8-bit pixels as a decoder yields them,
-/// top to bottom, so no full-size image is ever held: intake computes it in
-/// the very pass that checks an upload's pixels.
-pub struct FingerprintBuilder {
+/// top to bottom, so no full-size image is ever held.
+struct FingerprintBuilder {
     grid: GridAccumulator,
     thumb: GridAccumulator,
     channels: usize,
@@ -355,7 +354,7 @@ impl FingerprintBuilder {
     /// For rows of `channels` 8-bit samples (1 gray, 2 gray + alpha, 3 RGB,
     /// 4 RGBA). `None` for other layouts, or an image smaller than a grid
     /// (decode those whole: [`fingerprint_image`] enlarges them).
-    pub fn new(width: u32, height: u32, channels: usize) -> Option<Self> {
+    fn new(width: u32, height: u32, channels: usize) -> Option<Self> {
         let (w, h) = (width as usize, height as usize);
         if !(1..=4).contains(&channels) || w < GRID.max(THUMB_W) || h < GRID.max(THUMB_H) {
             return None;
@@ -371,7 +370,7 @@ impl FingerprintBuilder {
     }
 
     /// The samples per pixel of a PNG decoded with `EXPAND | STRIP_16`.
-    pub fn png_channels(color: png::ColorType) -> Option<usize> {
+    fn png_channels(color: png::ColorType) -> Option<usize> {
         match color {
             png::ColorType::Grayscale => Some(1),
             png::ColorType::GrayscaleAlpha => Some(2),
@@ -382,7 +381,7 @@ impl FingerprintBuilder {
     }
 
     /// Adds the next row; rows beyond the height are ignored.
-    pub fn add_row(&mut self, pixels: &[u8]) {
+    fn add_row(&mut self, pixels: &[u8]) {
         if self.rows < self.height {
             luma_row(pixels, self.channels, &mut self.luma);
             self.grid.add_row(self.rows, &self.luma);
@@ -391,7 +390,7 @@ impl FingerprintBuilder {
         self.rows += 1;
     }
 
-    pub fn finish(self) -> Result<Fingerprint, HashError> {
+    fn finish(self) -> Result<Fingerprint, HashError> {
         if self.rows < self.height {
             return Err(HashError::Decode(
                 "fewer rows than the image's height".into(),
