@@ -9,12 +9,16 @@
 //! - `template_reviews`: `fixtures/signals/reviews.json`, templated clusters
 //!   spread over several cases of a merchant, stock praise and genuine reviews.
 //! - logistics rules: `fixtures/signals/logistics.json`, exact.
+//! - `reused_tracking_number`: `fixtures/signals/tracking.json`, cases that
+//!   share a number for other orders, report one order twice, or give
+//!   different numbers; exact.
 
 #[path = "signals/screens.rs"]
 mod screens;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use qinglang::domain::signals::cross::{self, TrackingUse};
 use qinglang::domain::signals::image_hash::{self, hamming, ImageHash, SIMILAR_MAX_DISTANCE};
 use qinglang::domain::signals::logistics::{self, Shipment, Source};
 use qinglang::domain::signals::text::{self, OtherReview};
@@ -290,6 +294,114 @@ fn logistics_rules_are_exact_on_their_fixtures() {
         assert!(counts.tp > 0, "{rule} has no positive fixture");
     }
     assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
+
+#[test]
+fn reused_tracking_number_is_exact_on_its_fixtures() {
+    let data = fixture("tracking.json");
+    struct Labelled {
+        reference: String,
+        number: String,
+        order: Option<String>,
+        reused_with: BTreeSet<String>,
+    }
+    let cases: Vec<Labelled> = data["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| Labelled {
+            reference: c["reference"].as_str().expect("reference").to_owned(),
+            number: c["tracking_number"].as_str().expect("number").to_owned(),
+            order: c["order_id"].as_str().map(str::to_owned),
+            reused_with: c["reused_with"]
+                .as_array()
+                .expect("reused_with")
+                .iter()
+                .map(|r| r.as_str().expect("reference").to_owned())
+                .collect(),
+        })
+        .collect();
+    // The labels are symmetric and name cases of the fixture.
+    let references: BTreeSet<&str> = cases.iter().map(|c| c.reference.as_str()).collect();
+    assert_eq!(references.len(), cases.len(), "references are unique");
+    for case in &cases {
+        for other in &case.reused_with {
+            let back = cases
+                .iter()
+                .find(|c| &c.reference == other)
+                .unwrap_or_else(|| panic!("{}: unknown {other}", case.reference));
+            assert!(
+                back.reused_with.contains(&case.reference),
+                "{other} must name {} too",
+                case.reference
+            );
+        }
+    }
+    // Each case against all the others (the service passes the cases its
+    // lookup by normalized number finds, a subset: the rule checks again).
+    let mut per_case = Counts::default();
+    let mut per_pair = Counts::default();
+    let mut mismatches = Vec::new();
+    for case in &cases {
+        let others: Vec<TrackingUse> = cases
+            .iter()
+            .filter(|c| c.reference != case.reference)
+            .map(|c| TrackingUse {
+                case_reference: c.reference.clone(),
+                tracking_number: c.number.clone(),
+                order_id: c.order.clone(),
+            })
+            .collect();
+        let signal = cross::reused_tracking_number(&case.number, case.order.as_deref(), &others);
+        let related: BTreeSet<String> = signal
+            .as_ref()
+            .map(|s| s.related.iter().cloned().collect())
+            .unwrap_or_default();
+        per_case.add(signal.is_some(), !case.reused_with.is_empty());
+        for other in cases.iter().filter(|c| c.reference != case.reference) {
+            per_pair.add(
+                related.contains(&other.reference),
+                case.reused_with.contains(&other.reference),
+            );
+        }
+        if related != case.reused_with {
+            mismatches.push(format!(
+                "{}: expected {:?}, found {related:?}",
+                case.reference, case.reused_with
+            ));
+        }
+        if let Some(signal) = &signal {
+            // The explanation names every other case (there are at most 3 here).
+            for other in &related {
+                assert!(
+                    signal.explanation.zh.contains(other.as_str())
+                        && signal.explanation.en.contains(other.as_str()),
+                    "{}: {other} not named in {:?}",
+                    case.reference,
+                    signal.explanation
+                );
+            }
+        }
+    }
+    println!(
+        "reused_tracking_number fixtures: {} cases, {} positive",
+        cases.len(),
+        cases.iter().filter(|c| !c.reused_with.is_empty()).count()
+    );
+    println!("{}", per_case.line("reused_tracking_number (per case)"));
+    println!(
+        "{}",
+        per_pair.line("reused_tracking_number (per pair of cases)")
+    );
+    assert!(per_case.tp > 0 && per_pair.tp > 0, "no positive fixture");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    for counts in [per_case, per_pair] {
+        assert_eq!(
+            (counts.precision(), counts.recall()),
+            (1.0, 1.0),
+            "{counts:?}"
+        );
+    }
 }
 
 /// One labelled image: its base, its layout group, and how it was made.
