@@ -9,7 +9,13 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const WAIT: Duration = Duration::from_secs(30);
+/// How long the background worker may take: generous, since CI runs the
+/// tests two at a time on two cores. Waits poll and return as soon as the
+/// condition holds.
+const WAIT: Duration = Duration::from_secs(60);
+/// Waits that include reading a screenshot with tesseract, which runs at the
+/// lowest CPU priority and so may wait for an idle core.
+const OCR_WAIT: Duration = Duration::from_secs(180);
 
 /// An app that takes the client address from `X-Forwarded-For`, so tests
 /// can file as reporters on different networks.
@@ -57,7 +63,17 @@ pub(crate) async fn case(app: &TestApp, session: &Session, reference: &str) -> V
 
 /// The case once its signals have been computed.
 pub(crate) async fn computed(app: &TestApp, session: &Session, reference: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + WAIT;
+    computed_within(app, session, reference, WAIT).await
+}
+
+/// The case once its signals have been computed, waiting up to `wait`.
+async fn computed_within(
+    app: &TestApp,
+    session: &Session,
+    reference: &str,
+    wait: Duration,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         let case = case(app, session, reference).await;
         if case["priority"]["computed_at"].is_string() {
@@ -622,5 +638,623 @@ async fn text_in_a_screenshot_is_read_searched_and_checked() {
         found["items"][0]["reference"],
         reference.as_str(),
         "{found}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Gaps: merchant filters, shop addresses, CSV exports, OCR reviews, and the
+// explanations, recomputation and priority reasons.
+
+/// A report by `email` about `merchant` with nothing else suspicious in it:
+/// no reviews and no logistics record (so no tracking number ties it to
+/// other tests' reports).
+fn plain_report(email: &str, merchant: &str) -> Value {
+    let mut report = report_by(email, merchant);
+    report["description"] = json!("收到的商品与描述不符，联系客服未果，希望平台核实处理。");
+    report["review_texts"] = json!([]);
+    report["logistics"] = json!(null);
+    report
+}
+
+/// Waits until `reference` satisfies `condition` (described by `what`).
+async fn wait_until(
+    app: &TestApp,
+    session: &Session,
+    reference: &str,
+    what: &str,
+    condition: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let case = case(app, session, reference).await;
+        if condition(&case) {
+            return case;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{reference}: {what} never happened; signals {}, priority {}",
+            case["signals"],
+            case["priority"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The references `code` relates `case` to, sorted (empty without the signal).
+fn related_by(case: &Value, code: &str) -> Vec<String> {
+    let mut related: Vec<String> = case["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .filter(|s| s["code"] == code)
+        .flat_map(|s| s["related"].as_array().cloned().unwrap_or_default())
+        .filter_map(|r| r.as_str().map(str::to_owned))
+        .collect();
+    related.sort();
+    related
+}
+
+/// `references`, sorted: as `related` lists them.
+fn sorted(references: &[String]) -> Vec<String> {
+    let mut references = references.to_vec();
+    references.sort();
+    references
+}
+
+fn explanation<'a>(signal: &'a Value, language: &str) -> &'a str {
+    signal["explanation"][language]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {language} explanation in {signal}"))
+}
+
+/// `GET /api/v1/merchants?{query}`: (name, platform, province, report count) per item.
+async fn merchants(
+    app: &TestApp,
+    session: &Session,
+    query: &str,
+) -> Vec<(String, String, String, i64)> {
+    let response = app
+        .staff_get(session, &format!("/api/v1/merchants?{query}"))
+        .await;
+    assert_eq!(response.status().as_u16(), 200, "{query}");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["next_cursor"], Value::Null, "{query}: one page");
+    body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().expect("name").to_owned(),
+                m["platform"].as_str().expect("platform").to_owned(),
+                m["province"].as_str().unwrap_or_default().to_owned(),
+                m["report_count"].as_i64().expect("report_count"),
+            )
+        })
+        .collect()
+}
+
+fn encoded(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn merchants_are_filtered_by_province_and_platform_and_sorted_by_reports() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    // Four merchants: two platforms × two provinces, reported 1, 3, 2 and 1
+    // times, filed interleaved; 西湖丝绸坊 last.
+    let merchant = |name: &str| match name {
+        "临安山货铺" => ("taobao", "浙江省", "杭州市"),
+        "南粤电器城" => ("jd", "广东省", "广州市"),
+        "岭南茶叶店" => ("taobao", "广东省", "潮州市"),
+        "西湖丝绸坊" => ("jd", "浙江省", "杭州市"),
+        other => panic!("{other}"),
+    };
+    let filings = [
+        "临安山货铺",
+        "南粤电器城",
+        "岭南茶叶店",
+        "南粤电器城",
+        "岭南茶叶店",
+        "南粤电器城",
+        "西湖丝绸坊",
+    ];
+    for (i, name) in filings.iter().enumerate() {
+        let (platform, province, city) = merchant(name);
+        let mut report = plain_report(&format!("filter{i}@example.com"), name);
+        report["platform"] = json!(platform);
+        report["merchant_province"] = json!(province);
+        report["merchant_city"] = json!(city);
+        file_from(&app, &format!("10.30.{i}.1"), form_with(&report)).await;
+    }
+    let names = |items: &[(String, String, String, i64)]| -> Vec<String> {
+        items.iter().map(|m| m.0.clone()).collect()
+    };
+
+    // All of them, most reported first; the two reported once tie.
+    let all = merchants(&app, &moderator, "sort=reports").await;
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert_eq!(names(&all[..2]), ["南粤电器城", "岭南茶叶店"], "{all:?}");
+    for (name, platform, province, count) in &all {
+        let expected = filings.iter().filter(|f| *f == name).count() as i64;
+        assert_eq!(*count, expected, "{name}");
+        assert_eq!(
+            (platform.as_str(), province.as_str()),
+            (merchant(name).0, merchant(name).1)
+        );
+    }
+    // Counts never increase down the list.
+    assert!(all.windows(2).all(|w| w[0].3 >= w[1].3), "{all:?}");
+    // The default order is the same.
+    assert_eq!(names(&merchants(&app, &moderator, "").await), names(&all));
+
+    // By platform: only that platform's merchants, most reported first.
+    let taobao = merchants(&app, &moderator, "platform=taobao&sort=reports").await;
+    assert_eq!(names(&taobao), ["岭南茶叶店", "临安山货铺"], "{taobao:?}");
+    assert!(taobao.iter().all(|m| m.1 == "taobao"));
+    let jd = merchants(&app, &moderator, "platform=jd").await;
+    assert_eq!(names(&jd), ["南粤电器城", "西湖丝绸坊"], "{jd:?}");
+    assert!(jd.iter().all(|m| m.1 == "jd"));
+
+    // By province (a Chinese name, percent-encoded in the query).
+    let guangdong = merchants(
+        &app,
+        &moderator,
+        &format!("province={}&sort=reports", encoded("广东省")),
+    )
+    .await;
+    assert_eq!(
+        names(&guangdong),
+        ["南粤电器城", "岭南茶叶店"],
+        "{guangdong:?}"
+    );
+    assert!(guangdong.iter().all(|m| m.2 == "广东省"));
+    let mut zhejiang =
+        names(&merchants(&app, &moderator, &format!("province={}", encoded("浙江省"))).await);
+    zhejiang.sort();
+    assert_eq!(zhejiang, ["临安山货铺", "西湖丝绸坊"]);
+
+    // Both filters at once, and a province nobody reported.
+    let both = merchants(
+        &app,
+        &moderator,
+        &format!("platform=jd&province={}", encoded("浙江省")),
+    )
+    .await;
+    assert_eq!(names(&both), ["西湖丝绸坊"], "{both:?}");
+    let none = merchants(&app, &moderator, &format!("province={}", encoded("北京市"))).await;
+    assert!(none.is_empty(), "{none:?}");
+
+    // Most recently reported first.
+    let recent = merchants(&app, &moderator, "sort=recent").await;
+    assert_eq!(
+        recent.first().map(|m| m.0.as_str()),
+        Some("西湖丝绸坊"),
+        "{recent:?}"
+    );
+    assert_eq!(recent.len(), 4);
+}
+
+#[tokio::test]
+async fn the_same_shop_address_under_other_names_is_a_repeat_merchant() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    // Two independent reporters (other contact, other network), two names
+    // for the shop, one address: only the tracking parameters differ.
+    let mut first = plain_report("shop-a@example.com", "星辰潮玩店");
+    first["shop_url"] =
+        json!("https://shop778899.taobao.com/?spm=a1z10.1-c.0.0.5c2e7d3a&scm=1007.12144.81309");
+    let first_ref = file_from(&app, "10.40.0.1", form_with(&first)).await;
+    let first_case = computed(&app, &moderator, &first_ref).await;
+    assert!(
+        !codes(&first_case).contains(&"repeat_merchant".to_owned()),
+        "{}",
+        first_case["signals"]
+    );
+
+    let mut later = plain_report("shop-b@example.org", "星辰潮玩精品屋");
+    later["shop_url"] =
+        json!("https://shop778899.taobao.com/?spm=a21bo.jianhua.201857.3&from=share&share_crt_v=1");
+    let later_ref = file_from(&app, "10.41.7.9", form_with(&later)).await;
+    // A third reporter about another shop with a similar name: not the same merchant.
+    let mut unrelated = plain_report("shop-c@example.net", "星辰潮玩铺");
+    unrelated["shop_url"] = json!("https://shop778800.taobao.com/?spm=a1z10.1-c.0.0.5c2e7d3a");
+    let unrelated_ref = file_from(&app, "10.42.0.1", form_with(&unrelated)).await;
+
+    let later_case = computed(&app, &moderator, &later_ref).await;
+    let repeat = signal(&later_case, "repeat_merchant");
+    assert_eq!(repeat["related"], json!([first_ref]), "{repeat}");
+    assert!(
+        explanation(repeat, "zh-CN").contains(&first_ref),
+        "{repeat}"
+    );
+    assert_eq!(later_case["priority"]["independent_reporters"], 2);
+
+    // The earlier case learns of the later one.
+    let first_case = wait_until(&app, &moderator, &first_ref, "repeat_merchant", |c| {
+        related_by(c, "repeat_merchant") == [later_ref.clone()]
+    })
+    .await;
+    assert_eq!(first_case["priority"]["independent_reporters"], 2);
+
+    let unrelated_case = computed(&app, &moderator, &unrelated_ref).await;
+    assert!(
+        !codes(&unrelated_case).contains(&"repeat_merchant".to_owned()),
+        "{}",
+        unrelated_case["signals"]
+    );
+    assert_eq!(unrelated_case["priority"]["independent_reporters"], 1);
+}
+
+#[tokio::test]
+async fn a_csv_logistics_export_in_the_evidence_is_checked_and_named() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    // As a spreadsheet saves it: a byte-order mark, Chinese headers; the
+    // parcel is signed for in Shanghai the day before it is picked up.
+    let export = "\u{feff}时间,地点,描述,运单号,快递公司\n\
+        2026-11-21 10:00,上海市浦东新区,已签收，本人签收,YT2345678901234,圆通速递\n\
+        2026-11-22 08:00,杭州市余杭区,已揽收,,\n\
+        2026-11-22 20:00,杭州市,快件离开杭州转运中心，发往上海,,\n"
+        .as_bytes()
+        .to_vec();
+    let mut report = plain_report("csv@example.com", "导出物流店");
+    report["category"] = json!("abnormal_logistics");
+    let reference = file_from(
+        &app,
+        "10.50.0.1",
+        form_with(&report).part("evidence", file_part(export, "物流导出.csv", "text/csv")),
+    )
+    .await;
+    // The same export in the right order, in another case: nothing wrong.
+    let fine = "时间,地点,描述,运单号,快递公司\n\
+        2026-11-20 08:00,杭州市余杭区,已揽收,YT3456789012345,圆通速递\n\
+        2026-11-20 20:00,杭州市,快件离开杭州转运中心，发往上海,,\n\
+        2026-11-21 10:00,上海市浦东新区,已签收，本人签收,,\n"
+        .as_bytes()
+        .to_vec();
+    let mut fine_report = plain_report("csv2@example.com", "正常物流店");
+    fine_report["category"] = json!("abnormal_logistics");
+    let fine_ref = file_from(
+        &app,
+        "10.51.0.1",
+        form_with(&fine_report).part("evidence", file_part(fine, "正常物流.csv", "text/csv")),
+    )
+    .await;
+
+    let case = computed(&app, &moderator, &reference).await;
+    let found = signal(&case, "delivered_before_shipped");
+    assert!(
+        explanation(found, "zh-CN").contains("物流导出.csv"),
+        "{found}"
+    );
+    assert!(explanation(found, "en").contains("物流导出.csv"), "{found}");
+    let fine_case = computed(&app, &moderator, &fine_ref).await;
+    assert!(
+        !codes(&fine_case).contains(&"delivered_before_shipped".to_owned()),
+        "{}",
+        fine_case["signals"]
+    );
+}
+
+/// The review on `tests/fixtures/signals/review-screenshot.png` (a phone
+/// shop's review page, drawn in Noto Sans CJK), as a reporter would paste it.
+const SCREENSHOT_REVIEW: &str =
+    "这款蓝牙耳机音质清晰，续航很久，佩戴也很舒服，客服态度热情，包装完好无损，强烈推荐购买！";
+
+fn review_screenshot() -> Vec<u8> {
+    std::fs::read("tests/fixtures/signals/review-screenshot.png").expect("fixture")
+}
+
+/// Files the typed review in one case, then (from another reporter) a case
+/// about the same merchant whose only review is in a screenshot, with
+/// `extra` evidence; returns (typed case, screenshot case).
+async fn typed_then_screenshot(
+    app: &TestApp,
+    merchant: &str,
+    extra: Vec<(Vec<u8>, &str)>,
+) -> (String, String) {
+    let mut typed = plain_report("typed@example.com", merchant);
+    typed["review_texts"] = json!([SCREENSHOT_REVIEW]);
+    let typed_ref = file_from(app, "10.60.0.1", form_with(&typed)).await;
+    let shot = plain_report("shot@example.org", merchant);
+    let mut form = form_with(&shot).part(
+        "evidence",
+        file_part(review_screenshot(), "评价截图.png", "image/png"),
+    );
+    for (bytes, name) in extra {
+        form = form.part("evidence", file_part(bytes, name, "image/png"));
+    }
+    let shot_ref = file_from(app, "10.61.0.1", form).await;
+    (typed_ref, shot_ref)
+}
+
+#[tokio::test]
+async fn a_review_read_from_a_screenshot_matches_one_typed_in_another_case() {
+    if !tesseract_installed() {
+        return;
+    }
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let (typed_ref, shot_ref) = typed_then_screenshot(&app, "声悦数码专营店", vec![]).await;
+    let case = computed_within(&app, &moderator, &shot_ref, OCR_WAIT).await;
+    let templated = signal(&case, "template_reviews");
+    assert_eq!(templated["related"], json!([typed_ref]), "{templated}");
+    assert!(
+        explanation(templated, "zh-CN").contains(&typed_ref),
+        "{templated}"
+    );
+    // And the screenshot's text is searchable.
+    let found: Value = app
+        .staff_get(
+            &moderator,
+            &format!("/api/v1/cases?q={}", encoded("蓝牙耳机音质清晰")),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["reference"].as_str())
+        .collect();
+    assert!(listed.contains(&shot_ref.as_str()), "{found}");
+}
+
+/// Issue (d): a finding in a screenshot's text names the screenshot, never
+/// the internal field (`review_texts[2]`) the text was compared as.
+#[tokio::test]
+async fn signals_found_in_screenshots_name_the_screenshot() {
+    if !tesseract_installed() {
+        return;
+    }
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let card = std::fs::read("tests/fixtures/ocr/cashback-card.png").expect("fixture");
+    let (_, shot_ref) =
+        typed_then_screenshot(&app, "声悦耳机旗舰店", vec![(card, "返现卡片.png")]).await;
+    let case = computed_within(&app, &moderator, &shot_ref, OCR_WAIT).await;
+    // The review is in 评价截图.png, the cash-back talk in 返现卡片.png.
+    for (code, screenshot) in [
+        ("template_reviews", "评价截图.png"),
+        ("brushing_keywords", "返现卡片.png"),
+    ] {
+        let found = signal(&case, code);
+        for language in ["zh-CN", "en"] {
+            let text = explanation(found, language);
+            assert!(
+                text.contains(screenshot),
+                "{code} ({language}) should name {screenshot}: {text}"
+            );
+            assert!(
+                !text.contains("review_texts"),
+                "{code} ({language}) names an internal field: {text}"
+            );
+        }
+    }
+}
+
+/// Issue (a): in a ring sharing one screenshot, the explanation lists each
+/// other case's file once (not once per way it was found).
+#[tokio::test]
+async fn a_ring_names_each_other_cases_file_once() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let shot = screenshot_png(360, 780, 41);
+    let mut refs = Vec::new();
+    for i in 0..3 {
+        let form = form_with(&plain_report(
+            &format!("ring{i}@example.com"),
+            "同心圆数码店",
+        ))
+        .part(
+            "evidence",
+            file_part(shot.clone(), "好评截图.png", "image/png"),
+        );
+        let reference = file_from(&app, &format!("10.70.{i}.1"), form).await;
+        // Each case's screenshot is fingerprinted before the next arrives,
+        // so the next finds it both by SHA-256 and among the merchant's images.
+        computed(&app, &moderator, &reference).await;
+        refs.push(reference);
+    }
+    let count_in = |case: &Value, other: &str| {
+        let duplicate = signal(case, "duplicate_evidence");
+        (
+            explanation(duplicate, "zh-CN")
+                .matches(&format!("{other}「好评截图.png」"))
+                .count(),
+            explanation(duplicate, "en")
+                .matches(&format!("{other} (“好评截图.png”)"))
+                .count(),
+        )
+    };
+    let last = computed(&app, &moderator, &refs[2]).await;
+    assert_eq!(related_by(&last, "duplicate_evidence"), sorted(&refs[..2]));
+    for other in &refs[..2] {
+        assert_eq!(
+            count_in(&last, other),
+            (1, 1),
+            "{other} in {}",
+            signal(&last, "duplicate_evidence")
+        );
+    }
+    // The first case, recomputed as the others arrive, names each of them once.
+    let first = wait_until(&app, &moderator, &refs[0], "both duplicates", |c| {
+        related_by(c, "duplicate_evidence") == sorted(&refs[1..])
+    })
+    .await;
+    for other in &refs[1..] {
+        assert_eq!(
+            count_in(&first, other),
+            (1, 1),
+            "{other} in {}",
+            signal(&first, "duplicate_evidence")
+        );
+    }
+}
+
+/// Issue (a), for similar screenshots: a resized copy of a screenshot of the
+/// same merchant is found by its hash and among the merchant's images, and
+/// named once.
+#[tokio::test]
+async fn a_similar_screenshot_about_the_same_merchant_is_named_once() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let original = screenshot_png(540, 1170, 21);
+    let copy = {
+        let image = image::load_from_memory(&original).expect("decode");
+        encode(
+            image.resize(400, 867, image::imageops::FilterType::Triangle),
+            image::ImageFormat::Jpeg,
+        )
+    };
+    let a = file_from(
+        &app,
+        "10.71.0.1",
+        form_with(&plain_report("sim-a@example.com", "相似截图店"))
+            .part("evidence", file_part(original, "a.png", "image/png")),
+    )
+    .await;
+    computed(&app, &moderator, &a).await;
+    let b = file_from(
+        &app,
+        "10.72.0.1",
+        form_with(&plain_report("sim-b@example.com", "相似截图店"))
+            .part("evidence", file_part(copy, "b.jpg", "image/jpeg")),
+    )
+    .await;
+    let case_b = computed(&app, &moderator, &b).await;
+    let similar = signal(&case_b, "similar_evidence");
+    assert_eq!(similar["related"], json!([a]), "{similar}");
+    let zh = explanation(similar, "zh-CN");
+    let en = explanation(similar, "en");
+    // Found by its hash (so by the hash index and among the merchant's images).
+    assert!(zh.contains("汉明距离"), "{zh}");
+    assert_eq!(
+        zh.matches(&format!("{a} 中的截图「a.png」")).count(),
+        1,
+        "{zh}"
+    );
+    assert_eq!(en.matches(&format!("“a.png” in {a}")).count(), 1, "{en}");
+}
+
+/// Issue (b): a reply whose file is already in an earlier case makes the
+/// earlier case a duplicate of the replying one too.
+#[tokio::test]
+async fn a_reply_with_an_earlier_cases_file_recomputes_the_earlier_case() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let shot = screenshot_png(300, 650, 77);
+    let earlier = file_from(
+        &app,
+        "10.80.0.1",
+        form_with(&plain_report("early@example.com", "早先店")).part(
+            "evidence",
+            file_part(shot.clone(), "早先截图.png", "image/png"),
+        ),
+    )
+    .await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .header("x-forwarded-for", "10.81.0.1")
+        .multipart(form_with(&plain_report("late@example.com", "后来店")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 201);
+    let created: Value = response.json().await.expect("json");
+    let replying = created["reference"].as_str().expect("reference").to_owned();
+    let code = created["tracking_code"].as_str().expect("code").to_owned();
+    // Both computed, neither a duplicate yet.
+    for reference in [&earlier, &replying] {
+        let case = computed(&app, &moderator, reference).await;
+        assert!(
+            !codes(&case).contains(&"duplicate_evidence".to_owned()),
+            "{}",
+            case["signals"]
+        );
+    }
+
+    for body in [
+        json!({"to": "under_review"}),
+        json!({"to": "needs_info", "public_note": "请上传截图"}),
+    ] {
+        assert_eq!(app.move_case(&moderator, &replying, body).await, 200);
+    }
+    let reply = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{replying}/replies")))
+        .bearer_auth(&code)
+        .multipart(
+            Form::new()
+                .text("message", "补充截图")
+                .part("evidence", file_part(shot, "补充截图.png", "image/png")),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status().as_u16(), 201);
+
+    let after = wait_until(
+        &app,
+        &moderator,
+        &replying,
+        "duplicate of the earlier case",
+        |c| related_by(c, "duplicate_evidence") == [earlier.clone()],
+    )
+    .await;
+    assert!(explanation(signal(&after, "duplicate_evidence"), "zh-CN").contains("早先截图.png"));
+    // The earlier case is computed again and names the replying case.
+    let earlier_case = wait_until(
+        &app,
+        &moderator,
+        &earlier,
+        "duplicate of the replying case",
+        |c| related_by(c, "duplicate_evidence") == [replying.clone()],
+    )
+    .await;
+    assert!(
+        explanation(signal(&earlier_case, "duplicate_evidence"), "zh-CN").contains("补充截图.png"),
+        "{}",
+        earlier_case["signals"]
+    );
+}
+
+/// Issue (c): the priority's reasons give the case's age even on its first
+/// day, when it adds no points.
+#[tokio::test]
+async fn a_fresh_cases_priority_reasons_give_its_age() {
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let reference = file_from(
+        &app,
+        "10.90.0.1",
+        form_with(&plain_report("fresh@example.com", "新鲜事小店")),
+    )
+    .await;
+    let case = computed(&app, &moderator, &reference).await;
+    let priority = &case["priority"];
+    let reasons = priority["reasons"].as_array().expect("reasons");
+    let age = reasons.iter().find(|r| {
+        let zh = r["explanation"]["zh-CN"].as_str().unwrap_or_default();
+        let en = r["explanation"]["en"].as_str().unwrap_or_default();
+        // However it is worded ("0 天", "不足一天"; "0 days", "less than a day").
+        zh.contains('天') && en.contains("day")
+    });
+    let age = age.unwrap_or_else(|| panic!("no age among the reasons: {priority}"));
+    assert_eq!(age["points"], 0, "{age}");
+    // The reasons account for the score.
+    let points: i64 = reasons
+        .iter()
+        .map(|r| r["points"].as_i64().expect("points"))
+        .sum();
+    assert_eq!(
+        priority["score"].as_i64(),
+        Some(points.min(100)),
+        "{priority}"
     );
 }
