@@ -14,13 +14,13 @@ use sha2::{Digest, Sha256};
 use crate::helpers::*;
 use crate::smtp::{unused_port, Behaviour, SmtpServer};
 
-const REGULATOR: &str = "ts@zj.gov.example";
-const REPORTER: &str = "zhang@example.com";
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const REGULATOR: &str = "ts@zj.gov.example";
+pub(crate) const REPORTER: &str = "zhang@example.com";
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// An app whose mail goes to `smtp` (or to .eml files without one), with
 /// fast polling and retries so faults resolve within a test.
-async fn mail_app(smtp: Option<String>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+pub(crate) async fn mail_app(smtp: Option<String>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     spawn_app_with(|config| {
         config.smtp_url = smtp;
         config.mail_poll_ms = 100;
@@ -31,7 +31,7 @@ async fn mail_app(smtp: Option<String>, adjust: impl FnOnce(&mut Config)) -> Tes
     .await
 }
 
-async fn add_regulator(app: &TestApp, admin: &Session, body: Value) -> i64 {
+pub(crate) async fn add_regulator(app: &TestApp, admin: &Session, body: Value) -> i64 {
     let response = app
         .staff_post(admin, "/api/v1/admin/regulators", body)
         .await;
@@ -41,7 +41,7 @@ async fn add_regulator(app: &TestApp, admin: &Session, body: Value) -> i64 {
         .expect("id")
 }
 
-async fn zhejiang(app: &TestApp, admin: &Session) -> i64 {
+pub(crate) async fn zhejiang(app: &TestApp, admin: &Session) -> i64 {
     add_regulator(
         app,
         admin,
@@ -55,7 +55,7 @@ async fn zhejiang(app: &TestApp, admin: &Session) -> i64 {
     .await
 }
 
-async fn case(app: &TestApp, session: &Session, reference: &str) -> Value {
+pub(crate) async fn case(app: &TestApp, session: &Session, reference: &str) -> Value {
     let response = app
         .staff_get(session, &format!("/api/v1/cases/{reference}"))
         .await;
@@ -64,7 +64,12 @@ async fn case(app: &TestApp, session: &Session, reference: &str) -> Value {
 }
 
 /// under_review, then validated with `extra` fields (reason, regulator_ids).
-async fn validate(app: &TestApp, moderator: &Session, reference: &str, extra: Value) -> u16 {
+pub(crate) async fn validate(
+    app: &TestApp,
+    moderator: &Session,
+    reference: &str,
+    extra: Value,
+) -> u16 {
     assert_eq!(
         app.move_case(moderator, reference, json!({"to": "under_review"}))
             .await,
@@ -78,7 +83,7 @@ async fn validate(app: &TestApp, moderator: &Session, reference: &str, extra: Va
 }
 
 /// Polls `check` until it yields a value, or fails after `within`.
-async fn eventually<T, F, Fut>(what: &str, within: Duration, mut check: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, within: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -96,7 +101,12 @@ where
     }
 }
 
-async fn wait_for_status(app: &TestApp, session: &Session, reference: &str, status: &str) -> Value {
+pub(crate) async fn wait_for_status(
+    app: &TestApp,
+    session: &Session,
+    reference: &str,
+    status: &str,
+) -> Value {
     eventually(&format!("{reference} to be {status}"), WAIT, || async {
         let case = case(app, session, reference).await;
         (case["status"] == status).then_some(case)
@@ -104,16 +114,79 @@ async fn wait_for_status(app: &TestApp, session: &Session, reference: &str, stat
     .await
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+const PRODUCT_URL: &str = "https://item.example.com/item.htm?id=778899";
+const ORDER_ID: &str = "ORD-2026-1120-778899";
+
+/// A size as the manifest writes it (`512 B`, `12.3 KB`, `1.5 MB`).
+fn human_size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    }
+}
+
+/// `type/subtype` of a part, lower-case.
+fn mime_of(part: &mail_parser::MessagePart<'_>) -> String {
+    part.content_type()
+        .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()).to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The regulator's email is `multipart/mixed`: first a
+/// `multipart/alternative` of `text/plain` then `text/html`, then one
+/// attachment per attached evidence file, then `case-<reference>.json`.
+pub(crate) fn assert_regulator_mail_structure(
+    parsed: &mail_parser::Message<'_>,
+    attached_files: usize,
+) {
+    let root = parsed.root_part();
+    assert_eq!(mime_of(root), "multipart/mixed");
+    let children = root.sub_parts().expect("the root is multipart");
+    assert_eq!(
+        children.len(),
+        1 + attached_files + 1,
+        "the bodies, each attached file and the case file"
+    );
+    let bodies = parsed.part(children[0]).expect("the first part");
+    assert_eq!(mime_of(bodies), "multipart/alternative");
+    let alternatives: Vec<String> = bodies
+        .sub_parts()
+        .expect("alternative parts")
+        .iter()
+        .map(|id| mime_of(parsed.part(*id).expect("part")))
+        .collect();
+    assert_eq!(
+        alternatives,
+        vec!["text/plain".to_owned(), "text/html".to_owned()],
+        "plain text first, HTML last (the preferred)"
+    );
+    for id in &children[1..] {
+        let part = parsed.part(*id).expect("part");
+        let disposition = part.content_disposition().expect("a Content-Disposition");
+        assert_eq!(disposition.ctype(), "attachment");
+        assert!(part.attachment_name().is_some_and(|n| !n.is_empty()));
+    }
+    let last = parsed.part(*children.last().expect("parts")).expect("part");
+    assert_eq!(mime_of(last), "application/json");
+    assert!(last
+        .attachment_name()
+        .is_some_and(|n| n.starts_with("case-") && n.ends_with(".json")));
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn header_text(message: &mail_parser::Message<'_>, name: &str) -> Option<String> {
+pub(crate) fn header_text(message: &mail_parser::Message<'_>, name: &str) -> Option<String> {
     message.header_raw(name).map(|v| v.trim().to_owned())
 }
 
 /// The text an HTML fragment shows: entities decoded (askama writes `<` as `&#60;`).
-fn html_text(html: &str) -> String {
+pub(crate) fn html_text(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
     while let Some(start) = rest.find('&') {
@@ -129,7 +202,10 @@ fn html_text(html: &str) -> String {
             "apos" => Some('\''),
             _ => entity
                 .strip_prefix('#')
-                .and_then(|n| n.parse::<u32>().ok())
+                .and_then(|n| match n.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => n.parse::<u32>().ok(),
+                })
                 .and_then(char::from_u32),
         };
         match decoded {
@@ -164,7 +240,10 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
     let csv = "time,location,description\n2026-11-20 08:00,杭州,已揽收\n"
         .as_bytes()
         .to_vec();
-    let form = form_with(&valid_report())
+    let mut report = valid_report();
+    report["product_url"] = json!(PRODUCT_URL);
+    report["order_id"] = json!(ORDER_ID);
+    let form = form_with(&report)
         .part("evidence", file_part(png, "截图 1.png", "image/png"))
         .part("evidence", file_part(csv, "物流.csv", "text/csv"));
     let response = app.post_report(form).await;
@@ -249,6 +328,10 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
             reference.as_str(),
             "某某数码旗舰店",
             "https://shop.example.com/123",
+            PRODUCT_URL,
+            ORDER_ID,
+            "虚假好评 / 刷单炒信",
+            "淘宝",
             "浙江省 杭州市",
             "商品页的五星好评几乎都是同一模板",
             "超赞！物美价廉，五星好评！",
@@ -263,10 +346,23 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
         ] {
             assert!(body.contains(needle), "{needle} missing from a body");
         }
+        // The manifest: each file's name, type, size and fingerprint.
         for file in &evidence {
-            assert!(body.contains(file["sha256"].as_str().expect("sha")));
+            for needle in [
+                file["display_name"].as_str().expect("name").to_owned(),
+                file["content_type"].as_str().expect("type").to_owned(),
+                human_size(file["size_bytes"].as_u64().expect("size")),
+                file["sha256"].as_str().expect("sha").to_owned(),
+            ] {
+                assert!(body.contains(&needle), "{needle} missing from a body");
+            }
         }
     }
+    assert!(
+        text.contains("举报类型：虚假好评 / 刷单炒信") && text.contains("购物平台：淘宝"),
+        "the category and platform are labelled in zh-CN"
+    );
+    assert_regulator_mail_structure(&parsed, evidence.len());
 
     // Every evidence file attached, its bytes matching its fingerprint.
     let attachments: Vec<(String, Vec<u8>)> = parsed
@@ -391,17 +487,107 @@ async fn consumer_text_cannot_add_headers_recipients_or_markup() {
     let admin = app.admin().await;
     zhejiang(&app, &admin).await;
 
-    // Line breaks are refused in every single-line field at intake…
-    for field in ["merchant_name", "merchant_city", "order_id", "shop_url"] {
-        let mut report = valid_report();
-        report[field] = json!("x\r\nBcc: evil@example.com");
-        let response = app.post_report(form_with(&report)).await;
-        assert_refused(&app, response, 422, field, "control_characters").await;
+    // Line breaks are refused in every single-line field at intake, each
+    // named in the problem: the reporter's email (the To: of their notices)
+    // and phone, the URLs, the logistics record and its events.
+    let injection = "\r\nBcc: evil@example.com";
+    for (pointer, field, value, codes) in [
+        ("/merchant_name", "merchant_name", "x", "control_characters"),
+        ("/merchant_city", "merchant_city", "x", "control_characters"),
+        ("/order_id", "order_id", "x", "control_characters"),
+        (
+            "/shop_url",
+            "shop_url",
+            "https://shop.example.com/1",
+            "control_characters url",
+        ),
+        (
+            "/product_url",
+            "product_url",
+            "https://item.example.com/1",
+            "control_characters url",
+        ),
+        (
+            "/reporter/name",
+            "reporter.name",
+            "张三",
+            "control_characters",
+        ),
+        (
+            "/reporter/email",
+            "reporter.email",
+            REPORTER,
+            "control_characters email",
+        ),
+        (
+            "/reporter/phone",
+            "reporter.phone",
+            "13812345678",
+            "control_characters phone",
+        ),
+        (
+            "/logistics/carrier",
+            "logistics.carrier",
+            "中通快递",
+            "control_characters",
+        ),
+        (
+            "/logistics/tracking_number",
+            "logistics.tracking_number",
+            "ZTO7731234567890",
+            "control_characters",
+        ),
+        (
+            "/logistics/origin",
+            "logistics.origin",
+            "浙江省杭州市",
+            "control_characters",
+        ),
+        (
+            "/logistics/destination",
+            "logistics.destination",
+            "上海市",
+            "control_characters",
+        ),
+        (
+            "/logistics/events/0/location",
+            "logistics.events[0].location",
+            "杭州",
+            "control_characters",
+        ),
+        (
+            "/logistics/events/0/description",
+            "logistics.events[0].description",
+            "已揽收",
+            "control_characters",
+        ),
+    ] {
+        for separator in ["\r\n", "\n", "\r"] {
+            let mut report = valid_report();
+            let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+            report
+                .pointer_mut(parent)
+                .and_then(Value::as_object_mut)
+                .expect("an object of the valid report")
+                .insert(
+                    key.to_owned(),
+                    json!(format!(
+                        "{value}{}",
+                        injection.replacen("\r\n", separator, 1)
+                    )),
+                );
+            let response = app.post_report(form_with(&report)).await;
+            let (status, body) = problem(response).await;
+            assert_eq!(status, 422, "{field} with {separator:?}: {body}");
+            assert!(
+                error_fields(&body)
+                    .iter()
+                    .any(|(f, c)| f == field && codes.split(' ').any(|code| code == c)),
+                "{field} with {separator:?} must be refused by name: {body}"
+            );
+            app.assert_nothing_stored().await;
+        }
     }
-    let mut report = valid_report();
-    report["reporter"]["name"] = json!("张三\r\nBcc: evil@example.com");
-    let response = app.post_report(form_with(&report)).await;
-    assert_refused(&app, response, 422, "reporter.name", "control_characters").await;
 
     // …and what remains (Unicode separators in names, SMTP commands and
     // markup in multi-line text) stays text in the message.
@@ -415,7 +601,17 @@ async fn consumer_text_cannot_add_headers_recipients_or_markup() {
     report["review_texts"] = json!([markup, smuggle]);
     report["reporter"]["name"] = json!(format!("张三\u{2028}Cc: evil@example.com"));
     report["logistics"]["carrier"] = json!("<b>顺丰</b>");
-    let (reference, _) = app.file_report(&report, None).await;
+    // The upload's name becomes the attachment's filename: one that tries to
+    // close the parameter, add another and start a header line (sent as
+    // RFC 5987 `filename*`, which the server decodes, CR LF included).
+    let evil_name = "a\"; filename=\"x.exe\r\nBcc: evil@x.png";
+    let reference = post_with_raw_file_name(
+        &app,
+        &report,
+        small_image(image::ImageFormat::Png),
+        evil_name,
+    )
+    .await;
     let moderator = app.moderator().await;
     assert_eq!(
         validate(&app, &moderator, &reference, json!({"reason": markup})).await,
@@ -460,6 +656,44 @@ async fn consumer_text_cannot_add_headers_recipients_or_markup() {
     );
 
     let parsed = regulator_mail[0].parsed();
+    // No part of the message (the evidence part included) carries a header
+    // the consumer wrote, and the attachment is named by its sanitized name
+    // alone: no second `filename` parameter took over.
+    for (i, part) in parsed.parts.iter().enumerate() {
+        for header in &part.headers {
+            let name = header.name.as_str().to_ascii_lowercase();
+            assert!(
+                !matches!(name.as_str(), "bcc" | "cc") && (i == 0 || name.starts_with("content-")),
+                "part {i} has a header {name}: {:?}",
+                header.value
+            );
+        }
+    }
+    let stored_name = case(&app, &moderator, &reference).await["evidence"][0]["display_name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    assert!(
+        !stored_name.chars().any(char::is_control),
+        "no line break kept in {stored_name:?}"
+    );
+    assert!(
+        stored_name.contains("filename=\"x.exe"),
+        "the hostile name reached the message: {stored_name:?}"
+    );
+    let names: Vec<String> = parsed
+        .attachments()
+        .filter_map(|a| a.attachment_name().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            format!("01-{stored_name}"),
+            format!("case-{reference}.json")
+        ],
+        "the evidence keeps its whole (harmless) name"
+    );
+    assert!(names.iter().all(|n| !n.ends_with(".exe")));
     let subject = parsed.subject().expect("subject");
     assert!(
         subject.contains("Bcc: evil@example.com"),
@@ -490,6 +724,54 @@ async fn consumer_text_cannot_add_headers_recipients_or_markup() {
         text.contains("<script>alert(1)</script>"),
         "plain text is not HTML-escaped"
     );
+}
+
+/// Files `report` with one PNG whose upload name is `name`, sent as RFC 5987
+/// `filename*` (percent-encoded UTF-8, so quotes and CR LF survive the
+/// multipart header) beside a plain ASCII `filename`; returns the reference.
+async fn post_with_raw_file_name(
+    app: &TestApp,
+    report: &Value,
+    png: Vec<u8>,
+    name: &str,
+) -> String {
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let boundary = "qinglang-test-boundary-7d1f";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"report\"\r\nContent-Type: application/json\r\n\r\n{report}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"evidence\"; filename=\"fallback.png\"; filename*=UTF-8''{encoded}\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&png);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = post_raw(
+        app,
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 201);
+    response.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -1036,6 +1318,20 @@ async fn evidence_beyond_the_attachment_limit_is_linked_with_an_expiring_signatu
         .as_str()
         .expect("sha")
         .to_owned();
+    // The file that fits is attached whole: its bytes match its fingerprint.
+    let small_attachment = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some("01-small.png"))
+        .expect("the small file attached");
+    assert_eq!(
+        sha256_hex(small_attachment.contents()),
+        case["evidence"][0]["sha256"].as_str().expect("sha"),
+        "the attached bytes are the stored file's"
+    );
+    assert_eq!(
+        small_attachment.contents().len() as u64,
+        case["evidence"][0]["size_bytes"].as_u64().expect("size")
+    );
     assert!(
         text.contains(&large_sha),
         "the manifest lists the linked file's fingerprint"
@@ -1231,10 +1527,21 @@ async fn two_workers_on_one_database_never_send_a_delivery_twice() {
     let smtp = SmtpServer::start().await;
     // A slow server widens the window in which two workers could collide.
     smtp.set_delay(Duration::from_millis(30));
-    let app = mail_app(Some(smtp.url()), |_| {}).await;
+    // Both instances take part, deterministically: each names itself in
+    // EHLO (the URL's path), and the server holds every reply until both
+    // names have a message in flight. While one instance waits on its held
+    // sends, the deliveries queued meanwhile can only go out through the
+    // other. (The hold stays well under the send timeout, so no held
+    // message times out and is sent again.)
+    smtp.set_rendezvous(2, Duration::from_secs(20));
+    let app = mail_app(Some(format!("{}/instance-a", smtp.url())), |c| {
+        c.smtp_timeout_secs = 30;
+    })
+    .await;
     let second = app
         .spawn_another_instance(|c| {
-            c.smtp_url = Some(smtp.url());
+            c.smtp_url = Some(format!("{}/instance-b", smtp.url()));
+            c.smtp_timeout_secs = 30;
             c.mail_poll_ms = 20;
         })
         .await;
@@ -1284,6 +1591,19 @@ async fn two_workers_on_one_database_never_send_a_delivery_twice() {
     ids.dedup();
     assert_eq!(received.len(), 2 * cases, "each delivery sent exactly once");
     assert_eq!(ids.len(), 2 * cases, "no Message-ID twice");
+    assert!(smtp.refused().is_empty());
+    let senders: std::collections::BTreeMap<&str, usize> =
+        received
+            .iter()
+            .fold(std::collections::BTreeMap::new(), |mut counts, m| {
+                *counts.entry(m.client_name.as_str()).or_insert(0) += 1;
+                counts
+            });
+    assert_eq!(
+        senders.keys().copied().collect::<Vec<_>>(),
+        vec!["instance-a", "instance-b"],
+        "both instances sent mail: {senders:?}"
+    );
 }
 
 #[tokio::test]
@@ -1431,4 +1751,54 @@ async fn queued_mail_survives_the_process_being_killed() {
     if let Some((name, _)) = &postgres {
         drop_postgres_database(name);
     }
+}
+
+#[tokio::test]
+async fn a_rejection_tells_the_reporter_the_public_note_never_the_internal_reason() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(Some(smtp.url()), |_| {}).await;
+    let (reference, code) = app.file_report(&valid_report(), None).await;
+    smtp.wait_for(REPORTER, 1, WAIT).await;
+    let moderator = app.moderator().await;
+    let internal = "疑似同行恶意举报，内部备注：勿外传";
+    let public = "经核实，现有证据不足以认定商家存在刷单行为。";
+    assert_eq!(
+        app.move_case(
+            &moderator,
+            &reference,
+            json!({"to": "rejected", "reason": internal, "public_note": public})
+        )
+        .await,
+        200
+    );
+    let mails = smtp.wait_for(REPORTER, 2, WAIT).await;
+    let parsed = mails[1].parsed();
+    assert_eq!(
+        parsed.subject(),
+        Some(format!("[清朗] 您的举报 {reference} 未予受理").as_str())
+    );
+    let text = parsed.body_text(0).expect("text").into_owned();
+    let html = html_text(&parsed.body_html(0).expect("html"));
+    for body in [&text, &html] {
+        assert!(body.contains(public), "the public note is quoted: {body}");
+        assert!(
+            !body.contains(internal),
+            "the internal reason never reaches the reporter: {body}"
+        );
+    }
+    // The same words as on the reporter's timeline.
+    let view: Value = app
+        .get_report(&reference, &code)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let last = view["timeline"]
+        .as_array()
+        .and_then(|t| t.last())
+        .expect("timeline")
+        .clone();
+    assert_eq!(last["status"], "rejected");
+    assert_eq!(last["note"], public);
+    assert!(!view.to_string().contains(internal));
 }
