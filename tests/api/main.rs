@@ -5,6 +5,7 @@ mod browser;
 mod helpers;
 mod intake;
 mod mail;
+mod mail_faults;
 mod moderation;
 mod pages;
 mod signals;
