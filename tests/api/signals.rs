@@ -1360,7 +1360,7 @@ async fn a_typed_review_matches_one_read_from_another_cases_screenshot() {
     let shot_case = computed_within(&app, &moderator, &shot_ref, OCR_WAIT).await;
     assert_eq!(
         related_by(&shot_case, "template_reviews"),
-        [typed_ref.clone()]
+        [typed_ref.as_str()]
     );
     let typed_case = wait_until(&app, &moderator, &typed_ref, "template_reviews", |c| {
         related_by(c, "template_reviews") == [shot_ref.clone()]
