@@ -488,8 +488,14 @@ async fn killed_while_the_server_holds_its_reply_the_resend_keeps_the_message_id
     };
 
     // The send timeout bounds the lease the killed process leaves behind:
-    // twice it plus a minute (70 s), after which the delivery is sent again.
-    let mut server = Process(qinglang(&[], &env("5")).spawn().expect("the server starts"));
+    // twice it plus a minute (80 s), after which the delivery is sent again.
+    // It must outlast the moment between the server holding its reply and
+    // the kill (a timed-out attempt would be recorded and retried).
+    let mut server = Process(
+        qinglang(&[], &env("10"))
+            .spawn()
+            .expect("the server starts"),
+    );
     wait_ready().await;
     let mut add_user = qinglang(
         &[
@@ -501,7 +507,7 @@ async fn killed_while_the_server_holds_its_reply_the_resend_keeps_the_message_id
             "moderator",
             "--password-stdin",
         ],
-        &env("5"),
+        &env("10"),
     )
     .stdin(Stdio::piped())
     .spawn()

@@ -480,14 +480,23 @@ async fn session(
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            shared.lock().expect("lock").held -= 1;
+            let drop_after =
+                reply.starts_with('2') && behaviour == Some(Behaviour::DropAfterAccept);
+            {
+                let mut shared = shared.lock().expect("lock");
+                shared.held -= 1;
+                // Counted before the reply, so a client that has seen the
+                // 250 also sees the drop counted.
+                if drop_after {
+                    shared.dropped += 1;
+                }
+            }
             write.write_all(format!("{reply}\r\n").as_bytes()).await?;
+            if drop_after {
+                return Ok(());
+            }
             if reply.starts_with('2') {
                 accepted_here += 1;
-                if behaviour == Some(Behaviour::DropAfterAccept) {
-                    shared.lock().expect("lock").dropped += 1;
-                    return Ok(());
-                }
             }
         } else if upper == "RSET" {
             mail_from.clear();
