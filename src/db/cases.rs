@@ -766,8 +766,10 @@ pub fn transition(
                 at: now,
             },
         )?;
+        // The reporter's notice says what their timeline says: the public
+        // note, or for a rejection (whose reason is addressed to them) the reason.
         let note = match request.to {
-            ReportStatus::Rejected => request.reason.as_deref(),
+            ReportStatus::Rejected => request.public_note.as_deref().or(request.reason.as_deref()),
             _ => request.public_note.as_deref(),
         };
         outbox::on_transition(

@@ -525,7 +525,9 @@ pub fn list(
 /// An admin sends a failed delivery again: it becomes due now, with a fresh
 /// retry window and the same Message-ID. A regulator delivery goes to the
 /// entry's current address, so fixing a wrong address in the directory and
-/// retrying is how a bounced case gets through.
+/// retrying is how a bounced case gets through. A retried receipt goes out
+/// without the tracking code: the code is kept only until the receipt is sent
+/// or fails, so a failed receipt no longer has it.
 pub fn retry(
     conn: &mut DbConnection,
     id: i64,

@@ -41,8 +41,9 @@ impl Transport {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("QINGLANG_SMTP_URL is not usable: {e}"))?
-                    // Bounds each network read and write; the whole send is
-                    // bounded separately (see `send`).
+                    // In lettre's async transport this bounds only the TCP
+                    // connect; the whole send (greeting, TLS, DATA, the reply)
+                    // is bounded by `tokio::time::timeout` in `send`.
                     .timeout(Some(timeout))
                     .pool_config(
                         PoolConfig::new()

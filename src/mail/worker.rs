@@ -17,8 +17,10 @@ use crate::domain::delivery::{self, Failure, NextStep};
 use crate::error::AppError;
 use crate::evidence::EvidenceStore;
 
-/// Deliveries claimed per round, and sent at once.
-const BATCH: i64 = 16;
+/// Deliveries claimed per round, all sent at once: a round claims no more
+/// than it sends in parallel, so each send starts as soon as its lease does
+/// and the lease (below) covers it. Claiming more and sending them in waves
+/// would let a late wave outlive its lease and be sent by another worker too.
 const CONCURRENCY: usize = 4;
 
 /// Runs until the process ends.
@@ -57,7 +59,7 @@ pub async fn run_once(
         let token = token.clone();
         db::run(pool, move |conn| {
             let now = Utc::now().naive_utc();
-            outbox::claim(conn, now, now + lease, &token, BATCH)
+            outbox::claim(conn, now, now + lease, &token, CONCURRENCY as i64)
         })
         .await?
     };
