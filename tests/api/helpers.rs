@@ -62,10 +62,27 @@ pub fn fresh_postgres_database() -> Option<(String, String)> {
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .expect("create test database");
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(base, _)| base);
-    Some((name.clone(), format!("{base}/{name}")))
+    let (base, query) = admin_url
+        .split_once('?')
+        .unwrap_or((admin_url.as_str(), ""));
+    let base = base.rsplit_once('/').map_or(base, |(base, _)| base);
+    Some((name.clone(), format!("{base}/{name}?{}", test_query(query))))
+}
+
+/// The per-test URL's query: `DATABASE_URL`'s, plus `sslmode=disable` unless
+/// it names a mode. Why: a finished test's server threads may still hold
+/// connections when the test binary exits, and libpq's TLS (OpenSSL) is torn
+/// down by `atexit` under them — an intermittent SIGSEGV after every test has
+/// passed. The suite's server is normally on loopback, where TLS buys
+/// nothing; name an `sslmode` in `DATABASE_URL` to keep it.
+fn test_query(query: &str) -> String {
+    if query.split('&').any(|pair| pair.starts_with("sslmode=")) {
+        query.to_owned()
+    } else if query.is_empty() {
+        "sslmode=disable".to_owned()
+    } else {
+        format!("{query}&sslmode=disable")
+    }
 }
 
 pub fn drop_postgres_database(name: &str) {
