@@ -106,16 +106,19 @@ pub struct PreparedThumbnail {
     detail: Vec<f32>,
     rows: Vec<f32>,
     cols: Vec<f32>,
+    /// The profiles at half resolution, for the coarse search of an axis.
+    half_rows: Vec<f32>,
+    half_cols: Vec<f32>,
 }
 
 impl Thumbnail {
     pub fn prepare(&self) -> PreparedThumbnail {
         let values = self.values();
-        let rows = values
+        let rows: Vec<f32> = values
             .chunks_exact(THUMB_W)
             .map(|r| r.iter().sum::<f32>() / THUMB_W as f32)
             .collect();
-        let cols = (0..THUMB_W)
+        let cols: Vec<f32> = (0..THUMB_W)
             .map(|x| (0..THUMB_H).map(|y| values[y * THUMB_W + x]).sum::<f32>() / THUMB_H as f32)
             .collect();
         // Compared smoothed: resampling a grid of cell means at another
@@ -125,6 +128,8 @@ impl Thumbnail {
         PreparedThumbnail {
             detail: detail(&smoothed),
             values: smoothed,
+            half_rows: halve(&rows),
+            half_cols: halve(&cols),
             rows,
             cols,
         }
@@ -179,11 +184,11 @@ const REFINE_FROM: CropMatch = CropMatch {
 /// The best alignment found, whatever its score (for tuning and tests);
 /// `None` when the pictures do not line up at all.
 pub fn crop_alignment(a: &PreparedThumbnail, b: &PreparedThumbnail) -> Option<CropMatch> {
-    let ys = fit_axis(&a.rows, &b.rows);
+    let ys = fit_axis((&a.rows, &a.half_rows), (&b.rows, &b.half_rows));
     if ys.first().is_none_or(|y| y.score < MIN_PROFILE_CORRELATION) {
         return None;
     }
-    let mut xs = fit_axis(&a.cols, &b.cols);
+    let mut xs = fit_axis((&a.cols, &a.half_cols), (&b.cols, &b.half_cols));
     if xs.is_empty() {
         // A flat column profile (text across the whole width) says nothing
         // about the horizontal crop: try a few and let the refinement go on.
@@ -212,11 +217,13 @@ pub fn crop_alignment(a: &PreparedThumbnail, b: &PreparedThumbnail) -> Option<Cr
     }
     // Coordinate ascent on the four parameters, in shrinking steps from a
     // quarter cell: the profiles place each axis well, but not jointly.
+    // It stops once the alignment passes: a better one would not change
+    // the answer, only the correlation reported with it.
     let mut steps = [0.25 / THUMB_W as f32, 0.25 / THUMB_H as f32];
     for _ in 0..3 {
         let mut improved = true;
         let mut rounds = 0;
-        while improved && rounds < 4 {
+        while improved && rounds < 4 && !found.is_match() {
             improved = false;
             rounds += 1;
             for (axis, sign, which) in [
@@ -258,6 +265,21 @@ fn correlate_both(
     y: &AxisMap,
 ) -> Option<CropMatch> {
     let cols = taps(x, THUMB_W);
+    // Separable: every row of `b` resampled across once, then each cell is
+    // one step between two such rows (the same arithmetic as resampling
+    // each cell from its four neighbours, done once per row, not per cell).
+    let across = |v: &[f32]| -> Vec<f32> {
+        let mut out = Vec::with_capacity(THUMB_H * cols.len());
+        for row in v.chunks_exact(THUMB_W) {
+            out.extend(
+                cols.iter()
+                    .map(|&(_, x0, x1, wx)| row[x0] + (row[x1] - row[x0]) * wx),
+            );
+        }
+        out
+    };
+    let (b_values, b_detail) = (across(&b.values), across(&b.detail));
+    let width = cols.len();
     let mut luma = Correlation::default();
     let mut detail = Correlation::default();
     for (row, y0, y1, wy) in taps(y, THUMB_H) {
@@ -265,15 +287,14 @@ fn correlate_both(
             &a.values[row * THUMB_W..(row + 1) * THUMB_W],
             &a.detail[row * THUMB_W..(row + 1) * THUMB_W],
         );
-        let (b0, b1) = (y0 * THUMB_W, y1 * THUMB_W);
-        for &(col, x0, x1, wx) in &cols {
-            let sample = |v: &[f32]| {
-                let top = v[b0 + x0] + (v[b0 + x1] - v[b0 + x0]) * wx;
-                let bottom = v[b1 + x0] + (v[b1 + x1] - v[b1 + x0]) * wx;
+        let (b0, b1) = (y0 * width, y1 * width);
+        for (k, &(col, ..)) in cols.iter().enumerate() {
+            let between = |v: &[f32]| {
+                let (top, bottom) = (v[b0 + k], v[b1 + k]);
                 top + (bottom - top) * wy
             };
-            luma.add(a_values[col], sample(&b.values));
-            detail.add(a_detail[col], sample(&b.detail));
+            luma.add(a_values[col], between(&b_values));
+            detail.add(a_detail[col], between(&b_detail));
         }
     }
     if (luma.n as f32) < MIN_OVERLAP * MIN_OVERLAP * (THUMB_W * THUMB_H) as f32 {
@@ -296,8 +317,9 @@ fn taps(map: &AxisMap, n: usize) -> Vec<(usize, usize, usize, f32)> {
                 return None;
             }
             let f = (t * n as f32 - 0.5).clamp(0.0, (n - 1) as f32);
-            let lower = f.floor() as usize;
-            Some((i, lower, (lower + 1).min(n - 1), f - f.floor()))
+            // `f` is not negative: truncation is its floor, without a libm call.
+            let lower = f as usize;
+            Some((i, lower, (lower + 1).min(n - 1), f - lower as f32))
         })
         .collect()
 }
@@ -311,16 +333,10 @@ fn scale_range() -> (f32, f32) {
 /// The best few mappings of one axis, by correlation of the profiles:
 /// a coarse search on profiles of half the resolution, in steps of one of
 /// their cells, then a fine one around the three best, in steps of a
-/// quarter cell of the full profiles.
-fn fit_axis(pa: &[f32], pb: &[f32]) -> Vec<AxisMap> {
+/// quarter cell of the full profiles. Each side is (profile, its [`halve`]).
+fn fit_axis((pa, ha): (&[f32], &[f32]), (pb, hb): (&[f32], &[f32])) -> Vec<AxisMap> {
     let (min_scale, max_scale) = scale_range();
     let max_offset = MAX_CROP / (1.0 - 2.0 * MAX_CROP);
-    let halve = |p: &[f32]| -> Vec<f32> {
-        p.chunks(2)
-            .map(|c| c.iter().sum::<f32>() / c.len() as f32)
-            .collect()
-    };
-    let (ha, hb) = (halve(pa), halve(pb));
     let n = ha.len() as f32;
     let mut coarse = Vec::new();
     let scale_steps = ((max_scale - min_scale) * n).ceil().max(1.0) as usize;
@@ -329,7 +345,7 @@ fn fit_axis(pa: &[f32], pb: &[f32]) -> Vec<AxisMap> {
         let scale = min_scale + (max_scale - min_scale) * s as f32 / scale_steps as f32;
         for o in 0..=offset_steps {
             let offset = -max_offset + 2.0 * max_offset * o as f32 / offset_steps as f32;
-            if let Some(score) = correlate_1d(&ha, &hb, scale, offset) {
+            if let Some(score) = correlate_1d(ha, hb, scale, offset) {
                 coarse.push(AxisMap {
                     scale,
                     offset,
@@ -379,11 +395,19 @@ fn fit_axis(pa: &[f32], pb: &[f32]) -> Vec<AxisMap> {
     fine
 }
 
+/// A profile at half the resolution: the mean of each pair of cells.
+fn halve(p: &[f32]) -> Vec<f32> {
+    p.chunks(2)
+        .map(|c| c.iter().sum::<f32>() / c.len() as f32)
+        .collect()
+}
+
 /// Linear interpolation of `p` at fraction `t` (cell centres at (i+½)/n).
 fn sample(p: &[f32], t: f32) -> f32 {
     let n = p.len();
     let f = (t * n as f32 - 0.5).clamp(0.0, (n - 1) as f32);
-    let i = (f.floor() as usize).min(n - 1);
+    // `f` is not negative: truncation is its floor, without a libm call.
+    let i = (f as usize).min(n - 1);
     let j = (i + 1).min(n - 1);
     let w = f - i as f32;
     p[i] * (1.0 - w) + p[j] * w
