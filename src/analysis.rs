@@ -16,7 +16,7 @@ use tokio::sync::{Notify, Semaphore};
 use crate::db::{self, signals as store_signals, DbConnection, DbPool};
 use crate::domain::catalog::Category;
 use crate::domain::report::Logistics;
-use crate::domain::signals::cross::{EvidenceFingerprint, ReporterIdentity};
+use crate::domain::signals::cross::{self, EvidenceFingerprint, ReporterIdentity};
 use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
 use crate::domain::signals::thumbnail::Thumbnail;
 use crate::domain::signals::{self, logistics, CaseInput};
@@ -206,7 +206,7 @@ fn compute(
 
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
-    let mut screenshot_texts: Vec<String> = Vec::new();
+    let mut screenshot_texts: Vec<(String, String)> = Vec::new();
     for (row, phash, ocr_text, thumbnail) in &case.evidence {
         let mut phash = phash.map(ImageHash::from_i64);
         let mut thumbnail = thumbnail.as_deref().and_then(Thumbnail::from_bytes);
@@ -244,7 +244,11 @@ fn compute(
             }
         }
         if let Some(text) = &ocr_text {
-            screenshot_texts.extend(screenshot_text::passages(text));
+            screenshot_texts.extend(
+                screenshot_text::passages(text)
+                    .into_iter()
+                    .map(|passage| (row.display_name.clone(), passage)),
+            );
         }
         if is_logistics_export(&row.content_type) {
             exports.push((row.display_name.clone(), read(&row.storage_key)?));
@@ -267,6 +271,7 @@ fn compute(
     if fingerprints.iter().any(|f| f.thumbnail.is_some()) {
         other_evidence.extend(store_signals::crop_candidates(conn, &same_merchant)?);
     }
+    let other_evidence = cross::merge_other_evidence(other_evidence);
     let (merchant_reports, other_reviews) = store_signals::same_merchant(conn, &same_merchant)?;
 
     let logistics_record: Option<Logistics> = report
@@ -299,13 +304,12 @@ fn compute(
             [report.merchant_name.as_str(), report.description.as_str()]
                 .into_iter()
                 .chain(typed_reviews.iter().map(String::as_str))
-                .chain(screenshot_texts.iter().map(String::as_str)),
+                .chain(screenshot_texts.iter().map(|(_, text)| text.as_str())),
         );
         store_signals::store_search_terms(conn, report_id, &terms)?;
     }
     // Passages read from screenshots are compared like pasted reviews, after them.
     screenshot_texts.truncate(screenshot_text::MAX_PASSAGES);
-    let review_texts: Vec<String> = typed_reviews.into_iter().chain(screenshot_texts).collect();
     let category = Category::from_code(&report.category)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown category")))?;
     let reporter = ReporterIdentity {
@@ -315,7 +319,8 @@ fn compute(
     let input = CaseInput {
         category,
         description: &report.description,
-        review_texts: &review_texts,
+        review_texts: &typed_reviews,
+        screenshot_texts: &screenshot_texts,
         order_id: report.order_id.as_deref(),
         logistics: logistics_record.as_ref(),
         logistics_exports: &exports,

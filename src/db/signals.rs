@@ -2,6 +2,8 @@
 //! (what signals are computed from, and the background queue of cases to
 //! compute), perceptual hashes, tracking numbers, and the stored signals.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -247,6 +249,8 @@ pub fn other_evidence(
                 evidence::sha256,
                 evidence::phash,
             ))
+            // Past the bound, the newest: a ring is found by its recent copies.
+            .order(evidence::id.desc())
             .limit(OTHERS_LIMIT)
             .into_boxed::<MultiBackend>()
     };
@@ -456,9 +460,9 @@ pub fn tracking_uses(
 }
 
 /// Stores a computation: the signals (replacing the previous ones), the
-/// priority, the profile's state and the merchant's reporter count. On a
-/// case's first run, the cases its signals name are marked for
-/// recomputation, since this case is news to them too.
+/// priority, the profile's state and the merchant's reporter count. The
+/// cases its signals newly name (all of them on the case's first run) are
+/// marked for recomputation, since this case is news to them too.
 /// `version` is the profile's version when the computation read the case:
 /// if something changed since, the case stays dirty and comes round again.
 pub fn store_results(
@@ -472,20 +476,23 @@ pub fn store_results(
     write_transaction(conn, |conn| {
         let profile = case_profiles::table
             .find(report_id)
-            .select((
-                case_profiles::lease_token,
-                case_profiles::first_run,
-                case_profiles::merchant_id,
-            ))
-            .first::<(Option<String>, bool, Option<i64>)>(conn)
+            .select((case_profiles::lease_token, case_profiles::merchant_id))
+            .first::<(Option<String>, Option<i64>)>(conn)
             .optional()?;
-        let Some((lease, first_run, merchant_id)) = profile else {
+        let Some((lease, merchant_id)) = profile else {
             return Ok(());
         };
         if lease.as_deref() != Some(token) {
             // Our lease ran out and another worker took the case over.
             return Ok(());
         }
+        let related_before: BTreeSet<String> = signals::table
+            .filter(signals::report_id.eq(report_id))
+            .select(signals::related)
+            .load::<String>(conn)?
+            .iter()
+            .flat_map(|json| serde_json::from_str::<Vec<String>>(json).unwrap_or_default())
+            .collect();
         diesel::delete(signals::table.filter(signals::report_id.eq(report_id))).execute(conn)?;
         for signal in &results.signals {
             insert_signal(conn, report_id, signal, now)?;
@@ -519,21 +526,23 @@ pub fn store_results(
                 .set(merchants::reporter_count.eq(i64::from(reporters)))
                 .execute(conn)?;
         }
-        if first_run {
-            let mut related: Vec<String> = results
-                .signals
-                .iter()
-                .flat_map(|s| s.related.iter().cloned())
-                .collect();
-            related.sort();
-            related.dedup();
-            if !related.is_empty() {
-                let ids: Vec<i64> = reports::table
-                    .filter(reports::reference.eq_any(&related))
-                    .select(reports::id)
-                    .load(conn)?;
-                mark_dirty(conn, &ids, now)?;
-            }
+        // Cases this one newly relates to (all of them on its first run, or
+        // the cases a reply's new file matches) learn of it too. Once both
+        // sides name each other nothing is new, so this settles.
+        let newly_related: Vec<&String> = results
+            .signals
+            .iter()
+            .flat_map(|s| s.related.iter())
+            .filter(|reference| !related_before.contains(*reference))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !newly_related.is_empty() {
+            let ids: Vec<i64> = reports::table
+                .filter(reports::reference.eq_any(newly_related))
+                .select(reports::id)
+                .load(conn)?;
+            mark_dirty(conn, &ids, now)?;
         }
         Ok(())
     })

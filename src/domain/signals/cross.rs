@@ -4,7 +4,7 @@
 //! number, by merchant key) and passes what it found; these functions
 //! decide, and explain.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -59,6 +59,29 @@ impl Likeness {
             Likeness::Crop(c) => (SIMILAR_MAX_DISTANCE + 1, -((c * 1000.0) as i64)),
         }
     }
+}
+
+/// Other cases' evidence found by several lookups (by file, by hash chunks,
+/// among the merchant's images) merged: each file of each case once, keeping
+/// the copy that carries a thumbnail, so no explanation names a file twice.
+pub fn merge_other_evidence(mut found: Vec<OtherEvidence>) -> Vec<OtherEvidence> {
+    found.sort_by(|a, b| {
+        (
+            &a.case_reference,
+            a.sha256.to_ascii_lowercase(),
+            a.thumbnail.is_none(),
+        )
+            .cmp(&(
+                &b.case_reference,
+                b.sha256.to_ascii_lowercase(),
+                b.thumbnail.is_none(),
+            ))
+    });
+    found.dedup_by(|later, kept| {
+        later.case_reference == kept.case_reference
+            && later.sha256.eq_ignore_ascii_case(&kept.sha256)
+    });
+    found
 }
 
 /// An image as compared: its hash and prepared thumbnail.
@@ -139,9 +162,28 @@ pub fn similar_evidence(this: &[EvidenceFingerprint], others: &[OtherEvidence]) 
     let mut en = Vec::new();
     let mut related = BTreeSet::new();
     let mut closest = u32::MAX;
-    let other_looks: Vec<Looks> = others
+    // A ring re-uses its screenshots across cases: copies of one file look
+    // alike, so each distinct file is prepared and compared once.
+    let mut file_of: HashMap<String, usize> = HashMap::new();
+    let mut files: Vec<(Option<ImageHash>, Option<&Thumbnail>)> = Vec::new();
+    let other_file: Vec<usize> = others
         .iter()
-        .map(|o| (o.phash, o.thumbnail.as_ref().map(Thumbnail::prepare)))
+        .map(|o| {
+            let index = *file_of
+                .entry(o.sha256.to_ascii_lowercase())
+                .or_insert_with(|| {
+                    files.push((None, None));
+                    files.len() - 1
+                });
+            let file = &mut files[index];
+            file.0 = file.0.or(o.phash);
+            file.1 = file.1.or(o.thumbnail.as_ref());
+            index
+        })
+        .collect();
+    let file_looks: Vec<Looks> = files
+        .iter()
+        .map(|(phash, thumbnail)| (*phash, thumbnail.map(Thumbnail::prepare)))
         .collect();
     for evidence in this {
         if evidence.phash.is_none() && evidence.thumbnail.is_none() {
@@ -151,11 +193,15 @@ pub fn similar_evidence(this: &[EvidenceFingerprint], others: &[OtherEvidence]) 
             evidence.phash,
             evidence.thumbnail.as_ref().map(Thumbnail::prepare),
         );
+        let file_likeness: Vec<Option<Likeness>> = file_looks
+            .iter()
+            .map(|other| likeness(&looks, other))
+            .collect();
         let mut matches: Vec<(Likeness, &OtherEvidence)> = others
             .iter()
-            .zip(&other_looks)
+            .zip(&other_file)
             .filter(|(o, _)| !o.sha256.eq_ignore_ascii_case(&evidence.sha256))
-            .filter_map(|(o, other)| Some((likeness(&looks, other)?, o)))
+            .filter_map(|(o, &file)| Some((file_likeness[file]?, o)))
             .collect();
         if matches.is_empty() {
             continue;
@@ -494,6 +540,7 @@ fn shop_key(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::signals::thumbnail::{THUMB_H, THUMB_W};
     use chrono::TimeZone;
 
     fn fp(name: &str, sha: &str, hash: Option<u64>) -> EvidenceFingerprint {
@@ -579,6 +626,48 @@ mod tests {
         let medium = similar_evidence(&this, &others[3..]).expect("signal");
         assert_eq!(medium.severity, Severity::Medium);
         assert_eq!(similar_evidence(&this, &others[1..3]), None);
+    }
+
+    #[test]
+    fn evidence_found_by_several_lookups_is_named_once() {
+        let thumbnail = Thumbnail::from_grid(
+            &(0..THUMB_W * THUMB_H)
+                .map(|i| (i % 251) as f32)
+                .collect::<Vec<_>>(),
+        );
+        let mut with_thumbnail = other("QL-A", "shot.png", "AB", Some(1));
+        with_thumbnail.thumbnail = thumbnail.clone();
+        let merged = merge_other_evidence(vec![
+            other("QL-B", "x.png", "cd", Some(7)),
+            other("QL-A", "shot.png", "ab", Some(1)),
+            with_thumbnail.clone(),
+            other("QL-A", "other.png", "ef", None),
+        ]);
+        assert_eq!(merged.len(), 3, "{merged:?}");
+        assert!(
+            merged.contains(&with_thumbnail),
+            "the copy with a thumbnail is kept"
+        );
+        let this = [fp("mine.png", "ab", Some(1))];
+        let signal = duplicate_evidence(&this, &merged).expect("signal");
+        assert_eq!(signal.explanation.zh.matches("QL-A「shot.png」").count(), 1);
+    }
+
+    #[test]
+    fn copies_of_one_file_in_many_cases_are_all_named() {
+        // Compared once per distinct file, yet every case holding a copy is named.
+        let this = [fp("a.png", "aa", Some(0))];
+        let others: Vec<OtherEvidence> = ["QL-1", "QL-2", "QL-3"]
+            .iter()
+            .map(|reference| other(reference, "ring.png", "cc", Some(0b11)))
+            .chain([other("QL-4", "other.png", "dd", Some(u64::MAX))])
+            .collect();
+        let signal = similar_evidence(&this, &others).expect("signal");
+        assert_eq!(
+            signal.related,
+            vec!["QL-1".to_string(), "QL-2".to_string(), "QL-3".to_string()]
+        );
+        assert_eq!(signal.explanation.zh.matches("（汉明距离 2）").count(), 3);
     }
 
     #[test]

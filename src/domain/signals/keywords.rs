@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::text::normalize;
-use super::{Severity, Signal, SignalCode};
+use super::{Explanation, Severity, Signal, SignalCode};
 
 /// How telling a term is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,8 +114,12 @@ pub fn find_keywords<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) ->
 /// The `brushing_keywords` signal. A consumer who reports brushing will say
 /// 刷单 in the description, so words found only there weigh medium; found
 /// in the evidence itself (reviews, chats, exports) they weigh high. Weak
-/// terms alone weigh low.
-pub fn brushing_keywords_signal(hits: &[KeywordHit]) -> Option<Signal> {
+/// terms alone weigh low. `label` names a field for people, in zh-CN and
+/// English.
+pub fn brushing_keywords_signal(
+    hits: &[KeywordHit],
+    label: impl Fn(&str) -> Explanation,
+) -> Option<Signal> {
     if hits.is_empty() {
         return None;
     }
@@ -130,7 +134,10 @@ pub fn brushing_keywords_signal(hits: &[KeywordHit]) -> Option<Signal> {
     };
     let zh: Vec<String> = hits
         .iter()
-        .map(|h| format!("「{}」（{}）", display(h.term), h.fields.join("、")))
+        .map(|h| {
+            let fields: Vec<String> = h.fields.iter().map(|f| label(f).zh).collect();
+            format!("「{}」（{}）", display(h.term), fields.join("、"))
+        })
         .collect();
     let en: Vec<String> = hits
         .iter()
@@ -139,11 +146,8 @@ pub fn brushing_keywords_signal(hits: &[KeywordHit]) -> Option<Signal> {
                 .iter()
                 .find(|(t, _, _)| *t == h.term)
                 .map_or("", |(_, _, g)| g);
-            format!(
-                "“{}” ({gloss}; in {})",
-                display(h.term),
-                h.fields.join(", ")
-            )
+            let fields: Vec<String> = h.fields.iter().map(|f| label(f).en).collect();
+            format!("“{}” ({gloss}; in {})", display(h.term), fields.join(", "))
         })
         .collect();
     Some(Signal::new(
@@ -199,23 +203,26 @@ mod tests {
 
     #[test]
     fn severity_depends_on_strength_and_where_the_words_are() {
-        assert_eq!(brushing_keywords_signal(&[]), None);
-        let described = brushing_keywords_signal(&find_keywords([("description", "明显刷单")]))
-            .expect("signal");
+        let label = |field: &str| Explanation::new(field, field);
+        assert_eq!(brushing_keywords_signal(&[], label), None);
+        let described =
+            brushing_keywords_signal(&find_keywords([("description", "明显刷单")]), label)
+                .expect("signal");
         assert_eq!(described.severity, Severity::Medium);
         assert!(described.explanation.zh.contains("「刷单」（description）"));
-        let evidence = brushing_keywords_signal(&find_keywords([
-            ("description", "见截图"),
-            ("evidence:chat.csv", "拍a发b"),
-        ]))
+        let evidence = brushing_keywords_signal(
+            &find_keywords([("description", "见截图"), ("evidence:chat.csv", "拍a发b")]),
+            label,
+        )
         .expect("signal");
         assert_eq!(evidence.severity, Severity::High);
         assert!(evidence
             .explanation
             .en
             .contains("“拍A发B” (order A, ship B; in evidence:chat.csv)"));
-        let weak = brushing_keywords_signal(&find_keywords([("review_texts[0]", "满199返现20")]))
-            .expect("signal");
+        let weak =
+            brushing_keywords_signal(&find_keywords([("review_texts[0]", "满199返现20")]), label)
+                .expect("signal");
         assert_eq!(weak.severity, Severity::Low);
     }
 }

@@ -219,28 +219,47 @@ pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -
             ),
         });
     }
+    // The reporters and the age are always explained, even when they add
+    // nothing, so a moderator reads why a case ranks where it does.
     let reporters = independent_reporters.max(1);
     let points = REPORTER_POINTS[(reporters as usize - 1).min(REPORTER_POINTS.len() - 1)];
-    if points > 0 {
-        reasons.push(PriorityReason {
-            points,
-            explanation: Explanation::new(
+    reasons.push(PriorityReason {
+        points,
+        explanation: if reporters == 1 {
+            Explanation::new(
+                "只有本案举报人举报过该商家".to_owned(),
+                "only this case's reporter reported this merchant".to_owned(),
+            )
+        } else {
+            Explanation::new(
                 format!("共有 {reporters} 位独立举报人举报该商家"),
                 format!("{reporters} independent reporters reported this merchant"),
-            ),
-        });
-    }
+            )
+        },
+    });
     let days = u32::try_from(age.num_days().max(0)).unwrap_or(u32::MAX);
     let age_points = days.min(MAX_AGE_POINTS);
-    if age_points > 0 {
-        reasons.push(PriorityReason {
-            points: age_points,
-            explanation: Explanation::new(
+    reasons.push(PriorityReason {
+        points: age_points,
+        // Open cases are recomputed daily until the age points are full;
+        // past that the text must stay true without a recomputation.
+        explanation: if days == 0 {
+            Explanation::new(
+                "案件提交不足一天".to_owned(),
+                "the case was filed less than a day ago".to_owned(),
+            )
+        } else if days >= MAX_AGE_POINTS {
+            Explanation::new(
+                format!("案件已等待 {MAX_AGE_POINTS} 天以上"),
+                format!("the case has waited {MAX_AGE_POINTS} days or more"),
+            )
+        } else {
+            Explanation::new(
                 format!("案件已等待 {days} 天"),
                 format!("the case has waited {days} days"),
-            ),
-        });
-    }
+            )
+        },
+    });
     let score = reasons
         .iter()
         .map(|r| r.points)
@@ -271,7 +290,11 @@ pub fn physical_goods(category: Category) -> bool {
 pub struct CaseInput<'a> {
     pub category: Category,
     pub description: &'a str,
+    /// The reviews the reporter pasted.
     pub review_texts: &'a [String],
+    /// Passages read from screenshots (OCR): (the screenshot's display name,
+    /// the text). Compared and searched like reviews, named after the file.
+    pub screenshot_texts: &'a [(String, String)],
     pub order_id: Option<&'a str>,
     pub logistics: Option<&'a Logistics>,
     /// JSON and CSV evidence files: (display name, stored bytes).
@@ -319,8 +342,30 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
         input.evidence,
         input.other_evidence,
     ));
-    let reviews = text::analyze_reviews(input.review_texts, input.other_reviews);
-    signals.extend(text::template_reviews_signal(&reviews));
+    // Screenshot passages are compared after the pasted reviews, and named
+    // after their screenshot in the explanations.
+    let texts: Vec<String> = input
+        .review_texts
+        .iter()
+        .cloned()
+        .chain(input.screenshot_texts.iter().map(|(_, text)| text.clone()))
+        .collect();
+    let labels: Vec<Explanation> = (0..input.review_texts.len())
+        .map(|i| {
+            Explanation::new(
+                format!("本案第 {} 条", i + 1),
+                format!("review {} here", i + 1),
+            )
+        })
+        .chain(input.screenshot_texts.iter().map(|(name, _)| {
+            Explanation::new(
+                format!("本案截图「{name}」"),
+                format!("the screenshot “{name}” here"),
+            )
+        }))
+        .collect();
+    let reviews = text::analyze_reviews(&texts, input.other_reviews);
+    signals.extend(text::template_reviews_signal(&reviews, &labels));
 
     let mut shipments: Vec<(Source, Shipment)> = Vec::new();
     if let Some(logistics) = input.logistics {
@@ -364,16 +409,24 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
     }
     signals.extend(reused);
 
-    let mut texts: Vec<(String, &str)> = vec![("description".to_string(), input.description)];
-    texts.extend(
-        input
-            .review_texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (format!("review_texts[{i}]"), t.as_str())),
-    );
-    let hits = keywords::find_keywords(texts.iter().map(|(f, t)| (f.as_str(), *t)));
-    signals.extend(keywords::brushing_keywords_signal(&hits));
+    // Fields are keyed "description" and by their index among `texts`.
+    let fields: Vec<(String, &str)> =
+        std::iter::once(("description".to_string(), input.description))
+            .chain(
+                texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (i.to_string(), t.as_str())),
+            )
+            .collect();
+    let hits = keywords::find_keywords(fields.iter().map(|(f, t)| (f.as_str(), *t)));
+    signals.extend(keywords::brushing_keywords_signal(
+        &hits,
+        |field| match field.parse::<usize>().ok().and_then(|i| labels.get(i)) {
+            Some(label) => label.clone(),
+            None => Explanation::new("举报描述", "the description"),
+        },
+    ));
 
     let repeat = cross::repeat_merchant(input.reporter, input.created_at, input.merchant_reports);
     signals.extend(repeat.signal);
@@ -433,9 +486,36 @@ mod tests {
         ];
         let p = priority(&signals, 1, Duration::zero());
         assert_eq!(p.score, 45);
-        assert_eq!(p.reasons.len(), 2);
+        assert_eq!(p.reasons.len(), 4, "two signals, the reporters, the age");
         assert_eq!(p.reasons[0].points, 30);
         assert!(p.reasons[0].explanation.en.contains("similar_evidence"));
+        assert_eq!(p.reasons[2].points, 0);
+        assert!(p.reasons[2].explanation.zh.contains("只有本案举报人"));
+        assert_eq!(p.reasons[3].points, 0);
+        assert!(p.reasons[3].explanation.en.contains("less than a day"));
+    }
+
+    #[test]
+    fn the_age_is_explained_at_every_age_and_stays_true_past_the_cap() {
+        let says = |age: Duration| {
+            let p = priority(&[], 1, age);
+            let last = p.reasons.last().expect("the age reason");
+            (last.points, last.explanation.zh.clone())
+        };
+        assert_eq!(says(Duration::hours(5)), (0, "案件提交不足一天".to_owned()));
+        assert_eq!(says(Duration::days(1)), (1, "案件已等待 1 天".to_owned()));
+        assert_eq!(
+            says(Duration::days(19)),
+            (19, "案件已等待 19 天".to_owned())
+        );
+        assert_eq!(
+            says(Duration::days(20)),
+            (20, "案件已等待 20 天以上".to_owned())
+        );
+        assert_eq!(
+            says(Duration::days(400)),
+            (20, "案件已等待 20 天以上".to_owned())
+        );
     }
 
     #[test]
@@ -533,6 +613,7 @@ mod tests {
             category: Category::FakeReview,
             description: "商家好评返现，明显刷单。",
             review_texts: &reviews,
+            screenshot_texts: &[],
             order_id: Some("my order"),
             logistics: Some(&logistics),
             logistics_exports: &exports,

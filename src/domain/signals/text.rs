@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::{list_some, Severity, Signal, SignalCode};
+use super::{list_some, Explanation, Severity, Signal, SignalCode};
 
 /// Two reviews whose bigram sets have at least this Jaccard index were
 /// written from one template. Tuned on `tests/fixtures/signals/reviews.json`:
@@ -367,12 +367,21 @@ fn candidate_pairs(sets: &[Vec<u64>]) -> BTreeSet<(usize, usize)> {
     pairs
 }
 
-fn describe(member: &ReviewRef) -> (String, String) {
-    match &member.case_reference {
+/// How a text of this case is named: by `labels` (a screenshot's text is
+/// named after the screenshot), else as the pasted review it is.
+fn this_case_label(index: usize, labels: &[Explanation]) -> (String, String) {
+    match labels.get(index) {
+        Some(label) => (label.zh.clone(), label.en.clone()),
         None => (
-            format!("本案第 {} 条", member.index + 1),
-            format!("review {} here", member.index + 1),
+            format!("本案第 {} 条", index + 1),
+            format!("review {} here", index + 1),
         ),
+    }
+}
+
+fn describe(member: &ReviewRef, labels: &[Explanation]) -> (String, String) {
+    match &member.case_reference {
+        None => this_case_label(member.index, labels),
         Some(reference) => (
             format!("{reference} 第 {} 条", member.index + 1),
             format!("review {} of {reference}", member.index + 1),
@@ -382,8 +391,12 @@ fn describe(member: &ReviewRef) -> (String, String) {
 
 /// The `template_reviews` signal: high when a template reaches other cases
 /// or three reviews, medium for a pair within the case, low for stock
-/// praise alone.
-pub fn template_reviews_signal(analysis: &TemplateAnalysis) -> Option<Signal> {
+/// praise alone. `labels` name this case's texts by index (see
+/// [`this_case_label`]).
+pub fn template_reviews_signal(
+    analysis: &TemplateAnalysis,
+    labels: &[Explanation],
+) -> Option<Signal> {
     if analysis.clusters.is_empty() && analysis.stock_praise.is_empty() {
         return None;
     }
@@ -399,7 +412,7 @@ pub fn template_reviews_signal(analysis: &TemplateAnalysis) -> Option<Signal> {
             Severity::Medium
         });
         let (names_zh, names_en): (Vec<String>, Vec<String>) =
-            cluster.members.iter().map(describe).unzip();
+            cluster.members.iter().map(|m| describe(m, labels)).unzip();
         let (list_zh, _) = list_some(&names_zh, 4);
         let (_, list_en) = list_some(&names_en, 4);
         zh.push(format!(
@@ -423,20 +436,20 @@ pub fn template_reviews_signal(analysis: &TemplateAnalysis) -> Option<Signal> {
         en.push(format!("{} more groups", analysis.clusters.len() - 5));
     }
     if !analysis.stock_praise.is_empty() {
-        let numbers: Vec<String> = analysis
+        let (names_zh, names_en): (Vec<String>, Vec<String>) = analysis
             .stock_praise
             .iter()
-            .map(|i| (i + 1).to_string())
-            .collect();
+            .map(|&i| this_case_label(i, labels))
+            .unzip();
         zh.push(format!(
-            "{} 条评价只有空洞的套话好评（第 {} 条）",
-            numbers.len(),
-            numbers.join("、")
+            "{} 条评价只有空洞的套话好评（{}）",
+            names_zh.len(),
+            names_zh.join("、")
         ));
         en.push(format!(
-            "{} reviews are nothing but stock praise (no. {})",
-            numbers.len(),
-            numbers.join(", ")
+            "{} reviews are nothing but stock praise ({})",
+            names_en.len(),
+            names_en.join(", ")
         ));
     }
     Some(
@@ -593,7 +606,7 @@ mod tests {
         assert!(cluster.min_similarity >= NEAR_DUPLICATE_JACCARD);
         assert_eq!(cluster.other_cases(), vec!["QL-3C4D-5E6F".to_string()]);
 
-        let signal = template_reviews_signal(&analysis).expect("signal");
+        let signal = template_reviews_signal(&analysis, &[]).expect("signal");
         assert_eq!(signal.code, SignalCode::TemplateReviews);
         assert_eq!(signal.severity, Severity::High);
         assert_eq!(signal.related, vec!["QL-3C4D-5E6F".to_string()]);
@@ -639,8 +652,11 @@ mod tests {
         ];
         let analysis = analyze_reviews(&["今年的明前龙井比去年的淡一些".to_string()], &others);
         assert!(analysis.clusters.is_empty());
-        assert_eq!(template_reviews_signal(&analysis), None);
-        assert_eq!(template_reviews_signal(&analyze_reviews(&[], &[])), None);
+        assert_eq!(template_reviews_signal(&analysis, &[]), None);
+        assert_eq!(
+            template_reviews_signal(&analyze_reviews(&[], &[]), &[]),
+            None
+        );
     }
 
     #[test]
@@ -649,16 +665,20 @@ mod tests {
             "耳机音质超级好，降噪效果一流，戴着也很舒服，续航很给力".to_string(),
             "耳机音质超好，降噪效果一流，戴着很舒服，续航给力".to_string(),
         ];
-        let medium = template_reviews_signal(&analyze_reviews(&pair, &[])).expect("signal");
+        let medium = template_reviews_signal(&analyze_reviews(&pair, &[]), &[]).expect("signal");
         assert_eq!(medium.severity, Severity::Medium);
         assert!(medium.related.is_empty());
-        let stock = template_reviews_signal(&analyze_reviews(&["五星好评！".to_string()], &[]))
-            .expect("signal");
+        let stock =
+            template_reviews_signal(&analyze_reviews(&["五星好评！".to_string()], &[]), &[])
+                .expect("signal");
         assert_eq!(stock.severity, Severity::Low);
-        assert!(stock.explanation.en.contains("stock praise (no. 1)"));
+        assert!(stock
+            .explanation
+            .en
+            .contains("stock praise (review 1 here)"));
         let mut three = pair.clone();
         three.push("耳机音质超级好，降噪效果一流，戴着舒服，续航给力".to_string());
-        let high = template_reviews_signal(&analyze_reviews(&three, &[])).expect("signal");
+        let high = template_reviews_signal(&analyze_reviews(&three, &[]), &[]).expect("signal");
         assert_eq!(high.severity, Severity::High);
     }
 }
