@@ -486,12 +486,19 @@ pub fn store_results(
             // Our lease ran out and another worker took the case over.
             return Ok(());
         }
-        let related_before: BTreeSet<String> = signals::table
+        // (signal code, related case) pairs: a case already related by one
+        // signal (the same merchant) that a reply's file now matches is news.
+        let related_before: BTreeSet<(String, String)> = signals::table
             .filter(signals::report_id.eq(report_id))
-            .select(signals::related)
-            .load::<String>(conn)?
-            .iter()
-            .flat_map(|json| serde_json::from_str::<Vec<String>>(json).unwrap_or_default())
+            .select((signals::code, signals::related))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .flat_map(|(code, json)| {
+                serde_json::from_str::<Vec<String>>(&json)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |reference| (code.clone(), reference))
+            })
             .collect();
         diesel::delete(signals::table.filter(signals::report_id.eq(report_id))).execute(conn)?;
         for signal in &results.signals {
@@ -526,14 +533,22 @@ pub fn store_results(
                 .set(merchants::reporter_count.eq(i64::from(reporters)))
                 .execute(conn)?;
         }
-        // Cases this one newly relates to (all of them on its first run, or
-        // the cases a reply's new file matches) learn of it too. Once both
-        // sides name each other nothing is new, so this settles.
+        // Cases this one newly relates to, or relates to by a new signal (all
+        // of them on its first run; the cases a reply's new file matches),
+        // learn of it too. Once both sides name each other by every signal
+        // nothing is new, so this settles.
         let newly_related: Vec<&String> = results
             .signals
             .iter()
-            .flat_map(|s| s.related.iter())
-            .filter(|reference| !related_before.contains(*reference))
+            .flat_map(|s| {
+                s.related
+                    .iter()
+                    .map(move |reference| (s.code.code(), reference))
+            })
+            .filter(|(code, reference)| {
+                !related_before.contains(&((*code).to_owned(), (*reference).clone()))
+            })
+            .map(|(_, reference)| reference)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
