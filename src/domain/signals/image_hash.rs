@@ -239,6 +239,12 @@ struct GridAccumulator {
     columns: Vec<std::ops::Range<usize>>,
     sums: Vec<u64>,
     counts: Vec<u64>,
+    /// Per-pixel column sums of the rows of one grid row so far (`band_of`),
+    /// folded into its cells when the next grid row starts: adding a row is
+    /// then one vectorized pass, whatever the cell boundaries.
+    band: Vec<u32>,
+    band_of: Option<usize>,
+    band_rows: u64,
 }
 
 impl GridAccumulator {
@@ -254,22 +260,46 @@ impl GridAccumulator {
                 .collect(),
             sums: vec![0; gw * gh],
             counts: vec![0; gw * gh],
+            band: vec![0; width],
+            band_of: None,
+            band_rows: 0,
         }
     }
 
-    /// Adds row `y` of luma values. Each cell sums a contiguous slice, which
-    /// the compiler vectorizes: this runs for every pixel of every upload.
+    /// Adds row `y` of luma values (rows in order, top to bottom). The row
+    /// is added to the band's column sums, which the compiler vectorizes:
+    /// this runs for every pixel of every upload. (A band is at most
+    /// 40 M / 8 rows, so its column sums fit in 32 bits.)
     fn add_row(&mut self, y: usize, luma: &[u8]) {
-        let base = (y * self.gh / self.height).min(self.gh - 1) * self.gw;
-        for (c, columns) in self.columns.iter().enumerate() {
-            let cell = luma.get(columns.clone()).unwrap_or_default();
-            let sum: u32 = cell.iter().map(|&l| u32::from(l)).sum();
-            self.sums[base + c] += u64::from(sum);
-            self.counts[base + c] += cell.len() as u64;
+        let grid_row = (y * self.gh / self.height).min(self.gh - 1);
+        if self.band_of != Some(grid_row) {
+            self.fold_band();
+            self.band_of = Some(grid_row);
         }
+        for (sum, &l) in self.band.iter_mut().zip(luma) {
+            *sum += u32::from(l);
+        }
+        self.band_rows += 1;
     }
 
-    fn finish(self) -> Vec<f32> {
+    /// Folds the band's column sums into its grid row's cells.
+    fn fold_band(&mut self) {
+        let Some(grid_row) = self.band_of.take() else {
+            return;
+        };
+        let base = grid_row * self.gw;
+        for (c, columns) in self.columns.iter().enumerate() {
+            let cell = self.band.get(columns.clone()).unwrap_or_default();
+            let sum: u64 = cell.iter().map(|&s| u64::from(s)).sum();
+            self.sums[base + c] += sum;
+            self.counts[base + c] += cell.len() as u64 * self.band_rows;
+        }
+        self.band.fill(0);
+        self.band_rows = 0;
+    }
+
+    fn finish(mut self) -> Vec<f32> {
+        self.fold_band();
         self.sums
             .iter()
             .zip(&self.counts)
@@ -294,14 +324,15 @@ fn luma_row(pixels: &[u8], channels: usize, out: &mut Vec<u8>) {
             .iter_mut()
             .zip(pixels.chunks_exact(2))
             .for_each(|(l, p)| *l = over_white(u32::from(p[0]), p[1]) as u8),
+        // Fixed-size chunks: no bounds checks in the loop, so it vectorizes.
         3 => out
             .iter_mut()
-            .zip(pixels.chunks_exact(3))
-            .for_each(|(l, p)| *l = luma(p[0], p[1], p[2])),
+            .zip(pixels.as_chunks::<3>().0)
+            .for_each(|(l, &[r, g, b])| *l = luma(r, g, b)),
         _ => out
             .iter_mut()
-            .zip(pixels.chunks_exact(4))
-            .for_each(|(l, p)| *l = over_white(u32::from(luma(p[0], p[1], p[2])), p[3]) as u8),
+            .zip(pixels.as_chunks::<4>().0)
+            .for_each(|(l, &[r, g, b, a])| *l = over_white(u32::from(luma(r, g, b)), a) as u8),
     }
 }
 

@@ -332,7 +332,7 @@ fn scale_range() -> (f32, f32) {
 
 /// The best few mappings of one axis, by correlation of the profiles:
 /// a coarse search on profiles of half the resolution, in steps of one of
-/// their cells, then a fine one around the three best, in steps of a
+/// their cells, then a fine one around the two best, in steps of a
 /// quarter cell of the full profiles. Each side is (profile, its [`halve`]).
 fn fit_axis((pa, ha): (&[f32], &[f32]), (pb, hb): (&[f32], &[f32])) -> Vec<AxisMap> {
     let (min_scale, max_scale) = scale_range();
@@ -354,7 +354,20 @@ fn fit_axis((pa, ha): (&[f32], &[f32]), (pb, hb): (&[f32], &[f32])) -> Vec<AxisM
             }
         }
     }
-    coarse.sort_by(|x, y| y.score.total_cmp(&x.score));
+    // The two best, as a stable sort by score would put them (ties keep
+    // their order), without sorting the rest.
+    let mut best_two: Vec<AxisMap> = Vec::with_capacity(3);
+    for candidate in coarse {
+        let at = best_two
+            .iter()
+            .position(|kept| candidate.score.total_cmp(&kept.score).is_gt())
+            .unwrap_or(best_two.len());
+        if at < 2 {
+            best_two.insert(at, candidate);
+            best_two.truncate(2);
+        }
+    }
+    let coarse = best_two;
     // Refining cannot lift a hopeless start to the bar: stop here.
     if coarse
         .first()
@@ -362,10 +375,10 @@ fn fit_axis((pa, ha): (&[f32], &[f32]), (pb, hb): (&[f32], &[f32])) -> Vec<AxisM
     {
         return Vec::new();
     }
-    // Fine: hill-climbing from the three best, in steps halving from half
-    // a coarse step down to a sixty-fourth.
+    // Fine: hill-climbing from the two best (as many as the 2-D alignment
+    // tries), in steps halving from half a coarse step down to a sixty-fourth.
     let mut fine: Vec<AxisMap> = Vec::new();
-    for start in coarse.iter().take(3) {
+    for start in coarse.iter().take(2) {
         let Some(score) = correlate_1d(pa, pb, start.scale, start.offset) else {
             continue;
         };
@@ -406,8 +419,9 @@ fn halve(p: &[f32]) -> Vec<f32> {
 fn sample(p: &[f32], t: f32) -> f32 {
     let n = p.len();
     let f = (t * n as f32 - 0.5).clamp(0.0, (n - 1) as f32);
-    // `f` is not negative: truncation is its floor, without a libm call.
-    let i = (f as usize).min(n - 1);
+    // `f` is not negative: truncation is its floor, without a libm call
+    // (and through i32, a cheaper conversion than to usize).
+    let i = (f as i32 as usize).min(n - 1);
     let j = (i + 1).min(n - 1);
     let w = f - i as f32;
     p[i] * (1.0 - w) + p[j] * w
@@ -415,9 +429,10 @@ fn sample(p: &[f32], t: f32) -> f32 {
 
 fn correlate_1d(pa: &[f32], pb: &[f32], scale: f32, offset: f32) -> Option<f32> {
     let n = pa.len();
+    let step = scale / n as f32;
     let mut acc = Correlation::default();
     for (i, &a) in pa.iter().enumerate() {
-        let t = offset + scale * (i as f32 + 0.5) / n as f32;
+        let t = offset + step * (i as f32 + 0.5);
         if (0.0..=1.0).contains(&t) {
             acc.add(a, sample(pb, t));
         }
