@@ -1344,31 +1344,3 @@ async fn a_reply_with_the_file_of_an_already_related_case_recomputes_it() {
     )
     .await;
 }
-
-/// The other way round from the test above it: the case with the typed
-/// review, computed again when the screenshot's case names it, finds the
-/// review read from the other case's screenshot.
-#[tokio::test]
-#[ignore = "src/db/signals.rs same_merchant gives other cases' typed reviews only, not their screenshots' text"]
-async fn a_typed_review_matches_one_read_from_another_cases_screenshot() {
-    if !tesseract_installed() {
-        return;
-    }
-    let app = signals_app().await;
-    let moderator = app.moderator().await;
-    let (typed_ref, shot_ref) = typed_then_screenshot(&app, "声悦音响店", vec![]).await;
-    let shot_case = computed_within(&app, &moderator, &shot_ref, OCR_WAIT).await;
-    assert_eq!(
-        related_by(&shot_case, "template_reviews"),
-        [typed_ref.as_str()]
-    );
-    let typed_case = wait_until(&app, &moderator, &typed_ref, "template_reviews", |c| {
-        related_by(c, "template_reviews") == [shot_ref.clone()]
-    })
-    .await;
-    let templated = signal(&typed_case, "template_reviews");
-    assert!(
-        explanation(templated, "zh-CN").contains("评价截图.png"),
-        "{templated}"
-    );
-}
