@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::StreamExt;
 use rand::{Rng, RngCore};
 
 use super::compose::{ComposeError, Composed, SignalLine};
@@ -17,10 +16,11 @@ use crate::domain::delivery::{self, Failure, NextStep};
 use crate::error::AppError;
 use crate::evidence::EvidenceStore;
 
-/// Deliveries claimed per round, all sent at once: a round claims no more
-/// than it sends in parallel, so each send starts as soon as its lease does
-/// and the lease (below) covers it. Claiming more and sending them in waves
-/// would let a late wave outlive its lease and be sent by another worker too.
+/// Deliveries sent at once. Each of these send slots claims one due
+/// delivery just before it sends it, so every lease starts with its send and
+/// covers it (claiming a batch and sending it in waves would let a late wave
+/// outlive its lease and be sent by another worker too), and a slot that
+/// finishes takes the next delivery at once.
 const CONCURRENCY: usize = 4;
 
 /// Runs until the process ends.
@@ -40,12 +40,37 @@ pub async fn run(pool: DbPool, store: Arc<dyn EvidenceStore>, mailer: Arc<Mailer
     }
 }
 
-/// Claims and sends one batch; returns how many were claimed.
+/// Sends due deliveries until none is left; returns how many were claimed.
 pub async fn run_once(
     pool: &DbPool,
     store: &Arc<dyn EvidenceStore>,
     mailer: &Arc<Mailer>,
 ) -> Result<usize, AppError> {
+    let slot = || async {
+        let mut claimed = 0;
+        while let Some((row, token)) = claim_one(pool, mailer).await? {
+            deliver(pool, store, mailer, row, &token).await;
+            claimed += 1;
+        }
+        Ok::<usize, AppError>(claimed)
+    };
+    let results = futures_util::future::join_all((0..CONCURRENCY).map(|_| slot())).await;
+    let claimed: usize = results.iter().flatten().sum();
+    match results.into_iter().find_map(Result::err) {
+        Some(error) if claimed == 0 => Err(error),
+        Some(error) => {
+            tracing::warn!(%error, "mail worker: a send slot could not claim a delivery");
+            Ok(claimed)
+        }
+        None => Ok(claimed),
+    }
+}
+
+/// Claims the next due delivery under a fresh lease token.
+async fn claim_one(
+    pool: &DbPool,
+    mailer: &Arc<Mailer>,
+) -> Result<Option<(DeliveryRow, String)>, AppError> {
     let token = {
         let mut bytes = [0u8; 12];
         rand::rng().fill_bytes(&mut bytes);
@@ -59,18 +84,11 @@ pub async fn run_once(
         let token = token.clone();
         db::run(pool, move |conn| {
             let now = Utc::now().naive_utc();
-            outbox::claim(conn, now, now + lease, &token, CONCURRENCY as i64)
+            outbox::claim(conn, now, now + lease, &token, 1)
         })
         .await?
     };
-    let count = claimed.len();
-    futures_util::stream::iter(claimed)
-        .for_each_concurrent(CONCURRENCY, |row| {
-            let token = token.clone();
-            async move { deliver(pool, store, mailer, row, &token).await }
-        })
-        .await;
-    Ok(count)
+    Ok(claimed.into_iter().next().map(|row| (row, token)))
 }
 
 async fn deliver(
