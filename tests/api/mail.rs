@@ -114,6 +114,76 @@ pub(crate) async fn wait_for_status(
     .await
 }
 
+/// Through a real `qinglang` process at `base`: adds a moderator with
+/// `binary` (the command with that process's environment), logs in, files a
+/// report without contact details and validates it. Returns the moderator's
+/// token and the case's reference.
+pub(crate) async fn validate_through_the_binary(
+    client: &reqwest::Client,
+    base: &str,
+    mut binary: std::process::Command,
+) -> (String, String) {
+    use std::io::Write;
+
+    let mut child = binary
+        .args([
+            "user",
+            "add",
+            "--email",
+            "mod@example.com",
+            "--role",
+            "moderator",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{STAFF_PASSWORD}\n").as_bytes())
+        .expect("password");
+    assert!(child.wait().expect("user add ends").success());
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "mod@example.com", "password": STAFF_PASSWORD}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let mut report = valid_report();
+    report["reporter"] = json!(null);
+    let created: Value = client
+        .post(format!("{base}/api/v1/reports"))
+        .multipart(form_with(&report))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let reference = created["reference"].as_str().expect("reference").to_owned();
+    for body in [
+        json!({"to": "under_review"}),
+        json!({"to": "validated", "reason": "核实"}),
+    ] {
+        let status = client
+            .post(format!("{base}/api/v1/cases/{reference}/transitions"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        assert_eq!(status.as_u16(), 200);
+    }
+    (token, reference)
+}
+
 const PRODUCT_URL: &str = "https://item.example.com/item.htm?id=778899";
 const ORDER_ID: &str = "ORD-2026-1120-778899";
 
@@ -1655,65 +1725,7 @@ async fn queued_mail_survives_the_process_being_killed() {
     wait_ready().await;
     let mut add_user = Command::new(binary);
     env(&mut add_user);
-    let mut child = add_user
-        .args([
-            "user",
-            "add",
-            "--email",
-            "mod@example.com",
-            "--role",
-            "moderator",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("user add");
-    {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{STAFF_PASSWORD}\n").as_bytes())
-            .expect("password");
-    }
-    assert!(child.wait().expect("user add ends").success());
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "mod@example.com", "password": STAFF_PASSWORD}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
-    let mut report = valid_report();
-    report["reporter"] = json!(null);
-    let created: Value = client
-        .post(format!("{base}/api/v1/reports"))
-        .multipart(form_with(&report))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let reference = created["reference"].as_str().expect("reference").to_owned();
-    for body in [
-        json!({"to": "under_review"}),
-        json!({"to": "validated", "reason": "核实"}),
-    ] {
-        let status = client
-            .post(format!("{base}/api/v1/cases/{reference}/transitions"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .expect("sent")
-            .status();
-        assert_eq!(status.as_u16(), 200);
-    }
+    let (token, reference) = validate_through_the_binary(&client, &base, add_user).await;
     let get_case = || async {
         client
             .get(format!("{base}/api/v1/cases/{reference}"))

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 use crate::mail::{
-    add_regulator, case, eventually, mail_app, validate, wait_for_status, zhejiang, REGULATOR,
-    REPORTER, WAIT,
+    add_regulator, case, eventually, mail_app, validate, validate_through_the_binary,
+    wait_for_status, zhejiang, REGULATOR, REPORTER, WAIT,
 };
 use crate::smtp::{unused_port, Behaviour, Credentials, SmtpServer};
 
@@ -497,67 +497,8 @@ async fn killed_while_the_server_holds_its_reply_the_resend_keeps_the_message_id
             .expect("the server starts"),
     );
     wait_ready().await;
-    let mut add_user = qinglang(
-        &[
-            "user",
-            "add",
-            "--email",
-            "mod@example.com",
-            "--role",
-            "moderator",
-            "--password-stdin",
-        ],
-        &env("10"),
-    )
-    .stdin(Stdio::piped())
-    .spawn()
-    .expect("user add");
-    {
-        use std::io::Write;
-        add_user
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{STAFF_PASSWORD}\n").as_bytes())
-            .expect("password");
-    }
-    assert!(add_user.wait().expect("user add ends").success());
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "mod@example.com", "password": STAFF_PASSWORD}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
-    let mut report = valid_report();
-    report["reporter"] = json!(null);
-    let created: Value = client
-        .post(format!("{base}/api/v1/reports"))
-        .multipart(form_with(&report))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let reference = created["reference"].as_str().expect("reference").to_owned();
-    for body in [
-        json!({"to": "under_review"}),
-        json!({"to": "validated", "reason": "核实"}),
-    ] {
-        let status = client
-            .post(format!("{base}/api/v1/cases/{reference}/transitions"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .expect("sent")
-            .status();
-        assert_eq!(status.as_u16(), 200);
-    }
+    let (token, reference) =
+        validate_through_the_binary(&client, &base, qinglang(&[], &env("10"))).await;
 
     // The whole message reached the server, which holds its reply: the
     // process dies now, before it can record anything.

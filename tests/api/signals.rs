@@ -656,6 +656,36 @@ fn plain_report(email: &str, merchant: &str) -> Value {
     report
 }
 
+/// A moderator asks the reporter of `reference` for more, and the reporter
+/// answers with the screenshot `shot` (`补充截图.png`).
+async fn reply_with_a_screenshot(
+    app: &TestApp,
+    moderator: &Session,
+    reference: &str,
+    code: &str,
+    shot: Vec<u8>,
+) {
+    for body in [
+        json!({"to": "under_review"}),
+        json!({"to": "needs_info", "public_note": "请上传截图"}),
+    ] {
+        assert_eq!(app.move_case(moderator, reference, body).await, 200);
+    }
+    let reply = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{reference}/replies")))
+        .bearer_auth(code)
+        .multipart(
+            Form::new()
+                .text("message", "补充截图")
+                .part("evidence", file_part(shot, "补充截图.png", "image/png")),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status().as_u16(), 201);
+}
+
 /// Waits until `reference` satisfies `condition` (described by `what`).
 async fn wait_until(
     app: &TestApp,
@@ -1179,25 +1209,7 @@ async fn a_reply_with_an_earlier_cases_file_recomputes_the_earlier_case() {
         );
     }
 
-    for body in [
-        json!({"to": "under_review"}),
-        json!({"to": "needs_info", "public_note": "请上传截图"}),
-    ] {
-        assert_eq!(app.move_case(&moderator, &replying, body).await, 200);
-    }
-    let reply = app
-        .client
-        .post(app.url(&format!("/api/v1/reports/{replying}/replies")))
-        .bearer_auth(&code)
-        .multipart(
-            Form::new()
-                .text("message", "补充截图")
-                .part("evidence", file_part(shot, "补充截图.png", "image/png")),
-        )
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(reply.status().as_u16(), 201);
+    reply_with_a_screenshot(&app, &moderator, &replying, &code, shot).await;
 
     let after = wait_until(
         &app,
@@ -1308,25 +1320,7 @@ async fn a_reply_with_the_file_of_an_already_related_case_recomputes_it() {
         before["signals"]
     );
 
-    for body in [
-        json!({"to": "under_review"}),
-        json!({"to": "needs_info", "public_note": "请上传截图"}),
-    ] {
-        assert_eq!(app.move_case(&moderator, &replying, body).await, 200);
-    }
-    let reply = app
-        .client
-        .post(app.url(&format!("/api/v1/reports/{replying}/replies")))
-        .bearer_auth(&code)
-        .multipart(
-            Form::new()
-                .text("message", "补充截图")
-                .part("evidence", file_part(shot, "补充截图.png", "image/png")),
-        )
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(reply.status().as_u16(), 201);
+    reply_with_a_screenshot(&app, &moderator, &replying, &code, shot).await;
     wait_until(
         &app,
         &moderator,
