@@ -106,9 +106,130 @@ pub struct PreparedThumbnail {
     detail: Vec<f32>,
     rows: Vec<f32>,
     cols: Vec<f32>,
-    /// The profiles at half resolution, for the coarse search of an axis.
-    half_rows: Vec<f32>,
-    half_cols: Vec<f32>,
+    /// The half-resolution profiles under every mapping of the coarse
+    /// search, for the coarse search of an axis.
+    coarse_rows: CoarseProfile,
+    coarse_cols: CoarseProfile,
+}
+
+/// A profile at half resolution prepared for the coarse search of an axis
+/// ([`coarse_grid`]): per mapping, what [`correlate_1d`] would compute for
+/// it on either side, except the cross term. Each image is resampled once
+/// per mapping instead of once per pair and mapping; the sums are taken in
+/// the same order, so the correlations are the same to the bit.
+#[derive(Debug, Clone)]
+struct CoarseProfile {
+    values: Vec<f32>,
+    mappings: Vec<CoarseMapping>,
+}
+
+#[derive(Debug, Clone)]
+struct CoarseMapping {
+    /// The cells whose mapped position lies inside the other profile.
+    cells: std::ops::Range<usize>,
+    /// This profile sampled at those positions (its side as `b`).
+    sampled: Vec<f32>,
+    /// Sums over `cells` of the values and their squares (as `a`), and of
+    /// `sampled` and its squares (as `b`).
+    sa: f64,
+    saa: f64,
+    sb: f64,
+    sbb: f64,
+}
+
+impl CoarseProfile {
+    fn new(profile: &[f32]) -> Self {
+        let values = halve(profile);
+        let n = values.len();
+        let mappings = coarse_grid(n)
+            .maps
+            .iter()
+            .map(|&(scale, offset)| {
+                let inside = |i: usize| (0.0..=1.0).contains(&coarse_position(n, scale, offset, i));
+                let first = (0..n).find(|&i| inside(i)).unwrap_or(n);
+                let end = (first..n).find(|&i| !inside(i)).unwrap_or(n);
+                let sampled: Vec<f32> = (first..end)
+                    .map(|i| sample(&values, coarse_position(n, scale, offset, i)))
+                    .collect();
+                let (mut sa, mut saa, mut sb, mut sbb) = (0.0, 0.0, 0.0, 0.0);
+                for (&a, &b) in values[first..end].iter().zip(&sampled) {
+                    let (a, b) = (f64::from(a), f64::from(b));
+                    sa += a;
+                    saa += a * a;
+                    sb += b;
+                    sbb += b * b;
+                }
+                CoarseMapping {
+                    cells: first..end,
+                    sampled,
+                    sa,
+                    saa,
+                    sb,
+                    sbb,
+                }
+            })
+            .collect();
+        CoarseProfile { values, mappings }
+    }
+
+    /// The correlation of `self` (as `a`) with `other` (as `b`) under
+    /// mapping `k`, as `correlate_1d` on the half profiles gives it.
+    fn correlate(&self, other: &CoarseProfile, k: usize) -> Option<f32> {
+        let (mine, theirs) = (&self.mappings[k], &other.mappings[k]);
+        let n = self.values.len();
+        let count = mine.cells.len();
+        if (count as f32) < MIN_OVERLAP * n as f32 {
+            return None;
+        }
+        let mut sab = 0.0;
+        for (&a, &b) in self.values[mine.cells.clone()].iter().zip(&theirs.sampled) {
+            sab += f64::from(a) * f64::from(b);
+        }
+        Correlation {
+            n: count,
+            sa: mine.sa,
+            sb: theirs.sb,
+            saa: mine.saa,
+            sbb: theirs.sbb,
+            sab,
+        }
+        .value()
+    }
+}
+
+/// The mappings of the coarse search for profiles of `n` cells: scales and
+/// offsets in steps of about one cell.
+struct CoarseGrid {
+    scale_steps: usize,
+    offset_steps: usize,
+    maps: Vec<(f32, f32)>,
+}
+
+fn coarse_grid(n: usize) -> CoarseGrid {
+    let (min_scale, max_scale) = scale_range();
+    let max_offset = MAX_CROP / (1.0 - 2.0 * MAX_CROP);
+    let nf = n as f32;
+    let scale_steps = ((max_scale - min_scale) * nf).ceil().max(1.0) as usize;
+    let offset_steps = (2.0 * max_offset * nf).ceil().max(1.0) as usize;
+    let mut maps = Vec::with_capacity((scale_steps + 1) * (offset_steps + 1));
+    for s in 0..=scale_steps {
+        let scale = min_scale + (max_scale - min_scale) * s as f32 / scale_steps as f32;
+        for o in 0..=offset_steps {
+            let offset = -max_offset + 2.0 * max_offset * o as f32 / offset_steps as f32;
+            maps.push((scale, offset));
+        }
+    }
+    CoarseGrid {
+        scale_steps,
+        offset_steps,
+        maps,
+    }
+}
+
+/// Where cell `i` of a profile of `n` cells lands under a mapping (the
+/// arithmetic of [`correlate_1d`]).
+fn coarse_position(n: usize, scale: f32, offset: f32, i: usize) -> f32 {
+    offset + scale / n as f32 * (i as f32 + 0.5)
 }
 
 impl Thumbnail {
@@ -128,8 +249,8 @@ impl Thumbnail {
         PreparedThumbnail {
             detail: detail(&smoothed),
             values: smoothed,
-            half_rows: halve(&rows),
-            half_cols: halve(&cols),
+            coarse_rows: CoarseProfile::new(&rows),
+            coarse_cols: CoarseProfile::new(&cols),
             rows,
             cols,
         }
@@ -184,11 +305,11 @@ const REFINE_FROM: CropMatch = CropMatch {
 /// The best alignment found, whatever its score (for tuning and tests);
 /// `None` when the pictures do not line up at all.
 pub fn crop_alignment(a: &PreparedThumbnail, b: &PreparedThumbnail) -> Option<CropMatch> {
-    let ys = fit_axis((&a.rows, &a.half_rows), (&b.rows, &b.half_rows));
+    let ys = fit_axis((&a.rows, &a.coarse_rows), (&b.rows, &b.coarse_rows));
     if ys.first().is_none_or(|y| y.score < MIN_PROFILE_CORRELATION) {
         return None;
     }
-    let mut xs = fit_axis((&a.cols, &a.half_cols), (&b.cols, &b.half_cols));
+    let mut xs = fit_axis((&a.cols, &a.coarse_cols), (&b.cols, &b.coarse_cols));
     if xs.is_empty() {
         // A flat column profile (text across the whole width) says nothing
         // about the horizontal crop: try a few and let the refinement go on.
@@ -333,25 +454,24 @@ fn scale_range() -> (f32, f32) {
 /// The best few mappings of one axis, by correlation of the profiles:
 /// a coarse search on profiles of half the resolution, in steps of one of
 /// their cells, then a fine one around the two best, in steps of a
-/// quarter cell of the full profiles. Each side is (profile, its [`halve`]).
-fn fit_axis((pa, ha): (&[f32], &[f32]), (pb, hb): (&[f32], &[f32])) -> Vec<AxisMap> {
+/// quarter cell of the full profiles. Each side is (profile, the same
+/// prepared for the coarse search).
+fn fit_axis(
+    (pa, ca): (&[f32], &CoarseProfile),
+    (pb, cb): (&[f32], &CoarseProfile),
+) -> Vec<AxisMap> {
     let (min_scale, max_scale) = scale_range();
     let max_offset = MAX_CROP / (1.0 - 2.0 * MAX_CROP);
-    let n = ha.len() as f32;
+    let grid = coarse_grid(ca.values.len());
+    let (scale_steps, offset_steps) = (grid.scale_steps, grid.offset_steps);
     let mut coarse = Vec::new();
-    let scale_steps = ((max_scale - min_scale) * n).ceil().max(1.0) as usize;
-    let offset_steps = (2.0 * max_offset * n).ceil().max(1.0) as usize;
-    for s in 0..=scale_steps {
-        let scale = min_scale + (max_scale - min_scale) * s as f32 / scale_steps as f32;
-        for o in 0..=offset_steps {
-            let offset = -max_offset + 2.0 * max_offset * o as f32 / offset_steps as f32;
-            if let Some(score) = correlate_1d(ha, hb, scale, offset) {
-                coarse.push(AxisMap {
-                    scale,
-                    offset,
-                    score,
-                });
-            }
+    for (k, &(scale, offset)) in grid.maps.iter().enumerate() {
+        if let Some(score) = ca.correlate(cb, k) {
+            coarse.push(AxisMap {
+                scale,
+                offset,
+                score,
+            });
         }
     }
     // The two best, as a stable sort by score would put them (ties keep
@@ -516,6 +636,35 @@ mod tests {
     use super::*;
     use crate::domain::signals::image_hash::fingerprint_image;
     use image::{DynamicImage, Rgb, RgbImage};
+
+    #[test]
+    fn the_prepared_coarse_search_gives_correlate_1d_to_the_bit() {
+        // Profiles of rows (96) and columns (48), related and unrelated.
+        let profile = |n: usize, seed: u32| -> Vec<f32> {
+            (0..n)
+                .map(|i| {
+                    let x = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed);
+                    (x % 251) as f32 + (i as f32 * 0.37).sin() * 40.0
+                })
+                .collect()
+        };
+        for n in [THUMB_H, THUMB_W] {
+            for (a, b) in [(1, 2), (3, 3), (5, 1000)] {
+                let (pa, pb) = (profile(n, a), profile(n, b));
+                let (ca, cb) = (CoarseProfile::new(&pa), CoarseProfile::new(&pb));
+                let grid = coarse_grid(n / 2);
+                assert!(grid.maps.len() > 20);
+                for (k, &(scale, offset)) in grid.maps.iter().enumerate() {
+                    let direct = correlate_1d(&halve(&pa), &halve(&pb), scale, offset);
+                    assert_eq!(
+                        ca.correlate(&cb, k).map(f32::to_bits),
+                        direct.map(f32::to_bits),
+                        "n {n}, mapping {k}"
+                    );
+                }
+            }
+        }
+    }
 
     /// A phone-like screen: bars, then lines of "text" whose lengths and
     /// breaks depend on the seed (same layout, different words).
