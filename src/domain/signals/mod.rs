@@ -351,12 +351,7 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
         .chain(input.screenshot_texts.iter().map(|(_, text)| text.clone()))
         .collect();
     let labels: Vec<Explanation> = (0..input.review_texts.len())
-        .map(|i| {
-            Explanation::new(
-                format!("本案第 {} 条", i + 1),
-                format!("review {} here", i + 1),
-            )
-        })
+        .map(text::pasted_review_label)
         .chain(input.screenshot_texts.iter().map(|(name, _)| {
             Explanation::new(
                 format!("本案截图「{name}」"),

@@ -370,13 +370,19 @@ fn candidate_pairs(sets: &[Vec<u64>]) -> BTreeSet<(usize, usize)> {
 /// How a text of this case is named: by `labels` (a screenshot's text is
 /// named after the screenshot), else as the pasted review it is.
 fn this_case_label(index: usize, labels: &[Explanation]) -> (String, String) {
-    match labels.get(index) {
-        Some(label) => (label.zh.clone(), label.en.clone()),
-        None => (
-            format!("本案第 {} 条", index + 1),
-            format!("review {} here", index + 1),
-        ),
-    }
+    let label = labels
+        .get(index)
+        .cloned()
+        .unwrap_or_else(|| pasted_review_label(index));
+    (label.zh, label.en)
+}
+
+/// How the pasted review at `index` of this case is named.
+pub fn pasted_review_label(index: usize) -> Explanation {
+    Explanation::new(
+        format!("本案第 {} 条", index + 1),
+        format!("review {} here", index + 1),
+    )
 }
 
 fn describe(member: &ReviewRef, labels: &[Explanation]) -> (String, String) {

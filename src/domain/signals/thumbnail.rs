@@ -120,6 +120,9 @@ pub struct PreparedThumbnail {
 #[derive(Debug, Clone)]
 struct CoarseProfile {
     values: Vec<f32>,
+    /// The mappings searched (the same for every profile of this length).
+    grid: CoarseGrid,
+    /// What was prepared for each of `grid.maps`.
     mappings: Vec<CoarseMapping>,
 }
 
@@ -141,7 +144,8 @@ impl CoarseProfile {
     fn new(profile: &[f32]) -> Self {
         let values = halve(profile);
         let n = values.len();
-        let mappings = coarse_grid(n)
+        let grid = coarse_grid(n);
+        let mappings = grid
             .maps
             .iter()
             .map(|&(scale, offset)| {
@@ -169,7 +173,11 @@ impl CoarseProfile {
                 }
             })
             .collect();
-        CoarseProfile { values, mappings }
+        CoarseProfile {
+            values,
+            grid,
+            mappings,
+        }
     }
 
     /// The correlation of `self` (as `a`) with `other` (as `b`) under
@@ -199,6 +207,7 @@ impl CoarseProfile {
 
 /// The mappings of the coarse search for profiles of `n` cells: scales and
 /// offsets in steps of about one cell.
+#[derive(Debug, Clone)]
 struct CoarseGrid {
     scale_steps: usize,
     offset_steps: usize,
@@ -207,7 +216,7 @@ struct CoarseGrid {
 
 fn coarse_grid(n: usize) -> CoarseGrid {
     let (min_scale, max_scale) = scale_range();
-    let max_offset = MAX_CROP / (1.0 - 2.0 * MAX_CROP);
+    let max_offset = max_offset();
     let nf = n as f32;
     let scale_steps = ((max_scale - min_scale) * nf).ceil().max(1.0) as usize;
     let offset_steps = (2.0 * max_offset * nf).ceil().max(1.0) as usize;
@@ -451,6 +460,12 @@ fn scale_range() -> (f32, f32) {
     (1.0 - 2.0 * MAX_CROP, 1.0 / (1.0 - 2.0 * MAX_CROP))
 }
 
+/// The largest offset of a mapping, either way: a crop of [`MAX_CROP`] of
+/// the other picture's side, in fractions of this one's.
+fn max_offset() -> f32 {
+    MAX_CROP / (1.0 - 2.0 * MAX_CROP)
+}
+
 /// The best few mappings of one axis, by correlation of the profiles:
 /// a coarse search on profiles of half the resolution, in steps of one of
 /// their cells, then a fine one around the two best, in steps of a
@@ -461,33 +476,31 @@ fn fit_axis(
     (pb, cb): (&[f32], &CoarseProfile),
 ) -> Vec<AxisMap> {
     let (min_scale, max_scale) = scale_range();
-    let max_offset = MAX_CROP / (1.0 - 2.0 * MAX_CROP);
-    let grid = coarse_grid(ca.values.len());
-    let (scale_steps, offset_steps) = (grid.scale_steps, grid.offset_steps);
-    let mut coarse = Vec::new();
-    for (k, &(scale, offset)) in grid.maps.iter().enumerate() {
-        if let Some(score) = ca.correlate(cb, k) {
-            coarse.push(AxisMap {
-                scale,
-                offset,
-                score,
-            });
-        }
-    }
-    // The two best, as a stable sort by score would put them (ties keep
-    // their order), without sorting the rest.
-    let mut best_two: Vec<AxisMap> = Vec::with_capacity(3);
-    for candidate in coarse {
-        let at = best_two
+    let max_offset = max_offset();
+    let (scale_steps, offset_steps) = (ca.grid.scale_steps, ca.grid.offset_steps);
+    // The two best mappings, as a stable sort by score would put them (ties
+    // keep their order), without sorting the rest.
+    let mut coarse: Vec<AxisMap> = Vec::with_capacity(3);
+    for (k, &(scale, offset)) in ca.grid.maps.iter().enumerate() {
+        let Some(score) = ca.correlate(cb, k) else {
+            continue;
+        };
+        let at = coarse
             .iter()
-            .position(|kept| candidate.score.total_cmp(&kept.score).is_gt())
-            .unwrap_or(best_two.len());
+            .position(|kept| score.total_cmp(&kept.score).is_gt())
+            .unwrap_or(coarse.len());
         if at < 2 {
-            best_two.insert(at, candidate);
-            best_two.truncate(2);
+            coarse.insert(
+                at,
+                AxisMap {
+                    scale,
+                    offset,
+                    score,
+                },
+            );
+            coarse.truncate(2);
         }
     }
-    let coarse = best_two;
     // Refining cannot lift a hopeless start to the bar: stop here.
     if coarse
         .first()
