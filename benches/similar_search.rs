@@ -121,7 +121,7 @@ fn main() {
     let mut timings = Vec::new();
     for (query, original) in &near {
         let started = Instant::now();
-        let found = qinglang::db::signals::other_evidence(
+        let found = qinglang::db::evidence::similar_in_other_cases(
             &mut conn,
             -1,
             &[],
@@ -140,8 +140,14 @@ fn main() {
     let mut timings = Vec::new();
     for query in &far {
         let started = Instant::now();
-        qinglang::db::signals::other_evidence(&mut conn, -1, &[], &[*query], SIMILAR_MAX_DISTANCE)
-            .expect("query");
+        qinglang::db::evidence::similar_in_other_cases(
+            &mut conn,
+            -1,
+            &[],
+            &[*query],
+            SIMILAR_MAX_DISTANCE,
+        )
+        .expect("query");
         timings.push(started.elapsed());
     }
     report("random hash (usually nothing)", timings);

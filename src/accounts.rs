@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use validator::ValidateEmail;
 
+use serde_json::json;
+
 use crate::auth;
-use crate::db::{self, users, DbPool};
+use crate::cases::Caller;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{self, sessions, users, write_transaction, DbPool};
 use crate::domain::account::{self, Role};
 use crate::error::{AppError, FieldError};
 
@@ -35,6 +39,64 @@ pub fn create(
     }
     let hash = auth::hash_password(password)?;
     users::create(conn, &email, &hash, role, Utc::now().naive_utc())
+}
+
+/// An admin creates an account: checked, stored and audited together.
+pub fn create_audited(
+    conn: &mut db::DbConnection,
+    email: &str,
+    role: Role,
+    password: &str,
+    caller: &Caller,
+) -> Result<i64, AppError> {
+    write_transaction(conn, |conn| {
+        let id = create(conn, email, role, password)?;
+        audit::append(
+            conn,
+            AuditEntry {
+                actor: &caller.audit,
+                action: "user.create",
+                report_id: None,
+                client_ip: caller.client_ip.as_deref(),
+                before: None,
+                after: Some(
+                    json!({"user_id": id, "email": account::normalize_email(email), "role": role}),
+                ),
+                at: Utc::now().naive_utc(),
+            },
+        )?;
+        Ok(id)
+    })
+}
+
+/// Disables an account and ends all its sessions at once; audited when an
+/// admin does it (`caller`), not when the CLI does.
+pub fn disable(
+    conn: &mut db::DbConnection,
+    id: i64,
+    caller: Option<&Caller>,
+) -> Result<(), AppError> {
+    write_transaction(conn, |conn| {
+        users::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let now = Utc::now().naive_utc();
+        users::set_disabled(conn, id, now)?;
+        sessions::delete_for_user(conn, id)?;
+        if let Some(caller) = caller {
+            audit::append(
+                conn,
+                AuditEntry {
+                    actor: &caller.audit,
+                    action: "user.disable",
+                    report_id: None,
+                    client_ip: caller.client_ip.as_deref(),
+                    before: None,
+                    after: Some(json!({"user_id": id})),
+                    at: now,
+                },
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// The first admin's e-mail, when the service starts with no account at all.

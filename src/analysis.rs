@@ -13,13 +13,17 @@ use chrono::Utc;
 use rand::RngCore;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::db::{self, signals as store_signals, DbConnection, DbPool};
-use crate::domain::catalog::Category;
-use crate::domain::report::Logistics;
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+
+use crate::db::{
+    self, case_record, evidence, merchants, profiles, reports, signals as stored_signals,
+    tracking_numbers, write_transaction, DbConnection, DbPool,
+};
 use crate::domain::signals::cross::{self, EvidenceFingerprint, ReporterIdentity};
 use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
-use crate::domain::signals::thumbnail::Thumbnail;
-use crate::domain::signals::{self, logistics, CaseInput};
+use crate::domain::signals::{self, logistics, CaseInput, CaseSignals};
 use crate::domain::{screenshot_text, search};
 use crate::error::AppError;
 use crate::evidence::budget::BYTES_PER_DECODED_PIXEL;
@@ -67,7 +71,6 @@ pub fn reporter_identity(
     ReporterIdentity { contact, network }
 }
 
-/// Runs until the process ends.
 /// What the signals worker needs beyond the pool and the store.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -83,6 +86,7 @@ pub struct Settings {
     pub cpu: Arc<Semaphore>,
 }
 
+/// Runs until the process ends.
 pub async fn run(
     pool: DbPool,
     store: Arc<dyn EvidenceStore>,
@@ -100,7 +104,7 @@ pub async fn run(
         if last_refresh.elapsed() >= Duration::from_secs(3600) {
             last_refresh = tokio::time::Instant::now();
             let refreshed = db::run(&pool, |conn| {
-                store_signals::refresh_aging(conn, Utc::now().naive_utc(), AGING_WINDOW)
+                profiles::refresh_aging(conn, Utc::now().naive_utc(), AGING_WINDOW)
             })
             .await;
             match refreshed {
@@ -136,7 +140,7 @@ pub async fn run_once(
         let token = token.clone();
         db::run(pool, move |conn| {
             let now = Utc::now().naive_utc();
-            store_signals::claim(conn, now, now + chrono::Duration::minutes(5), &token, BATCH)
+            profiles::claim(conn, now, now + chrono::Duration::minutes(5), &token, BATCH)
         })
         .await?
     };
@@ -160,7 +164,7 @@ pub async fn run_once(
             let token = token.clone();
             let message = error.to_string();
             let _ = db::run(pool, move |conn| {
-                store_signals::record_failure(
+                profiles::record_failure(
                     conn,
                     report_id,
                     &token,
@@ -172,10 +176,6 @@ pub async fn run_once(
         }
     }
     Ok(claimed.len())
-}
-
-fn is_image(content_type: &str) -> bool {
-    matches!(content_type, "image/png" | "image/jpeg" | "image/webp")
 }
 
 fn is_logistics_export(content_type: &str) -> bool {
@@ -190,8 +190,9 @@ fn compute(
     token: &str,
     settings: &Settings,
 ) -> Result<(), AppError> {
-    let case = store_signals::load_case(conn, report_id)?;
-    let version = case.profile.version;
+    let case = case_record::load(conn, report_id)?;
+    let profile = profiles::find(conn, report_id)?.ok_or(AppError::NotFound)?;
+    let version = profile.version;
     let report = &case.report;
     let read = |key: &str| {
         store
@@ -207,14 +208,14 @@ fn compute(
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
     let mut screenshot_texts: Vec<(String, String)> = Vec::new();
-    for (row, phash, ocr_text, thumbnail) in &case.evidence {
-        let mut phash = phash.map(ImageHash::from_i64);
-        let mut thumbnail = thumbnail.as_deref().and_then(Thumbnail::from_bytes);
-        let mut ocr_text = ocr_text.clone();
+    for row in &case.evidence {
+        let mut phash = row.hash();
+        let mut thumbnail = row.thumbnail();
+        let mut ocr_text = row.ocr_text.clone();
         let wants_ocr = settings.ocr.is_some() && ocr_text.is_none();
         // Images hashed before thumbnails existed get theirs now.
         let wants_fingerprint = phash.is_none() || thumbnail.is_none();
-        if is_image(&row.content_type) && (wants_fingerprint || wants_ocr) {
+        if row.is_image() && (wants_fingerprint || wants_ocr) {
             // Streamed from the store: a burst of large uploads must not
             // become a burst of whole files in memory.
             if wants_fingerprint {
@@ -226,7 +227,9 @@ fn compute(
                 };
                 match image_hash::fingerprint_image_reader(source, settings.max_pixels, admit) {
                     Ok(found) => {
-                        store_signals::store_fingerprint(conn, row.id, &found)?;
+                        write_transaction(conn, |conn| {
+                            evidence::set_fingerprint(conn, row.id, &found)
+                        })?;
                         phash = Some(found.hash);
                         thumbnail = Some(found.thumbnail);
                     }
@@ -236,7 +239,9 @@ fn compute(
             if let (Some(ocr), true) = (&settings.ocr, wants_ocr) {
                 match ocr.read_text(open(&row.storage_key)?) {
                     Ok(text) => {
-                        store_signals::store_ocr_text(conn, row.id, &text)?;
+                        write_transaction(conn, |conn| {
+                            evidence::set_ocr_text(conn, row.id, &text)
+                        })?;
                         ocr_text = Some(text);
                     }
                     Err(error) => tracing::warn!(evidence = row.id, %error, "OCR failed"),
@@ -264,20 +269,17 @@ fn compute(
     let sha256s: Vec<String> = fingerprints.iter().map(|f| f.sha256.clone()).collect();
     let hashes: Vec<ImageHash> = fingerprints.iter().filter_map(|f| f.phash).collect();
     let mut other_evidence =
-        store_signals::other_evidence(conn, report_id, &sha256s, &hashes, SIMILAR_MAX_DISTANCE)?;
+        evidence::similar_in_other_cases(conn, report_id, &sha256s, &hashes, SIMILAR_MAX_DISTANCE)?;
     // The merchant's other cases, looked up once: their reports and reviews,
     // and their images as crop candidates.
-    let same_merchant = store_signals::same_merchant_ids(conn, &case.profile)?;
+    let same_merchant = profiles::same_merchant_ids(conn, &profile)?;
     if fingerprints.iter().any(|f| f.thumbnail.is_some()) {
-        other_evidence.extend(store_signals::crop_candidates(conn, &same_merchant)?);
+        other_evidence.extend(evidence::crop_candidates(conn, &same_merchant)?);
     }
     let other_evidence = cross::merge_other_evidence(other_evidence);
-    let (merchant_reports, other_reviews) = store_signals::same_merchant(conn, &same_merchant)?;
+    let (merchant_reports, other_reviews) = profiles::merchant_reports(conn, &same_merchant)?;
 
-    let logistics_record: Option<Logistics> = report
-        .logistics
-        .as_deref()
-        .and_then(|l| serde_json::from_str(l).ok());
+    let logistics_record = report.logistics();
     let mut numbers: Vec<String> = logistics_record
         .iter()
         .filter_map(|l| l.tracking_number.as_deref())
@@ -295,9 +297,12 @@ fn compute(
         .collect();
     numbers.sort();
     numbers.dedup();
-    let tracking_uses = store_signals::tracking_uses(conn, report_id, &numbers)?;
+    write_transaction(conn, |conn| {
+        tracking_numbers::replace_for_report(conn, report_id, &numbers)
+    })?;
+    let tracking_uses = tracking_numbers::uses_elsewhere(conn, report_id, &numbers)?;
 
-    let typed_reviews: Vec<String> = serde_json::from_str(&report.review_texts).unwrap_or_default();
+    let typed_reviews = report.review_texts();
     if !screenshot_texts.is_empty() {
         // Text in screenshots is searchable like typed text.
         let terms = search::index_text(
@@ -306,23 +311,20 @@ fn compute(
                 .chain(typed_reviews.iter().map(String::as_str))
                 .chain(screenshot_texts.iter().map(|(_, text)| text.as_str())),
         );
-        store_signals::store_search_terms(conn, report_id, &terms)?;
+        write_transaction(conn, |conn| {
+            reports::set_search_terms(conn, report_id, &terms)
+        })?;
     }
     // Passages read from screenshots are compared like pasted reviews, after them.
     screenshot_texts.truncate(screenshot_text::MAX_PASSAGES);
-    let category = Category::from_code(&report.category)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown category")))?;
-    let reporter = ReporterIdentity {
-        contact: case.profile.contact_key.clone(),
-        network: case.profile.network_key.clone(),
-    };
+    let reporter: ReporterIdentity = profile.reporter();
     let input = CaseInput {
-        category,
+        category: report.category,
         description: &report.description,
-        review_texts: &typed_reviews,
+        review_texts: typed_reviews,
         screenshot_texts: &screenshot_texts,
         order_id: report.order_id.as_deref(),
-        logistics: logistics_record.as_ref(),
+        logistics: logistics_record,
         logistics_exports: &exports,
         evidence: &fingerprints,
         reporter: &reporter,
@@ -334,7 +336,7 @@ fn compute(
         merchant_reports: &merchant_reports,
     };
     let results = signals::evaluate_case(&input);
-    store_signals::store_results(
+    store_results(
         conn,
         report_id,
         token,
@@ -342,4 +344,71 @@ fn compute(
         &results,
         Utc::now().naive_utc(),
     )
+}
+
+/// Stores a computation: the signals (replacing the previous ones), the
+/// priority, the profile's state and the merchant's reporter count. The
+/// cases its signals newly name (all of them on the case's first run) are
+/// marked for recomputation, since this case is news to them too.
+/// `version` is the profile's version when the computation read the case:
+/// if something changed since, the case stays dirty and comes round again.
+fn store_results(
+    conn: &mut DbConnection,
+    report_id: i64,
+    token: &str,
+    version: i32,
+    results: &CaseSignals,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    write_transaction(conn, |conn| {
+        let Some(profile) = profiles::find(conn, report_id)? else {
+            return Ok(());
+        };
+        if profile.lease_token.as_deref() != Some(token) {
+            // Our lease ran out and another worker took the case over.
+            return Ok(());
+        }
+        // (signal code, related case) pairs: a case already related by one
+        // signal (the same merchant) that a reply's file now matches is news.
+        let related_before: BTreeSet<(signals::SignalCode, String)> =
+            stored_signals::for_report(conn, report_id)?
+                .into_iter()
+                .flat_map(|s| {
+                    let code = s.code;
+                    s.related
+                        .0
+                        .into_iter()
+                        .map(move |reference| (code, reference))
+                })
+                .collect();
+        stored_signals::replace_for_report(conn, report_id, &results.signals, now)?;
+        reports::set_priority(
+            conn,
+            report_id,
+            i32::try_from(results.priority.score).unwrap_or(i32::MAX),
+        )?;
+        let reporters = i32::try_from(results.independent_reporters).unwrap_or(i32::MAX);
+        profiles::record_computed(conn, report_id, version, &results.priority, reporters, now)?;
+        if let Some(merchant_id) = profile.merchant_id {
+            merchants::set_reporter_count(conn, merchant_id, i64::from(reporters))?;
+        }
+        // Cases this one newly relates to, or relates to by a new signal (all
+        // of them on its first run; the cases a reply's new file matches),
+        // learn of it too. Once both sides name each other by every signal
+        // nothing is new, so this settles.
+        let newly_related: Vec<&str> = results
+            .signals
+            .iter()
+            .flat_map(|s| s.related.iter().map(move |reference| (s.code, reference)))
+            .filter(|(code, reference)| !related_before.contains(&(*code, (*reference).clone())))
+            .map(|(_, reference)| reference.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !newly_related.is_empty() {
+            let ids = reports::ids_of(conn, &newly_related)?;
+            profiles::mark_dirty(conn, &ids, now)?;
+        }
+        Ok(())
+    })
 }

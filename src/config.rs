@@ -192,6 +192,16 @@ pub struct Config {
     )]
     pub mail_poll_ms: u64,
 
+    /// How often the signals worker looks for cases to compute, in
+    /// milliseconds (it is also woken at once by filings on this instance).
+    #[arg(
+        long,
+        env = "QINGLANG_SIGNALS_POLL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub signals_poll_ms: u64,
+
     /// Evidence attached to a regulator's email, in total bytes; the rest is linked.
     #[arg(long, env = "QINGLANG_MAIL_ATTACHMENTS_MAX_BYTES", default_value_t = 20 * MIB, global = true)]
     pub mail_attachments_max_bytes: u64,
@@ -278,39 +288,36 @@ impl Config {
         }
     }
 
-    /// A configuration for tests and tools: defaults everywhere, the given data directory,
-    /// an ephemeral port on loopback.
+    /// A configuration for tests and tools: every setting at its default
+    /// (taken from the declarations above, ignoring the environment), the
+    /// given data directory, an ephemeral port on loopback, two HTTP workers.
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
-        Config {
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: data_dir.into(),
-            database_url: None,
-            db_pool_size: 16,
-            max_file_bytes: 10 * MIB,
-            max_files: 10,
-            max_total_bytes: 40 * MIB,
-            max_image_pixels: 40_000_000,
-            decode_memory_bytes: crate::evidence::budget::DEFAULT_BYTES,
-            session_idle_minutes: 60,
-            session_max_hours: 12,
-            cookie_secure: false,
-            trust_proxy: false,
-            workers: Some(2),
-            public_url: None,
-            smtp_url: None,
-            smtp_timeout_secs: 30,
-            smtp_pool_size: 4,
-            mail_from: "清朗 Qinglang <noreply@qinglang.localhost>".into(),
-            regulator_inbox: "监管部门收件箱 <inbox@regulator.localhost>".into(),
-            mail_retry_base_secs: 30,
-            mail_retry_window_secs: 3 * 24 * 3600,
-            mail_poll_ms: 1000,
-            mail_attachments_max_bytes: 20 * MIB,
-            link_ttl_hours: 14 * 24,
-            secret_key: None,
-            mail_worker: true,
-            signals_worker: true,
-            ocr: true,
-        }
+        let command = Self::augment_args(clap::Command::new("qinglang"))
+            .mut_args(|arg| arg.env(None::<&str>));
+        let matches = command
+            .try_get_matches_from(["qinglang"])
+            .unwrap_or_else(|e| unreachable!("the defaults parse: {e}"));
+        let mut config = <Self as clap::FromArgMatches>::from_arg_matches(&matches)
+            .unwrap_or_else(|e| unreachable!("the defaults parse: {e}"));
+        config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.data_dir = data_dir.into();
+        config.workers = Some(2);
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_configuration_takes_the_declared_defaults() {
+        let config = Config::for_data_dir("/tmp/x");
+        assert_eq!(config.max_file_bytes, 10 * MIB);
+        assert_eq!(config.mail_poll_ms, 1000);
+        assert_eq!(config.signals_poll_ms, 1000);
+        assert!(config.mail_worker && config.signals_worker && config.ocr);
+        assert_eq!(config.database_url, None);
+        assert_eq!(config.bind.port(), 0);
     }
 }

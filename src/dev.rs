@@ -151,9 +151,9 @@ pub fn seed(
         )
         .execute(conn)?;
         diesel::sql_query(
-            "INSERT INTO case_profiles (report_id, merchant_id, name_key, dirty, first_run, \
+            "INSERT INTO case_profiles (report_id, merchant_id, name_key, dirty, \
                  due_at, signals_computed_at, attempts, version) \
-             SELECT r.id, m.id, m.name_key, FALSE, FALSE, r.created_at, r.created_at, 0, 0 \
+             SELECT r.id, m.id, m.name_key, FALSE, r.created_at, r.created_at, 0, 0 \
              FROM reports r JOIN merchants m ON m.name_key = r.platform || ':' || r.merchant_name \
              WHERE NOT EXISTS (SELECT 1 FROM case_profiles p WHERE p.report_id = r.id)",
         )
@@ -289,7 +289,7 @@ fn seed_row(rng: &mut StdRng, created_at: NaiveDateTime, assignees: &[i64]) -> S
     SeedRow {
         reference: reference::new_reference(),
         tracking_code_hash: reference::hash_tracking_code(&reference::new_tracking_code()),
-        status: status.as_str(),
+        status: status.code(),
         category: pick(rng, Category::ALL).code(),
         platform: pick(rng, Platform::ALL).code(),
         merchant_terms: search::index_text([merchant_name.as_str()]),

@@ -3,29 +3,43 @@
 //!
 //! [`Application::build`] assembles the whole service from a [`Config`]; the
 //! binary and the integration tests both start it that way.
+//!
+//! Layers, each depending only on those below it:
+//! `http` (thin handlers) → `cases` (the case workflow), `directory`,
+//! `accounts`, `login`, `analysis`, `mail` → `db` (table-scoped queries) and
+//! `evidence` (files) → `domain` (pure rules) — with `views` (the API's
+//! response types) between `http`/`mail` and the rows.
 
 pub mod accounts;
 pub mod analysis;
 pub mod auth;
+pub mod cases;
 pub mod config;
 pub mod db;
 pub mod dev;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod evidence;
 pub mod http;
 pub mod keys;
+pub mod links;
+pub mod login;
 pub mod mail;
 pub mod sweep;
+pub mod views;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
+use cases::{Wakers, Workflow};
 pub use config::Config;
 use db::DbPool;
 use evidence::{DecodeBudget, EvidenceStore, FsStore, Intake};
@@ -37,11 +51,28 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    stop_workers: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+/// Stops a running [`Application`] from elsewhere (a test, a signal handler).
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+}
+
+impl StopHandle {
+    /// Stops accepting connections; with `graceful`, in-flight requests
+    /// finish first. Resolves once the server has stopped.
+    pub async fn stop(&self, graceful: bool) {
+        self.server.stop(graceful).await;
+    }
 }
 
 impl Application {
     /// Migrates the database, opens the evidence store, binds the listener
-    /// and starts the background work (the mail worker, the orphan sweep).
+    /// and starts the background work (the mail and signals workers, the
+    /// orphan sweep).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let (pool, store) = open_storage(&config).await?;
         {
@@ -65,20 +96,31 @@ impl Application {
             Some(url) if !url.trim().is_empty() => config.public_base_url(),
             _ => format!("http://{}:{port}", config.bind.ip()),
         };
-        let mailer = Arc::new(mailer_for(&config, public_url)?);
-        let signals_wake = Arc::new(tokio::sync::Notify::new());
+        let key = signing_key(&config)?;
+        let wakers = Wakers::default();
+        let mailer = Arc::new(Mailer::from_config(
+            &config,
+            public_url,
+            Arc::clone(&key),
+            Arc::clone(&wakers.mail),
+        )?);
         let budget = DecodeBudget::new(config.decode_memory_bytes);
         let cpu = evidence::cpu_job_permits();
         let state = web::Data::new(AppState {
-            signals_wake: Arc::clone(&signals_wake),
             pool: pool.clone(),
+            cases: Workflow {
+                pool: pool.clone(),
+                store: Arc::clone(&store),
+                addressing: mailer.addressing.clone(),
+                wakers: wakers.clone(),
+            },
             intake: Intake::new(
                 config.upload_limits(),
                 Arc::clone(&store),
                 budget.clone(),
                 Arc::clone(&cpu),
             ),
-            mailer: Arc::clone(&mailer),
+            keys: key,
             settings: http::Settings {
                 session_idle_minutes: config.session_idle_minutes,
                 session_max_hours: config.session_max_hours,
@@ -100,22 +142,35 @@ impl Application {
             server = server.workers(workers.max(1));
         }
         let server = server.run();
+        let (stop_workers, stopped) = watch::channel(false);
+        let mut workers = Vec::new();
         if config.mail_worker {
-            tokio::spawn(mail::worker::run(pool.clone(), Arc::clone(&store), mailer));
+            workers.push(tokio::spawn(until_stopped(
+                stopped.clone(),
+                mail::worker::run(pool.clone(), Arc::clone(&store), mailer),
+            )));
         }
         if config.signals_worker {
-            tokio::spawn(analysis::run(
-                pool.clone(),
-                Arc::clone(&store),
-                signals_wake,
-                analysis_settings(&config, budget, cpu),
-            ));
+            workers.push(tokio::spawn(until_stopped(
+                stopped.clone(),
+                analysis::run(
+                    pool.clone(),
+                    Arc::clone(&store),
+                    Arc::clone(&wakers.signals),
+                    analysis_settings(&config, budget, cpu),
+                ),
+            )));
         }
-        tokio::spawn(sweep::run_periodically(pool, store));
+        workers.push(tokio::spawn(until_stopped(
+            stopped,
+            sweep::run_periodically(pool, store),
+        )));
         Ok(Application {
             port,
             server,
             state,
+            stop_workers,
+            workers,
         })
     }
 
@@ -128,8 +183,44 @@ impl Application {
         self.state.clone()
     }
 
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+        }
+    }
+
+    /// Serves until the server is stopped (by [`StopHandle::stop`] or a
+    /// termination signal), then stops the background workers and waits for
+    /// them, so nothing holds a database connection afterwards.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application {
+            server,
+            state,
+            stop_workers,
+            workers,
+            ..
+        } = self;
+        let served = server.await;
+        let _ = stop_workers.send(true);
+        for worker in workers {
+            let _ = worker.await;
+        }
+        drop(state);
+        served
+    }
+}
+
+/// Runs `work` until `stopped` turns true, then drops it where it stands:
+/// like a crash, which the workers are built to survive — whatever a step
+/// had leased is taken over by another worker when its lease ends, and a
+/// mail resent then carries the same Message-ID.
+async fn until_stopped(
+    mut stopped: watch::Receiver<bool>,
+    work: impl std::future::Future<Output = ()>,
+) {
+    tokio::select! {
+        _ = work => {}
+        _ = stopped.wait_for(|stop| *stop) => {}
     }
 }
 
@@ -154,7 +245,7 @@ fn analysis_settings(
     cpu: Arc<tokio::sync::Semaphore>,
 ) -> analysis::Settings {
     analysis::Settings {
-        poll: Duration::from_millis(config.mail_poll_ms.max(10)),
+        poll: Duration::from_millis(config.signals_poll_ms.max(10)),
         max_pixels: config.max_image_pixels,
         ocr: config.ocr.then(evidence::ocr::Ocr::detect).flatten(),
         budget,
@@ -162,20 +253,25 @@ fn analysis_settings(
     }
 }
 
-fn mailer_for(config: &Config, public_url: String) -> anyhow::Result<Mailer> {
-    let key = Arc::new(SigningKey::load_or_create(
+fn signing_key(config: &Config) -> anyhow::Result<Arc<SigningKey>> {
+    Ok(Arc::new(SigningKey::load_or_create(
         config.secret_key.as_deref(),
         &config.data_dir,
-    )?);
-    Mailer::from_config(config, public_url, key)
+    )?))
 }
 
 /// `qinglang worker`: the background workers (mail outbox, fraud signals),
-/// no HTTP server. Any number
-/// may run beside the servers; they share the work through the database.
+/// no HTTP server. Any number may run beside the servers; they share the
+/// work through the database.
 pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     let (pool, store) = open_storage(&config).await?;
-    let mailer = Arc::new(mailer_for(&config, config.public_base_url())?);
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let mailer = Arc::new(Mailer::from_config(
+        &config,
+        config.public_base_url(),
+        signing_key(&config)?,
+        wake,
+    )?);
     tokio::spawn(analysis::run(
         pool.clone(),
         Arc::clone(&store),

@@ -157,12 +157,12 @@ fn user_command(config: &Config, action: UserCommand) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let role = Role::parse(&role)
+            let role = Role::from_code(&role)
                 .ok_or_else(|| anyhow::anyhow!("role must be admin or moderator"))?;
             let id = qinglang::accounts::create(&mut conn, &email, role, password).map_err(fail)?;
             println!(
                 "created {} account {} (id {id})",
-                role.as_str(),
+                role.code(),
                 normalize_email(&email)
             );
         }
@@ -180,7 +180,7 @@ fn user_command(config: &Config, action: UserCommand) -> anyhow::Result<()> {
             let user = users::find_by_email(&mut conn, &normalize_email(&email))
                 .map_err(fail)?
                 .ok_or_else(|| anyhow::anyhow!("no account {email}"))?;
-            users::disable(&mut conn, user.id, chrono::Utc::now().naive_utc()).map_err(fail)?;
+            qinglang::accounts::disable(&mut conn, user.id, None).map_err(fail)?;
             println!("disabled {}", user.email);
         }
     }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::db::{self, reports, DbPool};
+use crate::db::{self, evidence, DbPool};
 use crate::error::AppError;
 use crate::evidence::EvidenceStore;
 
@@ -36,7 +36,7 @@ pub async fn sweep_once(
             Vec::new()
         } else {
             let mut conn = pool.get()?;
-            reports::unreferenced_keys(&mut conn, &candidates)?
+            evidence::unreferenced_keys(&mut conn, &candidates)?
         };
         for key in &orphans {
             store.delete(key).map_err(io)?;

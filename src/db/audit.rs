@@ -3,9 +3,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
 
 use super::schema::audit_log;
+use super::types::Json;
 use super::DbConnection;
 use crate::error::AppError;
 
@@ -60,7 +60,7 @@ pub fn append(conn: &mut DbConnection, entry: AuditEntry<'_>) -> Result<(), AppE
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
     pub id: i64,
@@ -71,8 +71,8 @@ pub struct AuditRow {
     pub action: String,
     pub report_id: Option<i64>,
     pub client_ip: Option<String>,
-    pub before_state: Option<String>,
-    pub after_state: Option<String>,
+    pub before_state: Option<Json<serde_json::Value>>,
+    pub after_state: Option<Json<serde_json::Value>>,
 }
 
 pub fn for_report(conn: &mut DbConnection, report_id: i64) -> Result<Vec<AuditRow>, AppError> {

@@ -7,14 +7,17 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{case_profiles, merchants, reports, signals};
-use super::{DbConnection, MultiBackend};
+use super::{dialect, DbConnection, MultiBackend};
+use crate::domain::catalog::{Category, Platform};
+use crate::domain::signals::SignalCode;
+use crate::domain::status::ReportStatus;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = merchants)]
 pub struct MerchantRow {
     pub id: i64,
-    pub platform: String,
+    pub platform: Platform,
     pub display_name: String,
     pub province: Option<String>,
     pub report_count: i64,
@@ -40,7 +43,7 @@ pub enum MerchantCursor {
 
 #[derive(Debug, Clone, Default)]
 pub struct MerchantFilter {
-    pub platform: Option<String>,
+    pub platform: Option<Platform>,
     pub province: Option<String>,
     pub sort: Option<MerchantSort>,
     pub cursor: Option<MerchantCursor>,
@@ -55,7 +58,7 @@ pub fn list(
         .select(MerchantRow::as_select())
         .into_boxed::<MultiBackend>();
     if let Some(platform) = &filter.platform {
-        query = query.filter(merchants::platform.eq(platform.clone()));
+        query = query.filter(merchants::platform.eq(platform.code()));
     }
     if let Some(province) = &filter.province {
         query = query.filter(merchants::province.eq(province.clone()));
@@ -106,18 +109,18 @@ pub fn list(
 /// One case of a merchant, with its signal codes.
 pub struct MerchantCase {
     pub reference: String,
-    pub status: String,
-    pub category: String,
+    pub status: ReportStatus,
+    pub category: Category,
     pub priority: i32,
     pub created_at: NaiveDateTime,
-    pub signals: Vec<String>,
+    pub signals: Vec<SignalCode>,
 }
 
 pub struct MerchantDetail {
     pub merchant: MerchantRow,
     pub cases: Vec<MerchantCase>,
     /// Per month (`YYYY-MM`): cases filed, and signals by code among them.
-    pub months: Vec<(String, i64, BTreeMap<String, i64>)>,
+    pub months: Vec<(String, i64, BTreeMap<SignalCode, i64>)>,
 }
 
 /// The cases shown on a merchant's page, newest first.
@@ -130,7 +133,7 @@ pub fn detail(conn: &mut DbConnection, id: i64) -> Result<MerchantDetail, AppErr
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound)?;
-    let rows: Vec<(i64, String, String, String, i32, NaiveDateTime)> = reports::table
+    let rows: Vec<(i64, String, ReportStatus, Category, i32, NaiveDateTime)> = reports::table
         .inner_join(case_profiles::table)
         .filter(case_profiles::merchant_id.eq(id))
         .order(reports::id.desc())
@@ -145,15 +148,15 @@ pub fn detail(conn: &mut DbConnection, id: i64) -> Result<MerchantDetail, AppErr
         ))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let found: Vec<(i64, String)> = signals::table
+    let found: Vec<(i64, SignalCode)> = signals::table
         .filter(signals::report_id.eq_any(&ids))
         .select((signals::report_id, signals::code))
         .load(conn)?;
-    let mut by_case: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut by_case: BTreeMap<i64, Vec<SignalCode>> = BTreeMap::new();
     for (report_id, code) in found {
         by_case.entry(report_id).or_default().push(code);
     }
-    let mut months: BTreeMap<String, (i64, BTreeMap<String, i64>)> = BTreeMap::new();
+    let mut months: BTreeMap<String, (i64, BTreeMap<SignalCode, i64>)> = BTreeMap::new();
     let cases: Vec<MerchantCase> = rows
         .into_iter()
         .map(
@@ -164,7 +167,7 @@ pub fn detail(conn: &mut DbConnection, id: i64) -> Result<MerchantDetail, AppErr
                     .or_default();
                 month.0 += 1;
                 for code in &signals {
-                    *month.1.entry(code.clone()).or_default() += 1;
+                    *month.1.entry(*code).or_default() += 1;
                 }
                 MerchantCase {
                     reference,
@@ -185,4 +188,24 @@ pub fn detail(conn: &mut DbConnection, id: i64) -> Result<MerchantDetail, AppErr
             .map(|(month, (count, codes))| (month, count, codes))
             .collect(),
     })
+}
+
+/// Counts a report against its merchant, creating the merchant on its first
+/// report; returns the merchant's id.
+pub fn count_report(
+    conn: &mut DbConnection,
+    platform: &str,
+    name_key: &str,
+    display_name: &str,
+    province: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    dialect::count_merchant_report(conn, platform, name_key, display_name, province, now)
+}
+
+pub fn set_reporter_count(conn: &mut DbConnection, id: i64, count: i64) -> Result<(), AppError> {
+    diesel::update(merchants::table.find(id))
+        .set(merchants::reporter_count.eq(count))
+        .execute(conn)?;
+    Ok(())
 }

@@ -1,15 +1,29 @@
 //! The database: one connection type over SQLite and PostgreSQL, a pool, the
 //! embedded migrations, and the transaction helper every write goes through.
+//!
+//! Each module below is scoped to one table (or, for `queue` and
+//! `case_record`, one read across tables) and calls no workflow: the case
+//! workflow in `crate::cases` composes them into transactions.
 
 pub mod audit;
-pub mod cases;
+pub mod case_record;
+pub mod deliveries;
 pub mod dialect;
+pub mod events;
+pub mod evidence;
+pub mod login_failures;
 pub mod merchants;
-pub mod outbox;
+pub mod notes;
+pub mod profiles;
+pub mod queue;
 pub mod regulators;
+pub mod replies;
 pub mod reports;
 pub mod schema;
+pub mod sessions;
 pub mod signals;
+pub mod tracking_numbers;
+pub mod types;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -58,10 +72,6 @@ impl Backend {
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
         Backend::Sqlite(PathBuf::from(path))
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Backend::Postgres(_))
     }
 }
 

@@ -1,69 +1,73 @@
-//! The regulator directory. Every change is audited.
+//! The `regulators` table: the directory of inboxes that receive validated
+//! cases. Changes go through `crate::directory`, which audits them.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::audit::{self, AuditActor, AuditEntry};
 use super::schema::regulators;
-use super::{write_transaction, DbConnection};
+use super::types::{Decoded, Json};
+use super::DbConnection;
 use crate::domain::catalog::Category;
-use crate::domain::routing::{Regulator, RegulatorFields, RegulatorInput};
+use crate::domain::routing::{Regulator, RegulatorFields, Scope};
 use crate::error::AppError;
 
+/// A directory entry as stored. Its coverage lists are read with
+/// [`Decoded`], so one corrupt entry neither hides the directory from the
+/// admins who must fix it nor — worse — reads as "everything".
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = regulators)]
 pub struct RegulatorRow {
     pub id: i64,
     pub name: String,
     pub email: String,
-    pub provinces: String,
-    pub categories: String,
+    pub provinces: Decoded<Json<Scope<String>>>,
+    pub categories: Decoded<Json<Scope<Category>>>,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
 impl RegulatorRow {
-    pub fn provinces(&self) -> Vec<String> {
-        serde_json::from_str(&self.provinces).unwrap_or_default()
+    pub fn provinces(&self) -> Result<&Scope<String>, &str> {
+        self.provinces
+            .0
+            .as_ref()
+            .map(|j| &j.0)
+            .map_err(String::as_str)
     }
 
-    pub fn categories(&self) -> Vec<Category> {
-        serde_json::from_str::<Vec<String>>(&self.categories)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|c| Category::from_code(c))
-            .collect()
+    pub fn categories(&self) -> Result<&Scope<Category>, &str> {
+        self.categories
+            .0
+            .as_ref()
+            .map(|j| &j.0)
+            .map_err(String::as_str)
     }
 
-    pub fn to_domain(&self) -> Regulator {
-        Regulator {
+    /// What is wrong with the stored entry, field by field.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if let Err(e) = self.provinces() {
+            problems.push(("provinces", e.to_owned()));
+        }
+        if let Err(e) = self.categories() {
+            problems.push(("categories", e.to_owned()));
+        }
+        problems
+    }
+
+    /// The entry as routing sees it; `None` when a coverage list is
+    /// unreadable: such an entry receives nothing until an admin fixes it.
+    pub fn to_domain(&self) -> Option<Regulator> {
+        Some(Regulator {
             id: self.id,
             name: self.name.clone(),
             email: self.email.clone(),
-            provinces: self.provinces(),
-            categories: self.categories(),
+            provinces: self.provinces().ok()?.clone(),
+            categories: self.categories().ok()?.clone(),
             active: self.active,
-        }
+        })
     }
-
-    fn fields(&self) -> RegulatorFields {
-        RegulatorFields {
-            name: self.name.clone(),
-            email: self.email.clone(),
-            provinces: self.provinces(),
-            categories: self.categories(),
-            active: self.active,
-        }
-    }
-}
-
-fn json_list<T: AsRef<str>>(items: &[T]) -> String {
-    serde_json::Value::from(items.iter().map(|i| i.as_ref()).collect::<Vec<_>>()).to_string()
-}
-
-fn category_codes(categories: &[Category]) -> Vec<&'static str> {
-    categories.iter().map(|c| c.code()).collect()
 }
 
 pub fn list(conn: &mut DbConnection) -> Result<Vec<RegulatorRow>, AppError> {
@@ -73,19 +77,15 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<RegulatorRow>, AppError> {
         .load(conn)?)
 }
 
-/// The active entries, as routing sees them.
-pub fn active(conn: &mut DbConnection) -> Result<Vec<Regulator>, AppError> {
+pub fn list_active(conn: &mut DbConnection) -> Result<Vec<RegulatorRow>, AppError> {
     Ok(regulators::table
         .filter(regulators::active.eq(true))
         .order(regulators::id.asc())
         .select(RegulatorRow::as_select())
-        .load(conn)?
-        .iter()
-        .map(RegulatorRow::to_domain)
-        .collect())
+        .load(conn)?)
 }
 
-pub fn get(conn: &mut DbConnection, id: i64) -> Result<RegulatorRow, AppError> {
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<RegulatorRow, AppError> {
     regulators::table
         .find(id)
         .select(RegulatorRow::as_select())
@@ -94,113 +94,45 @@ pub fn get(conn: &mut DbConnection, id: i64) -> Result<RegulatorRow, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-fn snapshot(fields: &RegulatorFields) -> serde_json::Value {
-    serde_json::json!({
-        "name": fields.name,
-        "email": fields.email,
-        "provinces": fields.provinces,
-        "categories": category_codes(&fields.categories),
-        "active": fields.active,
-    })
-}
-
-pub fn create(
+pub fn insert(
     conn: &mut DbConnection,
-    input: RegulatorInput,
-    actor: &AuditActor,
-    client_ip: Option<&str>,
+    fields: &RegulatorFields,
     now: NaiveDateTime,
-) -> Result<RegulatorRow, AppError> {
-    let fields = RegulatorFields::check(input, None).map_err(AppError::Validation)?;
-    write_transaction(conn, |conn| {
-        let id = diesel::insert_into(regulators::table)
-            .values((
-                regulators::name.eq(&fields.name),
-                regulators::email.eq(&fields.email),
-                regulators::provinces.eq(json_list(&fields.provinces)),
-                regulators::categories.eq(json_list(&category_codes(&fields.categories))),
-                regulators::active.eq(fields.active),
-                regulators::created_at.eq(now),
-                regulators::updated_at.eq(now),
-            ))
-            .returning(regulators::id)
-            .get_result::<i64>(conn)?;
-        audit::append(
-            conn,
-            AuditEntry {
-                actor,
-                action: "regulator.create",
-                report_id: None,
-                client_ip,
-                before: None,
-                after: Some(serde_json::json!({ "id": id, "entry": snapshot(&fields) })),
-                at: now,
-            },
-        )?;
-        get(conn, id)
-    })
+) -> Result<i64, AppError> {
+    Ok(diesel::insert_into(regulators::table)
+        .values((
+            regulators::name.eq(&fields.name),
+            regulators::email.eq(&fields.email),
+            regulators::provinces.eq(Json::encode(&fields.provinces)?),
+            regulators::categories.eq(Json::encode(&fields.categories)?),
+            regulators::active.eq(fields.active),
+            regulators::created_at.eq(now),
+            regulators::updated_at.eq(now),
+        ))
+        .returning(regulators::id)
+        .get_result(conn)?)
 }
 
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
-    input: RegulatorInput,
-    actor: &AuditActor,
-    client_ip: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<RegulatorRow, AppError> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, id)?.fields();
-        let fields = RegulatorFields::check(input, Some(&current)).map_err(AppError::Validation)?;
-        diesel::update(regulators::table.find(id))
-            .set((
-                regulators::name.eq(&fields.name),
-                regulators::email.eq(&fields.email),
-                regulators::provinces.eq(json_list(&fields.provinces)),
-                regulators::categories.eq(json_list(&category_codes(&fields.categories))),
-                regulators::active.eq(fields.active),
-                regulators::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        audit::append(
-            conn,
-            AuditEntry {
-                actor,
-                action: "regulator.update",
-                report_id: None,
-                client_ip,
-                before: Some(serde_json::json!({ "id": id, "entry": snapshot(&current) })),
-                after: Some(serde_json::json!({ "id": id, "entry": snapshot(&fields) })),
-                at: now,
-            },
-        )?;
-        get(conn, id)
-    })
-}
-
-/// Removes an entry. Deliveries already queued to it keep their recipient
-/// (name and address are copied onto each delivery).
-pub fn delete(
-    conn: &mut DbConnection,
-    id: i64,
-    actor: &AuditActor,
-    client_ip: Option<&str>,
+    fields: &RegulatorFields,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    write_transaction(conn, |conn| {
-        let current = get(conn, id)?.fields();
-        diesel::delete(regulators::table.find(id)).execute(conn)?;
-        audit::append(
-            conn,
-            AuditEntry {
-                actor,
-                action: "regulator.delete",
-                report_id: None,
-                client_ip,
-                before: Some(serde_json::json!({ "id": id, "entry": snapshot(&current) })),
-                after: None,
-                at: now,
-            },
-        )
-    })
+    diesel::update(regulators::table.find(id))
+        .set((
+            regulators::name.eq(&fields.name),
+            regulators::email.eq(&fields.email),
+            regulators::provinces.eq(Json::encode(&fields.provinces)?),
+            regulators::categories.eq(Json::encode(&fields.categories)?),
+            regulators::active.eq(fields.active),
+            regulators::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
+    diesel::delete(regulators::table.find(id)).execute(conn)?;
+    Ok(())
 }

@@ -1,83 +1,28 @@
-//! Queries of the report aggregate: a report, its timeline and its evidence.
+//! The `reports` table: one row per case, with what the reporter filed and
+//! where the case stands.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::audit::{self, AuditActor, AuditEntry};
-use super::cases;
-use super::outbox::{self, Addressing};
-use super::schema::{evidence, replies, report_events, reports};
-use super::signals::{self, NewProfile};
-use super::{write_transaction, DbConnection};
-use crate::db::signals::FingerprintColumns;
-use crate::domain::delivery::DeliveryKind;
-use crate::domain::lifecycle::Actor;
-use crate::domain::report::NewReport;
-use crate::domain::signals::image_hash::Fingerprint;
+use super::schema::{evidence, reports};
+use super::types::Json;
+use super::{DbConnection, MultiBackend};
+use crate::domain::catalog::{Category, Platform};
+use crate::domain::reference;
+use crate::domain::report::{Locale, Logistics};
 use crate::domain::status::ReportStatus;
-use crate::domain::{reference, search};
 use crate::error::AppError;
-use crate::evidence::{EvidenceStore, ProcessedEvidence};
-
-#[derive(Insertable)]
-#[diesel(table_name = reports)]
-struct ReportInsert<'a> {
-    reference: String,
-    tracking_code_hash: &'a str,
-    status: &'a str,
-    category: &'a str,
-    platform: &'a str,
-    merchant_name: &'a str,
-    shop_url: Option<&'a str>,
-    product_url: Option<&'a str>,
-    order_id: Option<&'a str>,
-    merchant_province: Option<&'a str>,
-    merchant_city: Option<&'a str>,
-    description: &'a str,
-    review_texts: String,
-    logistics: Option<String>,
-    tracking_number: Option<&'a str>,
-    reporter_name: Option<&'a str>,
-    reporter_email: Option<&'a str>,
-    reporter_phone: Option<&'a str>,
-    consent_share_contact: bool,
-    email_tracking_code: bool,
-    locale: &'a str,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    merchant_terms: String,
-    search_terms: String,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = evidence)]
-struct EvidenceInsert<'a> {
-    report_id: i64,
-    storage_key: &'a str,
-    display_name: &'a str,
-    content_type: &'a str,
-    size_bytes: i64,
-    sha256: &'a str,
-    original_sha256: &'a str,
-    original_size_bytes: i64,
-    width: Option<i32>,
-    height: Option<i32>,
-    created_at: NaiveDateTime,
-    /// The fingerprint made while intake checked the pixels; the signals
-    /// worker computes any that are missing.
-    #[diesel(embed)]
-    fingerprint: Option<FingerprintColumns>,
-}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports)]
+#[diesel(check_for_backend(super::MultiBackend))]
 pub struct ReportRow {
     pub id: i64,
     pub reference: String,
     pub tracking_code_hash: String,
-    pub status: String,
-    pub category: String,
-    pub platform: String,
+    pub status: ReportStatus,
+    pub category: Category,
+    pub platform: Platform,
     pub merchant_name: String,
     pub shop_url: Option<String>,
     pub product_url: Option<String>,
@@ -85,319 +30,78 @@ pub struct ReportRow {
     pub merchant_province: Option<String>,
     pub merchant_city: Option<String>,
     pub description: String,
-    pub review_texts: String,
-    pub logistics: Option<String>,
+    pub review_texts: Json<Vec<String>>,
+    pub logistics: Option<Json<Logistics>>,
     pub tracking_number: Option<String>,
     pub reporter_name: Option<String>,
     pub reporter_email: Option<String>,
     pub reporter_phone: Option<String>,
     pub consent_share_contact: bool,
     pub email_tracking_code: bool,
-    pub locale: String,
+    pub locale: Locale,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub assigned_to: Option<i64>,
+    pub duplicate_of_id: Option<i64>,
+    pub priority: i32,
+    pub notifications_off: bool,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = report_events)]
-pub struct EventRow {
-    pub id: i64,
-    pub report_id: i64,
-    pub at: NaiveDateTime,
-    pub status: String,
-    pub public_note: Option<String>,
-    pub from_status: Option<String>,
-    pub reason: Option<String>,
+impl ReportRow {
+    pub fn review_texts(&self) -> &[String] {
+        &self.review_texts.0
+    }
+
+    pub fn logistics(&self) -> Option<&Logistics> {
+        self.logistics.as_ref().map(|l| &l.0)
+    }
+
+    pub fn has_reporter_contact(&self) -> bool {
+        self.reporter_name.is_some()
+            || self.reporter_email.is_some()
+            || self.reporter_phone.is_some()
+    }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = evidence)]
-pub struct EvidenceRow {
-    pub id: i64,
-    pub report_id: i64,
-    pub storage_key: String,
-    pub display_name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub original_sha256: String,
-    pub original_size_bytes: i64,
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-    pub created_at: NaiveDateTime,
-}
-
-/// A report as its author sees it.
-pub struct ReportView {
-    pub report: ReportRow,
-    pub timeline: Vec<EventRow>,
-    pub evidence: Vec<EvidenceRow>,
-}
-
-pub struct Created {
+/// A new row; the reference is drawn by [`insert`].
+#[derive(Insertable)]
+#[diesel(table_name = reports)]
+pub struct NewReportRow<'a> {
     pub reference: String,
-    pub tracking_code: String,
-}
-
-/// Stores a new report with its evidence, all or nothing. The staged files
-/// are committed (flushed and renamed) first, outside the transaction so the
-/// SQLite write lock is never held across an fsync; then the rows go in one
-/// short transaction. If anything fails, committed files are removed again
-/// and staged ones are dropped (deleted). A crash between the two steps
-/// leaves files without rows, which the orphan sweep removes.
-pub fn create(
-    conn: &mut DbConnection,
-    report: &NewReport,
-    files: Vec<ProcessedEvidence>,
-    store: &dyn EvidenceStore,
-    profile: &NewProfile,
-    addressing: &Addressing,
-) -> Result<Created, AppError> {
-    with_committed_files(conn, store, files, |conn, files| {
-        insert_report(conn, report, files, profile, addressing)
-    })
-}
-
-/// Commits `files` to the store, then runs `write` (which should insert
-/// their rows); if either step fails, the committed files are removed again.
-fn with_committed_files<T>(
-    conn: &mut DbConnection,
-    store: &dyn EvidenceStore,
-    files: Vec<ProcessedEvidence>,
-    write: impl FnOnce(&mut DbConnection, &[CommittedEvidence]) -> Result<T, AppError>,
-) -> Result<T, AppError> {
-    let mut committed = Vec::with_capacity(files.len());
-    let mut result = Ok(());
-    for file in files {
-        match commit_file(store, file) {
-            Ok(meta) => committed.push(meta),
-            Err(error) => {
-                result = Err(error);
-                break;
-            }
-        }
-    }
-    let result = result.and_then(|()| write(conn, &committed));
-    if result.is_err() {
-        for file in &committed {
-            if let Err(error) = store.delete(&file.key) {
-                tracing::warn!(key = %file.key, %error, "could not remove evidence of a failed write; the sweep will");
-            }
-        }
-    }
-    result
-}
-
-/// A consumer's answer to a moderator's question: stored with its files,
-/// and the case goes back to `under_review` — all in one transaction, and
-/// only while the case is still `needs_info`.
-pub fn add_reply(
-    conn: &mut DbConnection,
-    reference: &str,
-    message: &str,
-    files: Vec<ProcessedEvidence>,
-    store: &dyn EvidenceStore,
-    client_ip: Option<&str>,
-    addressing: &Addressing,
-) -> Result<(), AppError> {
-    with_committed_files(conn, store, files, |conn, files| {
-        write_transaction(conn, |conn| {
-            let now = Utc::now().naive_utc();
-            let report_id = reports::table
-                .filter(reports::reference.eq(reference))
-                .select(reports::id)
-                .first::<i64>(conn)?;
-            let reply_id = diesel::insert_into(replies::table)
-                .values((
-                    replies::report_id.eq(report_id),
-                    replies::message.eq(message),
-                    replies::created_at.eq(now),
-                ))
-                .returning(replies::id)
-                .get_result::<i64>(conn)?;
-            insert_evidence(conn, report_id, Some(reply_id), files, now)?;
-            // New evidence, perhaps new fingerprints: compute the signals again.
-            signals::mark_dirty(conn, &[report_id], now)?;
-            let request = cases::TransitionRequest {
-                to: ReportStatus::UnderReview,
-                from: Some(ReportStatus::NeedsInfo),
-                reason: None,
-                public_note: None,
-                duplicate_of: None,
-                regulator_ids: None,
-            };
-            cases::transition(
-                conn,
-                reference,
-                &request,
-                Actor::Consumer,
-                &AuditActor::Consumer,
-                client_ip,
-                now,
-                addressing,
-            )?;
-            audit::append(
-                conn,
-                AuditEntry {
-                    actor: &AuditActor::Consumer,
-                    action: "case.reply",
-                    report_id: Some(report_id),
-                    client_ip,
-                    before: None,
-                    after: Some(serde_json::json!({ "reply_id": reply_id, "files": files.len() })),
-                    at: now,
-                },
-            )
-        })
-    })
-}
-
-fn insert_evidence(
-    conn: &mut DbConnection,
-    report_id: i64,
-    reply_id: Option<i64>,
-    files: &[CommittedEvidence],
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    for file in files {
-        diesel::insert_into(evidence::table)
-            .values((
-                EvidenceInsert {
-                    report_id,
-                    storage_key: &file.key,
-                    display_name: &file.display_name,
-                    content_type: file.content_type,
-                    size_bytes: to_i64(file.size),
-                    sha256: &file.sha256,
-                    original_sha256: &file.original_sha256,
-                    original_size_bytes: to_i64(file.original_size),
-                    width: file.dimensions.map(|(w, _)| to_i32(w)),
-                    height: file.dimensions.map(|(_, h)| to_i32(h)),
-                    created_at: now,
-                    fingerprint: file.fingerprint.as_ref().map(FingerprintColumns::from),
-                },
-                evidence::reply_id.eq(reply_id),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Evidence whose bytes are committed to the store, awaiting its row.
-struct CommittedEvidence {
-    key: String,
-    display_name: String,
-    content_type: &'static str,
-    size: u64,
-    sha256: String,
-    original_size: u64,
-    original_sha256: String,
-    dimensions: Option<(u32, u32)>,
-    fingerprint: Option<Fingerprint>,
-}
-
-fn commit_file(
-    store: &dyn EvidenceStore,
-    file: ProcessedEvidence,
-) -> Result<CommittedEvidence, AppError> {
-    store
-        .commit(file.staged, &file.key)
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("committing evidence")))?;
-    Ok(CommittedEvidence {
-        key: file.key,
-        display_name: file.display_name,
-        content_type: file.kind.content_type(),
-        size: file.size,
-        sha256: file.sha256,
-        original_size: file.original_size,
-        original_sha256: file.original_sha256,
-        dimensions: file.dimensions,
-        fingerprint: file.fingerprint,
-    })
-}
-
-fn insert_report(
-    conn: &mut DbConnection,
-    report: &NewReport,
-    files: &[CommittedEvidence],
-    profile: &NewProfile,
-    addressing: &Addressing,
-) -> Result<Created, AppError> {
-    let tracking_code = reference::new_tracking_code();
-    let tracking_hash = reference::hash_tracking_code(&tracking_code);
-    let now = Utc::now().naive_utc();
-    let review_texts = serde_json::to_string(&report.review_texts).map_err(anyhow::Error::from)?;
-    let logistics = report
-        .logistics
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(anyhow::Error::from)?;
-    let reporter = report.reporter.as_ref();
-    write_transaction(conn, |conn| -> Result<Created, AppError> {
-        let mut row = ReportInsert {
-            reference: String::new(),
-            tracking_code_hash: &tracking_hash,
-            status: ReportStatus::Submitted.as_str(),
-            category: report.category.code(),
-            platform: report.platform.code(),
-            merchant_name: &report.merchant_name,
-            shop_url: report.shop_url.as_deref(),
-            product_url: report.product_url.as_deref(),
-            order_id: report.order_id.as_deref(),
-            merchant_province: report.merchant_province.as_deref(),
-            merchant_city: report.merchant_city.as_deref(),
-            description: &report.description,
-            review_texts: review_texts.clone(),
-            logistics: logistics.clone(),
-            tracking_number: report.tracking_number(),
-            reporter_name: reporter.and_then(|r| r.name.as_deref()),
-            reporter_email: reporter.and_then(|r| r.email.as_deref()),
-            reporter_phone: reporter.and_then(|r| r.phone.as_deref()),
-            consent_share_contact: report.consent_share_contact,
-            email_tracking_code: report.email_tracking_code,
-            locale: report.locale.as_str(),
-            created_at: now,
-            updated_at: now,
-            merchant_terms: search::index_text([report.merchant_name.as_str()]),
-            search_terms: search_terms_of(report),
-        };
-        let report_id = insert_with_fresh_reference(conn, &mut row)?;
-        let reference = row.reference;
-        diesel::insert_into(report_events::table)
-            .values((
-                report_events::report_id.eq(report_id),
-                report_events::at.eq(now),
-                report_events::status.eq(ReportStatus::Submitted.as_str()),
-            ))
-            .execute(conn)?;
-        insert_evidence(conn, report_id, None, files, now)?;
-        signals::add_profile(conn, report_id, profile, now)?;
-        // The receipt carries the tracking code only when the reporter asked.
-        let secret = report.email_tracking_code.then_some(tracking_code.as_str());
-        outbox::notify_reporter(
-            conn,
-            report_id,
-            DeliveryKind::Receipt,
-            None,
-            secret,
-            addressing,
-            now,
-        )?;
-        Ok(Created {
-            reference,
-            tracking_code: tracking_code.clone(),
-        })
-    })
+    pub tracking_code_hash: &'a str,
+    pub status: &'static str,
+    pub category: &'static str,
+    pub platform: &'static str,
+    pub merchant_name: &'a str,
+    pub shop_url: Option<&'a str>,
+    pub product_url: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+    pub merchant_province: Option<&'a str>,
+    pub merchant_city: Option<&'a str>,
+    pub description: &'a str,
+    pub review_texts: String,
+    pub logistics: Option<String>,
+    pub tracking_number: Option<&'a str>,
+    pub reporter_name: Option<&'a str>,
+    pub reporter_email: Option<&'a str>,
+    pub reporter_phone: Option<&'a str>,
+    pub consent_share_contact: bool,
+    pub email_tracking_code: bool,
+    pub locale: &'static str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub merchant_terms: String,
+    pub search_terms: String,
 }
 
 /// Inserts a report under a new random reference, drawing again in the
-/// (astronomically rare) case of a collision. Each attempt runs in a
-/// savepoint, because PostgreSQL aborts a transaction on a unique violation.
-fn insert_with_fresh_reference(
+/// (astronomically rare) case of a collision; returns (id, reference).
+/// Each attempt runs in a savepoint, because PostgreSQL aborts a
+/// transaction on a unique violation.
+pub fn insert(
     conn: &mut DbConnection,
-    row: &mut ReportInsert<'_>,
-) -> Result<i64, AppError> {
+    row: &mut NewReportRow<'_>,
+) -> Result<(i64, String), AppError> {
     use diesel::result::{DatabaseErrorKind, Error};
     let mut attempts = 0;
     loop {
@@ -409,7 +113,7 @@ fn insert_with_fresh_reference(
                 .get_result::<i64>(conn)
         });
         match inserted {
-            Ok(id) => return Ok(id),
+            Ok(id) => return Ok((id, row.reference.clone())),
             Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempts < 5 => {
                 attempts += 1;
             }
@@ -418,81 +122,196 @@ fn insert_with_fresh_reference(
     }
 }
 
-/// What `q` in the moderators' queue searches: merchant, description, reviews.
-fn search_terms_of(report: &NewReport) -> String {
-    search::index_text(
-        [report.merchant_name.as_str(), report.description.as_str()]
-            .into_iter()
-            .chain(report.review_texts.iter().map(String::as_str)),
-    )
-}
-
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn to_i32(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
-}
-
-/// The report under `reference` if `tracking_code` opens it. An unknown
-/// reference and a wrong code are indistinguishable (both `NotFound`).
-pub fn find_for_reporter(
-    conn: &mut DbConnection,
-    reference: &str,
-    tracking_code: &str,
-) -> Result<ReportView, AppError> {
-    let report: ReportRow = reports::table
-        .filter(reports::reference.eq(reference))
-        .select(ReportRow::as_select())
-        .first(conn)
-        .optional()?
-        .filter(|row| reference::tracking_code_matches(tracking_code, &row.tracking_code_hash))
-        .ok_or(AppError::NotFound)?;
-    let timeline = report_events::table
-        .filter(report_events::report_id.eq(report.id))
-        .order((report_events::at.asc(), report_events::id.asc()))
-        .select(EventRow::as_select())
-        .load(conn)?;
-    let evidence = evidence::table
-        .filter(evidence::report_id.eq(report.id))
-        .order(evidence::id.asc())
-        .select(EvidenceRow::as_select())
-        .load(conn)?;
-    Ok(ReportView {
-        report,
-        timeline,
-        evidence,
-    })
-}
-
-/// One evidence row by its id.
-pub fn evidence_by_id(conn: &mut DbConnection, id: i64) -> Result<EvidenceRow, AppError> {
-    evidence::table
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<ReportRow, AppError> {
+    reports::table
         .find(id)
-        .select(EvidenceRow::as_select())
+        .select(ReportRow::as_select())
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound)
 }
 
-/// Which of `keys` no evidence row references (for the orphan sweep).
-pub fn unreferenced_keys(
-    conn: &mut DbConnection,
-    keys: &[String],
-) -> Result<Vec<String>, AppError> {
-    let mut orphans = Vec::new();
-    for chunk in keys.chunks(500) {
-        let known: Vec<String> = evidence::table
-            .filter(evidence::storage_key.eq_any(chunk))
-            .select(evidence::storage_key)
-            .load(conn)?;
-        orphans.extend(chunk.iter().filter(|k| !known.contains(k)).cloned());
-    }
-    Ok(orphans)
+pub fn find_by_reference(conn: &mut DbConnection, reference: &str) -> Result<ReportRow, AppError> {
+    reports::table
+        .filter(reports::reference.eq(reference))
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
 }
 
-/// Counts, for tests and readiness: reports and evidence rows.
+pub fn id_of(conn: &mut DbConnection, reference: &str) -> Result<i64, AppError> {
+    reports::table
+        .filter(reports::reference.eq(reference))
+        .select(reports::id)
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub fn ids_of(conn: &mut DbConnection, references: &[&str]) -> Result<Vec<i64>, AppError> {
+    Ok(reports::table
+        .filter(reports::reference.eq_any(references))
+        .select(reports::id)
+        .load(conn)?)
+}
+
+pub fn reference_of(conn: &mut DbConnection, id: i64) -> Result<Option<String>, AppError> {
+    Ok(reports::table
+        .find(id)
+        .select(reports::reference)
+        .first(conn)
+        .optional()?)
+}
+
+/// Moves the case from `from` to `to`, only if it is still `from` (of two
+/// concurrent moves one wins); returns whether it moved.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: i64,
+    from: ReportStatus,
+    to: ReportStatus,
+    duplicate_of: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let updated = diesel::update(
+        reports::table
+            .filter(reports::id.eq(id))
+            .filter(reports::status.eq(from.code())),
+    )
+    .set((
+        reports::status.eq(to.code()),
+        reports::updated_at.eq(now),
+        reports::duplicate_of_id.eq(duplicate_of),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn set_assignee(
+    conn: &mut DbConnection,
+    id: i64,
+    assignee: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(reports::table.find(id))
+        .set((
+            reports::assigned_to.eq(assignee),
+            reports::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_notifications_off(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
+    diesel::update(reports::table.find(id))
+        .set(reports::notifications_off.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_priority(conn: &mut DbConnection, id: i64, priority: i32) -> Result<(), AppError> {
+    diesel::update(reports::table.find(id))
+        .set(reports::priority.eq(priority))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What `q` finds a case by (the words and bigrams of `domain::search`).
+pub fn set_search_terms(conn: &mut DbConnection, id: i64, terms: &str) -> Result<(), AppError> {
+    diesel::update(reports::table.find(id))
+        .set(reports::search_terms.eq(terms))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Another case related to this one, and why.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub reference: String,
+    pub status: ReportStatus,
+    pub merchant_name: String,
+    pub created_at: NaiveDateTime,
+    /// `merchant`, `order_id`, `tracking_number`, `evidence_sha256`.
+    pub reasons: Vec<&'static str>,
+}
+
+const RELATED_LIMIT: i64 = 20;
+
+/// Cases sharing the merchant (name on the platform), the order id, the
+/// tracking number or an evidence file (by SHA-256) with `report`.
+pub fn related(
+    conn: &mut DbConnection,
+    report: &ReportRow,
+    evidence_sha256s: &[String],
+) -> Result<Vec<Related>, AppError> {
+    type Hit = (String, ReportStatus, String, NaiveDateTime);
+    let columns = (
+        reports::reference,
+        reports::status,
+        reports::merchant_name,
+        reports::created_at,
+    );
+    let base = || {
+        reports::table
+            .filter(reports::id.ne(report.id))
+            .select(columns)
+            .order(reports::id.desc())
+            .limit(RELATED_LIMIT)
+            .into_boxed::<MultiBackend>()
+    };
+    let mut found: Vec<(Hit, &'static str)> = Vec::new();
+    let by_merchant: Vec<Hit> = base()
+        .filter(reports::merchant_name.eq(report.merchant_name.clone()))
+        .filter(reports::platform.eq(report.platform.code()))
+        .load(conn)?;
+    found.extend(by_merchant.into_iter().map(|h| (h, "merchant")));
+    if let Some(order_id) = &report.order_id {
+        let hits: Vec<Hit> = base()
+            .filter(reports::order_id.eq(order_id.clone()))
+            .load(conn)?;
+        found.extend(hits.into_iter().map(|h| (h, "order_id")));
+    }
+    if let Some(tracking) = &report.tracking_number {
+        let hits: Vec<Hit> = base()
+            .filter(reports::tracking_number.eq(tracking.clone()))
+            .load(conn)?;
+        found.extend(hits.into_iter().map(|h| (h, "tracking_number")));
+    }
+    if !evidence_sha256s.is_empty() {
+        let hits: Vec<Hit> = reports::table
+            .inner_join(evidence::table)
+            .filter(reports::id.ne(report.id))
+            .filter(
+                evidence::sha256
+                    .eq_any(evidence_sha256s)
+                    .or(evidence::original_sha256.eq_any(evidence_sha256s)),
+            )
+            .select(columns)
+            .distinct()
+            .limit(RELATED_LIMIT)
+            .load(conn)?;
+        found.extend(hits.into_iter().map(|h| (h, "evidence_sha256")));
+    }
+    let mut related: Vec<Related> = Vec::new();
+    for ((reference, status, merchant_name, created_at), reason) in found {
+        match related.iter_mut().find(|r| r.reference == reference) {
+            Some(existing) if !existing.reasons.contains(&reason) => existing.reasons.push(reason),
+            Some(_) => {}
+            None => related.push(Related {
+                reference,
+                status,
+                merchant_name,
+                created_at,
+                reasons: vec![reason],
+            }),
+        }
+    }
+    related.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    Ok(related)
+}
+
+/// Counts, for tests and tools: reports and evidence rows.
 pub fn counts(conn: &mut DbConnection) -> Result<(i64, i64), AppError> {
     let reports: i64 = reports::table.count().get_result(conn)?;
     let evidence: i64 = evidence::table.count().get_result(conn)?;

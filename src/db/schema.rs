@@ -85,6 +85,7 @@ diesel::table! {
         from_status -> Nullable<Text>,
         actor_id -> Nullable<BigInt>,
         reason -> Nullable<Text>,
+        details -> Nullable<Text>,
     }
 }
 
@@ -212,7 +213,6 @@ diesel::table! {
         priority_explanation -> Nullable<Text>,
         signals_computed_at -> Nullable<Timestamp>,
         dirty -> Bool,
-        first_run -> Bool,
         due_at -> Timestamp,
         lease_until -> Nullable<Timestamp>,
         lease_token -> Nullable<Text>,

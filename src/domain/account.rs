@@ -1,33 +1,19 @@
 //! Staff accounts: roles, e-mail normalization and the password policy.
 
-use serde::{Deserialize, Serialize};
+use super::vocabulary::vocabulary;
 
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Moderator,
-    Admin,
-}
+vocabulary!(
+    /// A staff account's role; ordered, so an admin may do what a moderator may.
+    Role {
+        Moderator = "moderator", "审核员", "Moderator";
+        Admin = "admin", "管理员", "Administrator";
+    }
+);
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Moderator => "moderator",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        match value {
-            "moderator" => Some(Role::Moderator),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
     /// Whether this role may use what `required` guards.
     pub fn allows(self, required: Role) -> bool {
         self >= required
@@ -71,8 +57,8 @@ mod tests {
         assert!(Role::Admin.allows(Role::Admin));
         assert!(Role::Moderator.allows(Role::Moderator));
         assert!(!Role::Moderator.allows(Role::Admin));
-        assert_eq!(Role::parse("admin"), Some(Role::Admin));
-        assert_eq!(Role::parse("root"), None);
+        assert_eq!(Role::from_code("admin"), Some(Role::Admin));
+        assert_eq!(Role::from_code("root"), None);
         assert_eq!(normalize_email("  Mod@Example.COM "), "mod@example.com");
     }
 }

@@ -1,40 +1,8 @@
 //! The fixed vocabularies of a report: categories, platforms and China's
 //! provincial-level divisions, each with its zh-CN and English label.
 
-use serde::{Deserialize, Serialize};
-
-/// A code with its labels, as the form and the API show it.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Labelled {
-    pub code: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-}
-
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn labelled(self) -> Labelled {
-                match self { $($name::$variant => Labelled { code: $code, zh: $zh, en: $en }),+ }
-            }
-
-            pub fn from_code(code: &str) -> Option<Self> {
-                match code { $($code => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
+use super::vocabulary::vocabulary;
+pub use super::vocabulary::Labelled;
 
 vocabulary!(
     /// What kind of fraud the consumer reports.

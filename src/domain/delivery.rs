@@ -8,80 +8,68 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeliveryKind {
-    /// A validated case, to a regulator's inbox.
-    Regulator,
-    /// To the reporter: we received your report.
-    Receipt,
-    /// To the reporter: a moderator needs more information.
-    NeedsInfo,
-    /// To the reporter: the case went to the regulator.
-    Forwarded,
-    /// To the reporter: the case was rejected, and why.
-    Rejected,
+use super::vocabulary::vocabulary;
+
+vocabulary!(
+    /// What a message is for.
+    DeliveryKind {
+        /// A validated case, to a regulator's inbox.
+        Regulator = "regulator", "转交监管部门", "To the regulator";
+        /// To the reporter: we received your report.
+        Receipt = "receipt", "受理回执", "Receipt";
+        /// To the reporter: a moderator needs more information.
+        NeedsInfo = "needs_info", "补充材料通知", "Question to the reporter";
+        /// To the reporter: the case went to the regulator.
+        Forwarded = "forwarded", "已转交通知", "Forwarded notice";
+        /// To the reporter: the case was rejected, and why.
+        Rejected = "rejected", "驳回通知", "Rejection notice";
+    }
+);
+
+vocabulary!(
+    /// Where a message stands.
+    DeliveryStatus {
+        /// Waiting for its next attempt (possibly claimed by a worker right now).
+        Pending = "pending", "待发送", "Pending";
+        /// The SMTP server took responsibility for it (or the .eml file is written).
+        Accepted = "accepted", "已送达", "Accepted";
+        /// Permanently refused, or the retry window ended; an admin may retry it.
+        Failed = "failed", "发送失败", "Failed";
+        /// Not sent because the reporter unsubscribed.
+        Cancelled = "cancelled", "已取消", "Cancelled";
+    }
+);
+
+/// What the outbox needs to address messages, from the configuration.
+#[derive(Debug, Clone)]
+pub struct Addressing {
+    /// Display name and address of the default regulator inbox.
+    pub inbox_name: Option<String>,
+    pub inbox_email: String,
+    /// The domain part of generated Message-IDs (the sender's domain).
+    pub message_id_domain: String,
 }
 
-impl DeliveryKind {
-    pub const ALL: &'static [DeliveryKind] = &[
-        DeliveryKind::Regulator,
-        DeliveryKind::Receipt,
-        DeliveryKind::NeedsInfo,
-        DeliveryKind::Forwarded,
-        DeliveryKind::Rejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryKind::Regulator => "regulator",
-            DeliveryKind::Receipt => "receipt",
-            DeliveryKind::NeedsInfo => "needs_info",
-            DeliveryKind::Forwarded => "forwarded",
-            DeliveryKind::Rejected => "rejected",
-        }
+impl Addressing {
+    /// A new, globally unique Message-ID for a delivery: generated once and
+    /// reused by every re-send, so the receiving side can recognise copies.
+    pub fn new_message_id(&self, kind: DeliveryKind) -> String {
+        use rand::RngCore;
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        format!(
+            "<{}.{}@{}>",
+            hex::encode(bytes),
+            kind.code(),
+            self.message_id_domain
+        )
     }
 
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.as_str() == value)
-    }
-
-    /// Messages to the reporter stop when they unsubscribe.
-    pub fn is_consumer_notification(self) -> bool {
-        self != DeliveryKind::Regulator
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeliveryStatus {
-    /// Waiting for its next attempt (possibly claimed by a worker right now).
-    Pending,
-    /// The SMTP server took responsibility for it (or the .eml file is written).
-    Accepted,
-    /// Permanently refused, or the retry window ended; an admin may retry it.
-    Failed,
-    /// Not sent because the reporter unsubscribed.
-    Cancelled,
-}
-
-impl DeliveryStatus {
-    pub const ALL: &'static [DeliveryStatus] = &[
-        DeliveryStatus::Pending,
-        DeliveryStatus::Accepted,
-        DeliveryStatus::Failed,
-        DeliveryStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Accepted => "accepted",
-            DeliveryStatus::Failed => "failed",
-            DeliveryStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|s| s.as_str() == value)
+    /// The default inbox's display name.
+    pub fn inbox_display_name(&self) -> String {
+        self.inbox_name
+            .clone()
+            .unwrap_or_else(|| "监管部门".to_owned())
     }
 }
 
@@ -170,13 +158,11 @@ mod tests {
     #[test]
     fn kinds_and_statuses_round_trip() {
         for &kind in DeliveryKind::ALL {
-            assert_eq!(DeliveryKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(DeliveryKind::from_code(kind.code()), Some(kind));
         }
         for &status in DeliveryStatus::ALL {
-            assert_eq!(DeliveryStatus::parse(status.as_str()), Some(status));
+            assert_eq!(DeliveryStatus::from_code(status.code()), Some(status));
         }
-        assert!(!DeliveryKind::Regulator.is_consumer_notification());
-        assert!(DeliveryKind::Rejected.is_consumer_notification());
     }
 
     #[test]

@@ -84,9 +84,11 @@ pub fn next_statuses(from: ReportStatus, actor: Actor) -> Vec<ReportStatus> {
 }
 
 /// What a move must carry, beyond its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Requirement {
-    /// `rejected`: why (shown to the consumer).
+    /// `rejected`: why (shown to the consumer); `validated`: why the case
+    /// holds (quoted to the regulator).
     Reason,
     /// `needs_info`: the question the consumer sees.
     PublicNote,
@@ -96,11 +98,70 @@ pub enum Requirement {
 
 pub fn requirement(to: ReportStatus) -> Option<Requirement> {
     match to {
-        Rejected => Some(Requirement::Reason),
+        Rejected | Validated => Some(Requirement::Reason),
         NeedsInfo => Some(Requirement::PublicNote),
         Duplicate => Some(Requirement::DuplicateOf),
         _ => None,
     }
+}
+
+/// The shortest reason a validation may give: the regulator reads it as
+/// the moderator's finding, so "ok" will not do.
+pub const MIN_VALIDATION_REASON_CHARS: usize = 4;
+
+/// The fewest characters the reason for a move to `to` must have.
+pub fn min_reason_chars(to: ReportStatus) -> usize {
+    match to {
+        Validated => MIN_VALIDATION_REASON_CHARS,
+        _ => 1,
+    }
+}
+
+/// One edge of the lifecycle, as `/api/v1/meta` lists it for the pages.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Edge {
+    pub from: ReportStatus,
+    pub to: ReportStatus,
+    pub actors: Vec<&'static str>,
+    pub requires: Option<Requirement>,
+    pub min_reason_chars: Option<usize>,
+}
+
+impl Actor {
+    pub fn code(self) -> &'static str {
+        match self {
+            Actor::Moderator => "moderator",
+            Actor::Admin => "admin",
+            Actor::Consumer => "consumer",
+            Actor::System => "system",
+        }
+    }
+}
+
+/// Every edge with the actors that may take it.
+pub fn edges() -> Vec<Edge> {
+    let mut edges = Vec::new();
+    for &from in ReportStatus::ALL {
+        for &to in ReportStatus::ALL {
+            let actors: Vec<&'static str> = Actor::ALL
+                .iter()
+                .filter(|&&actor| check(from, to, actor).is_ok())
+                .map(|actor| actor.code())
+                .collect();
+            if !actors.is_empty() {
+                let requires = requirement(to);
+                edges.push(Edge {
+                    from,
+                    to,
+                    actors,
+                    requires,
+                    min_reason_chars: (requires == Some(Requirement::Reason))
+                        .then(|| min_reason_chars(to)),
+                });
+            }
+        }
+    }
+    edges
 }
 
 #[cfg(test)]
@@ -199,8 +260,27 @@ mod tests {
         assert_eq!(requirement(Rejected), Some(Requirement::Reason));
         assert_eq!(requirement(NeedsInfo), Some(Requirement::PublicNote));
         assert_eq!(requirement(Duplicate), Some(Requirement::DuplicateOf));
-        for to in [Submitted, UnderReview, Validated, Forwarded, Closed] {
+        assert_eq!(requirement(Validated), Some(Requirement::Reason));
+        assert_eq!(min_reason_chars(Validated), MIN_VALIDATION_REASON_CHARS);
+        assert_eq!(min_reason_chars(Rejected), 1);
+        for to in [Submitted, UnderReview, Forwarded, Closed] {
             assert_eq!(requirement(to), None);
         }
+    }
+
+    #[test]
+    fn the_edge_list_is_the_table() {
+        let listed: Vec<(ReportStatus, ReportStatus, Vec<&str>)> = edges()
+            .into_iter()
+            .map(|e| (e.from, e.to, e.actors))
+            .collect();
+        let expected: Vec<(ReportStatus, ReportStatus, Vec<&str>)> = EDGES
+            .iter()
+            .map(|(f, t, actors)| (*f, *t, actors.iter().map(|a| a.code()).collect()))
+            .collect();
+        for edge in &expected {
+            assert!(listed.contains(edge), "{edge:?}");
+        }
+        assert_eq!(listed.len(), expected.len());
     }
 }

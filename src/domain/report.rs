@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use super::catalog::{is_province, Category, Platform};
+use super::vocabulary::vocabulary;
 use crate::error::FieldError;
 
 pub const DESCRIPTION_MIN_CHARS: u64 = 10;
@@ -19,23 +20,15 @@ pub const MAX_LOGISTICS_EVENTS: u64 = 200;
 /// The largest report JSON we read; everything it may legally hold fits with room to spare.
 pub const MAX_REPORT_JSON_BYTES: usize = 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum Locale {
-    #[default]
-    #[serde(rename = "zh-CN")]
-    ZhCn,
-    #[serde(rename = "en")]
-    En,
-}
-
-impl Locale {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::ZhCn => "zh-CN",
-            Locale::En => "en",
-        }
+vocabulary!(
+    /// The language a reporter filed in (and is written to in).
+    #[derive(Default)]
+    Locale {
+        #[default]
+        ZhCn = "zh-CN", "简体中文", "Simplified Chinese";
+        En = "en", "英文", "English";
     }
-}
+);
 
 /// The `report` part of a submission, exactly as the client sent it.
 #[derive(Debug, Default, Deserialize, Validate)]

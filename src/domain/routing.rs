@@ -1,23 +1,89 @@
 //! Which regulators receive a validated case: every active directory entry
 //! whose provinces include the merchant's province and whose categories
-//! include the case's category (an empty list means "all"). When none
-//! matches, the case goes to the default inbox.
+//! include the case's category. When none matches, the case goes to the
+//! default inbox.
+//!
+//! "Every province" and "every category" are a value of their own
+//! ([`Scope::All`]), never an empty list: a list that lost its items (a
+//! renamed code, a corrupt row) must not turn an entry for one kind of case
+//! into one that receives every case.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::catalog::{self, Category};
 use crate::error::FieldError;
 
+/// Which provinces or categories an entry covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope<T> {
+    All,
+    /// These, and nothing else (never empty when made by [`RegulatorFields::check`]).
+    Only(Vec<T>),
+}
+
+impl<T: PartialEq> Scope<T> {
+    pub fn includes(&self, item: &T) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Only(items) => items.contains(item),
+        }
+    }
+
+    /// The API's list form: empty for "all".
+    pub fn as_list(&self) -> &[T] {
+        match self {
+            Scope::All => &[],
+            Scope::Only(items) => items,
+        }
+    }
+
+    /// From the API's list form, where an empty list means "all".
+    pub fn from_list(items: Vec<T>) -> Self {
+        if items.is_empty() {
+            Scope::All
+        } else {
+            Scope::Only(items)
+        }
+    }
+}
+
+/// Stored as the string `"all"` or an array of codes.
+impl<T: Serialize> Serialize for Scope<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Scope::All => serializer.serialize_str("all"),
+            Scope::Only(items) => items.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Scope<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored<T> {
+            Word(String),
+            List(Vec<T>),
+        }
+        match Stored::<T>::deserialize(deserializer)? {
+            Stored::Word(word) if word == "all" => Ok(Scope::All),
+            Stored::Word(word) => Err(serde::de::Error::custom(format!(
+                "expected \"all\" or a list, found {word:?}"
+            ))),
+            Stored::List(items) => Ok(Scope::Only(items)),
+        }
+    }
+}
+
 /// One entry of the regulator directory, as routing sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Regulator {
     pub id: i64,
     pub name: String,
     pub email: String,
-    /// Provincial divisions by their Chinese names; empty: all.
-    pub provinces: Vec<String>,
-    /// Category codes; empty: all.
-    pub categories: Vec<Category>,
+    /// Provincial divisions by their Chinese names.
+    pub provinces: Scope<String>,
+    pub categories: Scope<Category>,
     pub active: bool,
 }
 
@@ -25,10 +91,12 @@ impl Regulator {
     /// Whether this entry takes a case from `province` about `category`. A
     /// case without a province only reaches entries that cover all provinces.
     pub fn covers(&self, province: Option<&str>, category: Category) -> bool {
-        let province_ok = self.provinces.is_empty()
-            || province.is_some_and(|p| self.provinces.iter().any(|q| q == p));
-        let category_ok = self.categories.is_empty() || self.categories.contains(&category);
-        self.active && province_ok && category_ok
+        let province_ok = match (&self.provinces, province) {
+            (Scope::All, _) => true,
+            (Scope::Only(list), Some(p)) => list.iter().any(|q| q == p),
+            (Scope::Only(_), None) => false,
+        };
+        self.active && province_ok && self.categories.includes(&category)
     }
 }
 
@@ -56,7 +124,8 @@ pub fn route<'a>(
     }
 }
 
-/// A directory entry as an admin submits it, before checks.
+/// A directory entry as an admin submits it, before checks. In the API an
+/// empty (or missing) list means "all".
 #[derive(Debug, Clone, Default)]
 pub struct RegulatorInput {
     pub name: Option<String>,
@@ -71,8 +140,8 @@ pub struct RegulatorInput {
 pub struct RegulatorFields {
     pub name: String,
     pub email: String,
-    pub provinces: Vec<String>,
-    pub categories: Vec<Category>,
+    pub provinces: Scope<String>,
+    pub categories: Scope<Category>,
     pub active: bool,
 }
 
@@ -149,10 +218,10 @@ impl RegulatorFields {
                         out.push(province);
                     }
                 }
-                out
+                Scope::from_list(out)
             }
             (None, Some(current)) => current.provinces.clone(),
-            (None, None) => Vec::new(),
+            (None, None) => Scope::All,
         };
         let categories = match (input.categories, current) {
             (Some(list), _) => {
@@ -168,10 +237,10 @@ impl RegulatorFields {
                         )),
                     }
                 }
-                out
+                Scope::from_list(out)
             }
             (None, Some(current)) => current.categories.clone(),
-            (None, None) => Vec::new(),
+            (None, None) => Scope::All,
         };
         let active = input.active.or(current.map(|c| c.active)).unwrap_or(true);
         if errors.is_empty() {
@@ -207,8 +276,8 @@ mod tests {
             id,
             name: format!("R{id}"),
             email: format!("r{id}@gov.example"),
-            provinces: provinces.iter().map(|p| p.to_string()).collect(),
-            categories: categories.to_vec(),
+            provinces: Scope::from_list(provinces.iter().map(|p| p.to_string()).collect()),
+            categories: Scope::from_list(categories.to_vec()),
             active,
         }
     }
@@ -221,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn matches_by_province_and_category_with_empty_lists_meaning_all() {
+    fn matches_by_province_and_category() {
         let directory = vec![
             entry(1, &["上海市"], &[], true),
             entry(2, &["上海市", "浙江省"], &[Category::FakeReview], true),
@@ -295,8 +364,8 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(fields.name, "上海市市场监督管理局");
-        assert_eq!(fields.provinces, vec!["上海市"]);
-        assert_eq!(fields.categories, vec![Category::FakeReview]);
+        assert_eq!(fields.provinces, Scope::Only(vec!["上海市".to_owned()]));
+        assert_eq!(fields.categories, Scope::Only(vec![Category::FakeReview]));
         assert!(fields.active);
     }
 
@@ -333,8 +402,8 @@ mod tests {
         let current = RegulatorFields {
             name: "A".into(),
             email: "a@b.example".into(),
-            provinces: vec!["上海市".into()],
-            categories: vec![Category::Other],
+            provinces: Scope::Only(vec!["上海市".into()]),
+            categories: Scope::Only(vec![Category::Other]),
             active: true,
         };
         let patched = RegulatorFields::check(
@@ -360,6 +429,37 @@ mod tests {
             Some(&current),
         )
         .expect("valid");
-        assert!(cleared.provinces.is_empty());
+        assert_eq!(cleared.provinces, Scope::All);
+    }
+
+    #[test]
+    fn scopes_are_stored_explicitly_and_decoded_strictly() {
+        let all: Scope<Category> = Scope::All;
+        assert_eq!(serde_json::to_string(&all).expect("json"), "\"all\"");
+        let some = Scope::Only(vec![Category::FakeServiceHotline]);
+        assert_eq!(
+            serde_json::to_string(&some).expect("json"),
+            "[\"fake_service_hotline\"]"
+        );
+        assert_eq!(
+            serde_json::from_str::<Scope<Category>>("\"all\"").expect("all"),
+            Scope::All
+        );
+        // A list that no longer decodes is an error, never "all".
+        assert!(serde_json::from_str::<Scope<Category>>("[\"fake_hotline_renamed\"]").is_err());
+        assert!(serde_json::from_str::<Scope<Category>>("\"everything\"").is_err());
+        assert!(serde_json::from_str::<Scope<Category>>("null").is_err());
+        // An empty stored list covers nothing.
+        let none: Scope<Category> = serde_json::from_str("[]").expect("empty");
+        assert!(!none.includes(&Category::FakeReview));
+        let entry = Regulator {
+            id: 1,
+            name: "R".into(),
+            email: "r@gov.example".into(),
+            provinces: Scope::All,
+            categories: none,
+            active: true,
+        };
+        assert!(!entry.covers(Some("上海市"), Category::FakeReview));
     }
 }

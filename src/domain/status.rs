@@ -1,48 +1,29 @@
 //! The statuses a report moves through. (The transitions between them are
 //! the moderation lifecycle; intake only ever creates `submitted`.)
 
-use serde::{Deserialize, Serialize};
+use super::vocabulary::vocabulary;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    Submitted,
-    UnderReview,
-    NeedsInfo,
-    Validated,
-    Forwarded,
-    Rejected,
-    Duplicate,
-    Closed,
-}
+vocabulary!(
+    /// Where a case stands.
+    ReportStatus {
+        Submitted = "submitted", "已提交", "Submitted";
+        UnderReview = "under_review", "审核中", "Under review";
+        NeedsInfo = "needs_info", "需要补充材料", "More information needed";
+        Validated = "validated", "已核实", "Validated";
+        Forwarded = "forwarded", "已转交监管部门", "Forwarded to regulator";
+        Rejected = "rejected", "不予受理", "Rejected";
+        Duplicate = "duplicate", "重复举报", "Duplicate";
+        Closed = "closed", "已结案", "Closed";
+    }
+);
 
 impl ReportStatus {
-    pub const ALL: &'static [ReportStatus] = &[
-        ReportStatus::Submitted,
-        ReportStatus::UnderReview,
-        ReportStatus::NeedsInfo,
-        ReportStatus::Validated,
-        ReportStatus::Forwarded,
-        ReportStatus::Rejected,
-        ReportStatus::Duplicate,
-        ReportStatus::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Submitted => "submitted",
-            ReportStatus::UnderReview => "under_review",
-            ReportStatus::NeedsInfo => "needs_info",
-            ReportStatus::Validated => "validated",
-            ReportStatus::Forwarded => "forwarded",
-            ReportStatus::Rejected => "rejected",
-            ReportStatus::Duplicate => "duplicate",
-            ReportStatus::Closed => "closed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|s| s.as_str() == value)
+    /// Statuses in which a case still waits for a moderator's decision.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            ReportStatus::Submitted | ReportStatus::UnderReview | ReportStatus::NeedsInfo
+        )
     }
 }
 
@@ -53,10 +34,10 @@ mod tests {
     #[test]
     fn every_status_round_trips() {
         for &status in ReportStatus::ALL {
-            assert_eq!(ReportStatus::parse(status.as_str()), Some(status));
+            assert_eq!(ReportStatus::from_code(status.code()), Some(status));
             let json = serde_json::to_string(&status).expect("serialize");
-            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(json, format!("\"{}\"", status.code()));
         }
-        assert_eq!(ReportStatus::parse("SUBMITTED"), None);
+        assert_eq!(ReportStatus::from_code("SUBMITTED"), None);
     }
 }

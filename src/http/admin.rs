@@ -1,22 +1,20 @@
 //! The admins' API: staff accounts, the regulator directory and the mail
-//! outbox. Every handler takes an `AdminStaff`.
+//! outbox. Every handler takes an `AdminStaff` first.
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::auth::AdminStaff;
-use super::moderator::delivery_json;
-use super::public::rfc3339;
-use super::{AppState, JsonBody};
-use crate::accounts;
-use crate::db::audit::{self, AuditEntry};
-use crate::db::regulators::{self, RegulatorRow};
-use crate::db::{self, outbox, users};
+use super::extract::{AdminStaff, JsonBody, QueryParams};
+use super::state::AppState;
+use crate::db::{self, deliveries, regulators, users};
 use crate::domain::account::Role;
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::routing::RegulatorInput;
 use crate::error::{AppError, FieldError};
+use crate::views::case::DeliveryItem;
+use crate::views::directory::{RegulatorEntry, UserItem};
+use crate::{accounts, directory};
 
 /// `GET /api/v1/admin/users`.
 pub async fn list_users(
@@ -24,18 +22,7 @@ pub async fn list_users(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let rows = db::run(&state.pool, users::list).await?;
-    let items: Vec<serde_json::Value> = rows
-        .into_iter()
-        .map(|u| {
-            serde_json::json!({
-                "id": u.id,
-                "email": u.email,
-                "role": u.role,
-                "disabled": u.disabled_at.is_some(),
-                "created_at": rfc3339(u.created_at),
-            })
-        })
-        .collect();
+    let items: Vec<UserItem> = rows.iter().map(UserItem::from).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
@@ -57,33 +44,12 @@ pub async fn create_user(
         email,
         role,
         password,
-    } = body.into_inner()?;
-    let role = Role::parse(&role).ok_or_else(|| {
-        AppError::Validation(vec![FieldError::new(
-            "role",
-            "invalid_choice",
-            "admin or moderator",
-        )])
-    })?;
-    let actor = admin.0.audit_actor();
-    let ip = admin.0.client_ip.clone();
+    } = body.parsed()?;
+    let role = Role::from_code(&role)
+        .ok_or_else(|| AppError::invalid("role", "invalid_choice", "admin or moderator"))?;
+    let caller = admin.0.caller();
     let id = db::run(&state.pool, move |conn| {
-        let id = accounts::create(conn, &email, role, &password)?;
-        audit::append(
-            conn,
-            AuditEntry {
-                actor: &actor,
-                action: "user.create",
-                report_id: None,
-                client_ip: ip.as_deref(),
-                before: None,
-                after: Some(
-                    serde_json::json!({"user_id": id, "email": email, "role": role.as_str()}),
-                ),
-                at: Utc::now().naive_utc(),
-            },
-        )?;
-        Ok(id)
+        accounts::create_audited(conn, &email, role, &password, &caller)
     })
     .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "id": id })))
@@ -96,45 +62,16 @@ pub async fn disable_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let actor = admin.0.audit_actor();
-    let ip = admin.0.client_ip.clone();
+    let caller = admin.0.caller();
     db::run(&state.pool, move |conn| {
-        users::find(conn, id)?.ok_or(AppError::NotFound)?;
-        let now = Utc::now().naive_utc();
-        users::disable(conn, id, now)?;
-        audit::append(
-            conn,
-            AuditEntry {
-                actor: &actor,
-                action: "user.disable",
-                report_id: None,
-                client_ip: ip.as_deref(),
-                before: None,
-                after: Some(serde_json::json!({"user_id": id})),
-                at: now,
-            },
-        )
+        accounts::disable(conn, id, Some(&caller))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A directory entry as the API shows it.
-fn regulator_json(row: &RegulatorRow) -> serde_json::Value {
-    serde_json::json!({
-        "id": row.id,
-        "name": row.name,
-        "email": row.email,
-        "provinces": row.provinces(),
-        "categories": row.categories().iter().map(|c| c.code()).collect::<Vec<_>>(),
-        "active": row.active,
-        "created_at": rfc3339(row.created_at),
-        "updated_at": rfc3339(row.updated_at),
-    })
-}
-
-/// The body of `POST` (every field but the lists required) and `PATCH`
-/// (any subset) on the directory.
+/// The body of `POST` and `PATCH` on the directory (`PATCH` takes any
+/// subset). An empty or missing list means "all".
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegulatorBody {
@@ -161,19 +98,32 @@ fn regulator_id(path: &str) -> Result<i64, AppError> {
     path.parse().map_err(|_| AppError::NotFound)
 }
 
+#[derive(Serialize)]
+struct DefaultInbox {
+    name: Option<String>,
+    email: String,
+}
+
+#[derive(Serialize)]
+struct RegulatorList {
+    items: Vec<RegulatorEntry>,
+    default_inbox: DefaultInbox,
+}
+
 /// `GET /api/v1/admin/regulators`.
 pub async fn list_regulators(
     _admin: AdminStaff,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let rows = db::run(&state.pool, regulators::list).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": rows.iter().map(regulator_json).collect::<Vec<_>>(),
-        "default_inbox": {
-            "name": state.mailer.addressing.inbox_name,
-            "email": state.mailer.addressing.inbox_email,
+    let addressing = &state.cases.addressing;
+    Ok(HttpResponse::Ok().json(RegulatorList {
+        items: rows.iter().map(RegulatorEntry::from).collect(),
+        default_inbox: DefaultInbox {
+            name: addressing.inbox_name.clone(),
+            email: addressing.inbox_email.clone(),
         },
-    })))
+    }))
 }
 
 /// `POST /api/v1/admin/regulators`.
@@ -182,14 +132,13 @@ pub async fn create_regulator(
     body: JsonBody<RegulatorBody>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let input = RegulatorInput::from(body.into_inner()?);
-    let actor = admin.0.audit_actor();
-    let ip = admin.0.client_ip.clone();
+    let input = RegulatorInput::from(body.parsed()?);
+    let caller = admin.0.caller();
     let row = db::run(&state.pool, move |conn| {
-        regulators::create(conn, input, &actor, ip.as_deref(), Utc::now().naive_utc())
+        directory::create(conn, input, &caller, Utc::now().naive_utc())
     })
     .await?;
-    Ok(HttpResponse::Created().json(regulator_json(&row)))
+    Ok(HttpResponse::Created().json(RegulatorEntry::from(&row)))
 }
 
 /// `PATCH /api/v1/admin/regulators/{id}`.
@@ -200,21 +149,13 @@ pub async fn update_regulator(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let id = regulator_id(&path)?;
-    let input = RegulatorInput::from(body.into_inner()?);
-    let actor = admin.0.audit_actor();
-    let ip = admin.0.client_ip.clone();
+    let input = RegulatorInput::from(body.parsed()?);
+    let caller = admin.0.caller();
     let row = db::run(&state.pool, move |conn| {
-        regulators::update(
-            conn,
-            id,
-            input,
-            &actor,
-            ip.as_deref(),
-            Utc::now().naive_utc(),
-        )
+        directory::update(conn, id, input, &caller, Utc::now().naive_utc())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(regulator_json(&row)))
+    Ok(HttpResponse::Ok().json(RegulatorEntry::from(&row)))
 }
 
 /// `DELETE /api/v1/admin/regulators/{id}`.
@@ -224,10 +165,9 @@ pub async fn delete_regulator(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let id = regulator_id(&path)?;
-    let actor = admin.0.audit_actor();
-    let ip = admin.0.client_ip.clone();
+    let caller = admin.0.caller();
     db::run(&state.pool, move |conn| {
-        regulators::delete(conn, id, &actor, ip.as_deref(), Utc::now().naive_utc())
+        directory::delete(conn, id, &caller, Utc::now().naive_utc())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -242,19 +182,32 @@ pub struct DeliveriesQuery {
     limit: Option<i64>,
 }
 
+#[derive(Serialize)]
+struct OutboxItem {
+    #[serde(flatten)]
+    delivery: DeliveryItem,
+    reference: String,
+}
+
+#[derive(Serialize)]
+struct OutboxPage {
+    items: Vec<OutboxItem>,
+    next_before: Option<i64>,
+}
+
 /// `GET /api/v1/admin/deliveries`: the outbox, newest first; `status=failed`
 /// lists what needs an admin.
 pub async fn list_deliveries(
     _admin: AdminStaff,
-    query: web::Query<DeliveriesQuery>,
+    query: QueryParams<DeliveriesQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
+    let query = query.parsed()?;
     let mut errors = Vec::new();
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(value) => {
-            let parsed = DeliveryStatus::parse(value);
+            let parsed = DeliveryStatus::from_code(value);
             if parsed.is_none() {
                 errors.push(FieldError::new(
                     "status",
@@ -274,23 +227,22 @@ pub async fn list_deliveries(
     }
     let before = query.before;
     let rows = db::run(&state.pool, move |conn| {
-        outbox::list(conn, status, before, limit + 1)
+        deliveries::list(conn, status, before, limit + 1)
     })
     .await?;
     let more = rows.len() as i64 > limit;
-    let items: Vec<serde_json::Value> = rows
-        .iter()
-        .take(limit as usize)
-        .map(|(row, reference)| {
-            let mut item = delivery_json(row);
-            item["reference"] = serde_json::json!(reference);
-            item
-        })
-        .collect();
     let next_before = more
         .then(|| rows.get(limit as usize - 1).map(|(row, _)| row.id))
         .flatten();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_before": next_before })))
+    let items: Vec<OutboxItem> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(row, reference)| OutboxItem {
+            delivery: DeliveryItem::from(&row),
+            reference,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(OutboxPage { items, next_before }))
 }
 
 /// `POST /api/v1/admin/deliveries/{id}/retry`: a failed delivery is due
@@ -301,12 +253,7 @@ pub async fn retry_delivery(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let actor = admin.0.audit_actor();
-    let ip = admin.0.client_ip.clone();
-    db::run(&state.pool, move |conn| {
-        outbox::retry(conn, id, &actor, ip.as_deref(), Utc::now().naive_utc())
-    })
-    .await?;
-    state.mailer.wake.notify_one();
-    Ok(HttpResponse::Accepted().json(serde_json::json!({ "id": id, "status": "pending" })))
+    state.cases.retry_delivery(id, admin.0.caller()).await?;
+    Ok(HttpResponse::Accepted()
+        .json(serde_json::json!({ "id": id, "status": DeliveryStatus::Pending })))
 }

@@ -1,40 +1,29 @@
-//! HTTP: thin handlers per audience, one table of every API route with the
-//! access it needs, the shared state, and the headers every response carries.
+//! HTTP: thin handlers per audience, one table of every route with the
+//! access it needs, and the headers every response carries.
+//!
+//! Modules depend one way: `state` ← `extract` ← the handler modules ←
+//! this one, which only registers them.
 
 pub mod admin;
 pub mod auth;
-pub mod moderator;
+pub mod cases;
+pub mod evidence;
+pub mod extract;
+pub mod merchants;
+pub mod meta;
 pub mod multipart;
 pub mod pages;
-pub mod public;
+pub mod reports;
+pub mod state;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::db::{self, DbPool};
+use crate::db;
 use crate::error::AppError;
-use crate::evidence::Intake;
-
-/// Settings handlers need beyond the pool and the intake.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub session_idle_minutes: u32,
-    pub session_max_hours: u32,
-    pub cookie_secure: bool,
-    pub trust_proxy: bool,
-}
-
-/// What every handler may use.
-pub struct AppState {
-    pub pool: DbPool,
-    pub intake: Intake,
-    pub mailer: std::sync::Arc<crate::mail::Mailer>,
-    /// Wakes this process's signals worker when a case needs computing.
-    pub signals_wake: std::sync::Arc<tokio::sync::Notify>,
-    pub settings: Settings,
-}
+pub use state::{AppState, Settings};
 
 /// Who may call a route. Handlers enforce it with their extractors
 /// (`Staff`, `AdminStaff`, a tracking code); the test suite checks every
@@ -73,31 +62,36 @@ macro_rules! route {
     };
 }
 
-/// Every route the service answers. A route is added here or nowhere, and
-/// it cannot be added without saying who may call it.
+/// Every route the service answers, pages included. A route is added here
+/// or nowhere, and it cannot be added without saying who may call it.
 pub const ROUTES: &[Route] = &[
+    route!(get "/", Public, pages::index),
+    route!(get "/track", Public, pages::track),
+    route!(get "/admin", Public, pages::admin),
+    route!(get "/unsubscribe", Public, pages::unsubscribe),
+    route!(get "/static/{path:.*}", Public, pages::asset),
     route!(get "/healthz", Public, healthz),
     route!(get "/readyz", Public, readyz),
-    route!(get "/api/v1/meta", Public, public::meta),
-    route!(post "/api/v1/reports", Public, public::create_report),
-    route!(get "/api/v1/reports/{reference}", Reporter, public::get_report),
-    route!(post "/api/v1/reports/{reference}/replies", Reporter, public::reply),
+    route!(get "/api/v1/meta", Public, meta::meta),
+    route!(post "/api/v1/reports", Public, reports::create_report),
+    route!(get "/api/v1/reports/{reference}", Reporter, reports::get_report),
+    route!(post "/api/v1/reports/{reference}/replies", Reporter, reports::reply),
     route!(post "/api/v1/auth/login", Public, auth::login),
     route!(post "/api/v1/auth/logout", Moderator, auth::logout),
     route!(get "/api/v1/auth/session", Moderator, auth::session),
-    route!(get "/api/v1/cases", Moderator, moderator::list_cases),
-    route!(get "/api/v1/cases/{reference}", Moderator, moderator::get_case),
-    route!(get "/api/v1/cases/{reference}/evidence/{id}", Moderator, moderator::download_evidence),
-    route!(post "/api/v1/cases/{reference}/transitions", Moderator, moderator::transition),
-    route!(post "/api/v1/cases/{reference}/notes", Moderator, moderator::add_note),
-    route!(post "/api/v1/cases/{reference}/assignment", Moderator, moderator::assign),
-    route!(get "/api/v1/cases/{reference}/audit", Moderator, moderator::audit_trail),
-    route!(get "/api/v1/staff", Moderator, moderator::list_staff),
-    route!(get "/api/v1/cases/{reference}/routing", Moderator, moderator::routing),
-    route!(get "/api/v1/merchants", Moderator, moderator::list_merchants),
-    route!(get "/api/v1/merchants/{id}", Moderator, moderator::get_merchant),
-    route!(get "/api/v1/evidence/{id}", Signed, public::signed_evidence),
-    route!(post "/api/v1/unsubscribe", Signed, public::unsubscribe),
+    route!(get "/api/v1/cases", Moderator, cases::list_cases),
+    route!(get "/api/v1/cases/{reference}", Moderator, cases::get_case),
+    route!(get "/api/v1/cases/{reference}/evidence/{id}", Moderator, cases::download_evidence),
+    route!(post "/api/v1/cases/{reference}/transitions", Moderator, cases::transition),
+    route!(post "/api/v1/cases/{reference}/notes", Moderator, cases::add_note),
+    route!(post "/api/v1/cases/{reference}/assignment", Moderator, cases::assign),
+    route!(get "/api/v1/cases/{reference}/audit", Moderator, cases::audit_trail),
+    route!(get "/api/v1/staff", Moderator, cases::list_staff),
+    route!(get "/api/v1/cases/{reference}/routing", Moderator, cases::routing),
+    route!(get "/api/v1/merchants", Moderator, merchants::list_merchants),
+    route!(get "/api/v1/merchants/{id}", Moderator, merchants::get_merchant),
+    route!(get "/api/v1/evidence/{id}", Signed, reports::signed_evidence),
+    route!(post "/api/v1/unsubscribe", Signed, reports::unsubscribe),
     route!(get "/api/v1/admin/users", Admin, admin::list_users),
     route!(post "/api/v1/admin/users", Admin, admin::create_user),
     route!(post "/api/v1/admin/users/{id}/disable", Admin, admin::disable_user),
@@ -140,37 +134,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     for route in ROUTES {
         (route.register)(cfg);
     }
-    cfg.configure(pages::routes)
-        .default_service(web::to(not_found));
-}
-
-/// A JSON body whose parse errors wait until the handler asks: handlers take
-/// their `Staff` first and call `into_inner()?` after, so an anonymous or
-/// unauthorized caller learns nothing from validation messages.
-pub struct JsonBody<T>(Result<T, AppError>);
-
-impl<T> JsonBody<T> {
-    pub fn into_inner(self) -> Result<T, AppError> {
-        self.0
-    }
-}
-
-impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBody<T> {
-    type Error = actix_web::Error;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let json = web::Json::<T>::from_request(req, payload);
-        Box::pin(async move {
-            let parsed = json.await.map(web::Json::into_inner).map_err(|error| {
-                match error.as_error::<AppError>() {
-                    Some(rejection) => rejection.rejection_copy(),
-                    None => AppError::bad_request("body", error.to_string()),
-                }
-            });
-            Ok(JsonBody(parsed))
-        })
-    }
+    cfg.default_service(web::to(not_found));
 }
 
 /// Malformed JSON bodies answer problem+json like everything else.

@@ -9,31 +9,23 @@ use rust_embed::RustEmbed;
 #[folder = "static/"]
 struct Assets;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/track", web::get().to(track))
-        .route("/admin", web::get().to(admin))
-        .route("/unsubscribe", web::get().to(unsubscribe))
-        .route("/static/{path:.*}", web::get().to(asset));
-}
-
-async fn index(req: HttpRequest) -> HttpResponse {
+pub async fn index(req: HttpRequest) -> HttpResponse {
     serve(&req, "index.html")
 }
 
-async fn track(req: HttpRequest) -> HttpResponse {
+pub async fn track(req: HttpRequest) -> HttpResponse {
     serve(&req, "track.html")
 }
 
-async fn admin(req: HttpRequest) -> HttpResponse {
+pub async fn admin(req: HttpRequest) -> HttpResponse {
     serve(&req, "admin.html")
 }
 
-async fn unsubscribe(req: HttpRequest) -> HttpResponse {
+pub async fn unsubscribe(req: HttpRequest) -> HttpResponse {
     serve(&req, "unsubscribe.html")
 }
 
-async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     serve(&req, &path)
 }
 

@@ -15,15 +15,18 @@ use lettre::address::Envelope;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::Message;
-use serde_json::json;
 
-use crate::db::outbox::{DeliveryRow, MailCase};
-use crate::db::reports::EvidenceRow;
-use crate::domain::catalog::{Category, Platform};
+use crate::db::case_record::CaseRecord;
+use crate::db::deliveries::DeliveryRow;
+use crate::db::evidence::EvidenceRow;
+use crate::db::signals::SignalRow;
 use crate::domain::delivery::DeliveryKind;
-use crate::domain::report::Logistics;
+use crate::domain::report::{Locale, Logistics};
 use crate::evidence::EvidenceStore;
 use crate::keys::SigningKey;
+use crate::links;
+use crate::views::case_file::{Carried, CaseFile, ManifestEntry};
+use crate::views::Time;
 
 /// A message ready for the transport.
 pub struct Composed {
@@ -50,12 +53,20 @@ impl From<anyhow::Error> for ComposeError {
     }
 }
 
-/// One signal line for the regulator's email, as the signals store keeps it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// One signal line for the regulator's email (zh-CN).
+#[derive(Debug, Clone)]
 pub struct SignalLine {
-    pub code: String,
-    pub severity: String,
+    pub severity: &'static str,
     pub explanation: String,
+}
+
+impl From<&SignalRow> for SignalLine {
+    fn from(s: &SignalRow) -> Self {
+        SignalLine {
+            severity: s.severity.labelled().zh,
+            explanation: s.explanation_zh.clone(),
+        }
+    }
 }
 
 pub struct Composer {
@@ -66,33 +77,16 @@ pub struct Composer {
     pub key: Arc<SigningKey>,
 }
 
-/// Purposes of the signatures this module makes (see `keys`).
-pub const EVIDENCE_LINK_PURPOSE: &str = "evidence-download";
-pub const UNSUBSCRIBE_PURPOSE: &str = "unsubscribe";
-
-/// The unsubscribe token of a report (stable, so old emails keep working).
-pub fn unsubscribe_token(key: &SigningKey, reference: &str) -> String {
-    key.sign(UNSUBSCRIBE_PURPOSE, reference)
-}
-
-/// The signed message of an evidence link: the file and its expiry.
-pub fn evidence_link_message(evidence_id: i64, expires: i64) -> String {
-    format!("{evidence_id}.{expires}")
-}
-
 impl Composer {
     pub fn compose(
         &self,
         delivery: &DeliveryRow,
-        case: &MailCase,
-        signals: Option<&[SignalLine]>,
+        case: &CaseRecord,
+        signals: Option<&[SignalRow]>,
         store: &dyn EvidenceStore,
         now: DateTime<Utc>,
     ) -> Result<Composed, ComposeError> {
-        let kind = delivery.kind().ok_or_else(|| ComposeError {
-            permanent: true,
-            error: anyhow::anyhow!("unknown delivery kind {}", delivery.kind),
-        })?;
+        let kind = delivery.kind;
         let to = recipient(delivery)?;
         let builder = Message::builder()
             .from(self.from.clone())
@@ -122,18 +116,14 @@ impl Composer {
     fn regulator(
         &self,
         builder: lettre::message::MessageBuilder,
-        case: &MailCase,
-        signals: Option<&[SignalLine]>,
+        case: &CaseRecord,
+        signals: Option<&[SignalRow]>,
         store: &dyn EvidenceStore,
         now: DateTime<Utc>,
     ) -> Result<Message, ComposeError> {
         let r = &case.report;
-        let category = Category::from_code(&r.category)
-            .map(|c| c.labelled())
-            .context("unknown category")?;
-        let platform = Platform::from_code(&r.platform)
-            .map(|p| p.labelled())
-            .context("unknown platform")?;
+        let category = r.category.labelled();
+        let platform = r.platform.labelled();
         let subject = format!(
             "[消费者举报 {}] {} · {} · {}",
             r.reference,
@@ -147,6 +137,7 @@ impl Composer {
         let mut budget = self.attachments_max_bytes;
         let mut attachments = Vec::new();
         let mut manifest = Vec::new();
+        let mut entries = Vec::new();
         for (i, file) in case.evidence.iter().enumerate() {
             let index = i + 1;
             let size = u64::try_from(file.size_bytes).unwrap_or(u64::MAX);
@@ -162,19 +153,33 @@ impl Composer {
             } else {
                 Some(self.evidence_link(file, expires))
             };
+            entries.push(ManifestEntry {
+                index,
+                display_name: file.display_name.clone(),
+                content_type: file.content_type.clone(),
+                size_bytes: file.size_bytes,
+                sha256: file.sha256.clone(),
+                original_sha256: file.original_sha256.clone(),
+                uploaded_at: Time(file.created_at),
+                delivery: if link.is_some() {
+                    Carried::Link
+                } else {
+                    Carried::Attachment
+                },
+                attachment: link.is_none().then(|| attachment_name.clone()),
+                download_url: link.clone(),
+                download_expires_at: link.as_ref().map(|_| Time(expires.naive_utc())),
+            });
             manifest.push(ManifestLine {
                 index,
                 display_name: file.display_name.clone(),
                 content_type: file.content_type.clone(),
                 size: human_size(size),
-                size_bytes: file.size_bytes,
                 sha256: file.sha256.clone(),
                 original_sha256: file.original_sha256.clone(),
                 attachment_name,
                 link,
                 link_expires: beijing(expires.naive_utc()),
-                link_expires_rfc3339: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                created_at: file.created_at,
             });
         }
 
@@ -202,10 +207,6 @@ impl Composer {
         } else {
             "举报人未同意向监管部门提供联系方式；如需联系举报人，请通过清朗平台转达。"
         };
-        let logistics: Option<Logistics> = r
-            .logistics
-            .as_deref()
-            .and_then(|l| serde_json::from_str(l).ok());
         let view = RegulatorView {
             reference: r.reference.clone(),
             category: category.zh.to_owned(),
@@ -228,10 +229,12 @@ impl Composer {
                 .and_then(|e| e.reason.clone())
                 .unwrap_or_else(|| "（审核员未填写）".into()),
             description: r.description.clone(),
-            review_texts: serde_json::from_str(&r.review_texts).unwrap_or_default(),
-            logistics: logistics.as_ref().map(LogisticsView::from),
+            review_texts: r.review_texts().to_vec(),
+            logistics: r.logistics().map(LogisticsView::from),
             signals_pending: signals.is_none(),
-            signals: signals.map(<[SignalLine]>::to_vec).unwrap_or_default(),
+            signals: signals
+                .map(|list| list.iter().map(SignalLine::from).collect())
+                .unwrap_or_default(),
             manifest,
             contact,
             no_contact_line: no_contact_line.to_owned(),
@@ -243,8 +246,9 @@ impl Composer {
         let html = RegulatorHtml { v: &view }
             .render()
             .context("rendering the HTML body")?;
-        let case_file = serde_json::to_vec_pretty(&case_json(case, &view, logistics, now))
-            .context("serializing the case file")?;
+        let case_file =
+            serde_json::to_vec_pretty(&CaseFile::new(case, signals, entries, now.naive_utc()))
+                .context("serializing the case file")?;
 
         let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(text, html));
         for (name, content_type, bytes) in attachments {
@@ -269,10 +273,7 @@ impl Composer {
 
     fn evidence_link(&self, file: &EvidenceRow, expires: DateTime<Utc>) -> String {
         let expires = expires.timestamp();
-        let signature = self.key.sign(
-            EVIDENCE_LINK_PURPOSE,
-            &evidence_link_message(file.id, expires),
-        );
+        let signature = links::sign_evidence_link(&self.key, file.id, expires);
         format!(
             "{}/api/v1/evidence/{}?expires={expires}&sig={signature}",
             self.public_url, file.id
@@ -284,12 +285,12 @@ impl Composer {
         builder: lettre::message::MessageBuilder,
         kind: DeliveryKind,
         delivery: &DeliveryRow,
-        case: &MailCase,
+        case: &CaseRecord,
     ) -> Result<Message, ComposeError> {
         let r = &case.report;
-        let en = r.locale == "en";
+        let en = r.locale == Locale::En;
         let reference = r.reference.as_str();
-        let token = unsubscribe_token(&self.key, reference);
+        let token = links::unsubscribe_token(&self.key, reference);
         let unsubscribe_page = format!(
             "{}/unsubscribe?ref={reference}&token={token}",
             self.public_url
@@ -460,14 +461,11 @@ pub struct ManifestLine {
     pub display_name: String,
     pub content_type: String,
     pub size: String,
-    pub size_bytes: i64,
     pub sha256: String,
     pub original_sha256: String,
     pub attachment_name: String,
     pub link: Option<String>,
     pub link_expires: String,
-    pub link_expires_rfc3339: String,
-    pub created_at: NaiveDateTime,
 }
 
 pub struct ContactView {
@@ -582,74 +580,6 @@ struct ConsumerText<'a> {
 #[template(path = "mail/consumer.html")]
 struct ConsumerHtml<'a> {
     v: &'a ConsumerView,
-}
-
-/// `case-<reference>.json`: the whole case in machine-readable form, with
-/// the same evidence manifest as the email.
-fn case_json(
-    case: &MailCase,
-    view: &RegulatorView,
-    logistics: Option<Logistics>,
-    now: DateTime<Utc>,
-) -> serde_json::Value {
-    let r = &case.report;
-    let rfc = |t: NaiveDateTime| {
-        t.and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    };
-    let label = |l: Option<crate::domain::catalog::Labelled>| {
-        l.map(|l| json!({"code": l.code, "zh": l.zh, "en": l.en}))
-    };
-    let validation = case.validation();
-    json!({
-        "format": "qinglang-case/1",
-        "reference": r.reference,
-        "status": r.status,
-        "created_at": rfc(r.created_at),
-        "validated_at": validation.map(|e| rfc(e.at)),
-        "validation_reason": validation.and_then(|e| e.reason.clone()),
-        "category": label(Category::from_code(&r.category).map(|c| c.labelled())),
-        "platform": label(Platform::from_code(&r.platform).map(|p| p.labelled())),
-        "merchant": {
-            "name": r.merchant_name,
-            "shop_url": r.shop_url,
-            "product_url": r.product_url,
-            "province": r.merchant_province,
-            "city": r.merchant_city,
-        },
-        "order_id": r.order_id,
-        "description": r.description,
-        "review_texts": view.review_texts,
-        "logistics": logistics,
-        "signals": view.signals,
-        "reporter": {
-            "consent_share_contact": r.consent_share_contact,
-            "contact": view.contact.as_ref().map(|_| json!({
-                "name": r.reporter_name,
-                "email": r.reporter_email,
-                "phone": r.reporter_phone,
-            })),
-        },
-        "evidence": view.manifest.iter().map(|m| json!({
-            "index": m.index,
-            "display_name": m.display_name,
-            "content_type": m.content_type,
-            "size_bytes": m.size_bytes,
-            "sha256": m.sha256,
-            "original_sha256": m.original_sha256,
-            "uploaded_at": rfc(m.created_at),
-            "delivery": if m.link.is_some() { "link" } else { "attachment" },
-            "attachment": if m.link.is_some() { None } else { Some(&m.attachment_name) },
-            "download_url": m.link,
-            "download_expires_at": m.link.as_ref().map(|_| &m.link_expires_rfc3339),
-        })).collect::<Vec<_>>(),
-        "timeline": case.timeline.iter().map(|e| json!({
-            "at": rfc(e.at),
-            "status": e.status,
-            "public_note": e.public_note,
-        })).collect::<Vec<_>>(),
-        "generated_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    })
 }
 
 /// `X-Qinglang-Case: <reference>`.

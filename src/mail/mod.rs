@@ -13,8 +13,7 @@ use lettre::message::Mailbox;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::db::outbox::Addressing;
-use crate::domain::delivery::RetryPolicy;
+use crate::domain::delivery::{Addressing, RetryPolicy};
 use crate::keys::SigningKey;
 use compose::Composer;
 use transport::Transport;
@@ -30,8 +29,29 @@ pub struct Mailer {
     pub send_timeout: Duration,
     /// How often the worker looks for due deliveries when nobody wakes it.
     pub poll: Duration,
-    /// Wakes this process's worker when a handler has queued mail.
-    pub wake: Notify,
+    /// Wakes this process's worker when a transaction has queued mail
+    /// (shared with the case workflow's wakers).
+    pub wake: Arc<Notify>,
+}
+
+/// Who the outbox addresses: the default regulator inbox, and the domain
+/// of our Message-IDs, from the configuration.
+pub fn addressing(config: &Config) -> anyhow::Result<Addressing> {
+    let from: Mailbox = config
+        .mail_from
+        .parse()
+        .with_context(|| format!("QINGLANG_MAIL_FROM {:?} is not a mailbox", config.mail_from))?;
+    let inbox: Mailbox = config.regulator_inbox.parse().with_context(|| {
+        format!(
+            "QINGLANG_REGULATOR_INBOX {:?} is not a mailbox",
+            config.regulator_inbox
+        )
+    })?;
+    Ok(Addressing {
+        inbox_name: inbox.name.clone(),
+        inbox_email: inbox.email.to_string(),
+        message_id_domain: from.email.domain().to_owned(),
+    })
 }
 
 impl Mailer {
@@ -39,15 +59,10 @@ impl Mailer {
         config: &Config,
         public_url: String,
         key: Arc<SigningKey>,
+        wake: Arc<Notify>,
     ) -> anyhow::Result<Self> {
         let from: Mailbox = config.mail_from.parse().with_context(|| {
             format!("QINGLANG_MAIL_FROM {:?} is not a mailbox", config.mail_from)
-        })?;
-        let inbox: Mailbox = config.regulator_inbox.parse().with_context(|| {
-            format!(
-                "QINGLANG_REGULATOR_INBOX {:?} is not a mailbox",
-                config.regulator_inbox
-            )
         })?;
         let send_timeout = Duration::from_secs(config.smtp_timeout_secs.max(1));
         let transport = Transport::from_config(
@@ -58,11 +73,7 @@ impl Mailer {
         )?;
         Ok(Mailer {
             transport,
-            addressing: Addressing {
-                inbox_name: inbox.name.clone(),
-                inbox_email: inbox.email.to_string(),
-                message_id_domain: from.email.domain().to_owned(),
-            },
+            addressing: addressing(config)?,
             composer: Composer {
                 from,
                 public_url,
@@ -75,7 +86,7 @@ impl Mailer {
             policy: RetryPolicy::new(config.mail_retry_base_secs, config.mail_retry_window_secs),
             send_timeout,
             poll: Duration::from_millis(config.mail_poll_ms.max(10)),
-            wake: Notify::new(),
+            wake,
         })
     }
 }

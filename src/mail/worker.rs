@@ -8,10 +8,12 @@ use std::time::Duration;
 use chrono::Utc;
 use rand::{Rng, RngCore};
 
-use super::compose::{ComposeError, Composed, SignalLine};
+use super::compose::{ComposeError, Composed};
 use super::Mailer;
-use crate::db::outbox::{self, DeliveryRow};
-use crate::db::{self, DbPool};
+use crate::cases::forwarding;
+use crate::db::deliveries::{self, DeliveryRow};
+use crate::db::signals::SignalRow;
+use crate::db::{self, case_record, profiles, DbPool};
 use crate::domain::delivery::{self, Failure, NextStep};
 use crate::error::AppError;
 use crate::evidence::EvidenceStore;
@@ -84,7 +86,7 @@ async fn claim_one(
         let token = token.clone();
         db::run(pool, move |conn| {
             let now = Utc::now().naive_utc();
-            outbox::claim(conn, now, now + lease, &token, 1)
+            deliveries::claim(conn, now, now + lease, &token, 1)
         })
         .await?
     };
@@ -101,8 +103,8 @@ async fn deliver(
     let composed = {
         let (row, store, mailer) = (row.clone(), Arc::clone(store), Arc::clone(mailer));
         db::run(pool, move |conn| {
-            let case = outbox::load_case(conn, row.report_id)?;
-            let signals = signal_lines(conn, row.report_id)?;
+            let case = case_record::load(conn, row.report_id)?;
+            let signals = computed_signals(conn, row.report_id)?;
             Ok(mailer
                 .composer
                 .compose(&row, &case, signals.as_deref(), store.as_ref(), Utc::now()))
@@ -142,7 +144,7 @@ async fn deliver(
             let recorded = record(pool, {
                 let (row, mailer) = (row.clone(), Arc::clone(mailer));
                 move |conn| {
-                    outbox::mark_accepted(
+                    forwarding::delivery_accepted(
                         conn,
                         &row,
                         &accepted.reply,
@@ -184,39 +186,24 @@ async fn deliver(
             }
             let token = token.to_owned();
             record(pool, move |conn| {
-                outbox::mark_attempt_failed(conn, &row, &token, &message, next, now)
+                deliveries::mark_attempt_failed(conn, row.id, &token, &message, next, now)
             })
             .await;
         }
     }
 }
 
-/// The case's fraud signals for the regulator (zh-CN), or `None` while they
-/// are still being computed.
-fn signal_lines(
+/// The case's fraud signals, or `None` while they are still being computed.
+fn computed_signals(
     conn: &mut db::DbConnection,
     report_id: i64,
-) -> Result<Option<Vec<SignalLine>>, AppError> {
+) -> Result<Option<Vec<SignalRow>>, AppError> {
     let computed =
-        db::signals::profile_of(conn, report_id)?.is_some_and(|p| p.signals_computed_at.is_some());
+        profiles::find(conn, report_id)?.is_some_and(|p| p.signals_computed_at.is_some());
     if !computed {
         return Ok(None);
     }
-    Ok(Some(
-        db::signals::for_report(conn, report_id)?
-            .into_iter()
-            .map(|s| SignalLine {
-                severity: match s.severity.as_str() {
-                    "high" => "高",
-                    "medium" => "中",
-                    _ => "低",
-                }
-                .to_owned(),
-                code: s.code,
-                explanation: s.explanation_zh,
-            })
-            .collect(),
-    ))
+    Ok(Some(db::signals::for_report(conn, report_id)?))
 }
 
 /// Records an outcome, trying a few times: if the database is briefly away,

@@ -1,6 +1,12 @@
 //! The shared harness: every test gets the real application on a loopback
 //! port, with a fresh data directory and a fresh database — SQLite by default,
 //! or a new PostgreSQL database when `DATABASE_URL` is a `postgres://` URL.
+//!
+//! Each application runs on a thread of its own with its own runtime, and
+//! is stopped — server, workers and database pool — when its `TestApp` is
+//! dropped, so no test leaves connections open behind it: a PostgreSQL
+//! client library torn down at process exit under live connections crashes
+//! the test binary now and then (diesel-rs/diesel#3441).
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -16,8 +22,61 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
-    pub state: actix_web::web::Data<qinglang::http::AppState>,
+    instances: Vec<Running>,
     postgres: Option<(String, String)>,
+}
+
+/// An application serving on its own thread.
+struct Running {
+    state: Option<actix_web::web::Data<qinglang::http::AppState>>,
+    stop: qinglang::StopHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Builds the application from `config` on a new thread with its own
+    /// runtime; returns once it serves.
+    fn start(config: Config) -> (Running, u16) {
+        let (ready, started) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                let app = Application::build(config).await.expect("app builds");
+                let _ = ready.send((app.port(), app.state(), app.stop_handle()));
+                let _ = app.run_until_stopped().await;
+            });
+        });
+        let (port, state, stop) = started.recv().expect("the application started");
+        (
+            Running {
+                state: Some(state),
+                stop,
+                thread: Some(thread),
+            },
+            port,
+        )
+    }
+
+    /// Stops the server and its workers, and waits until the thread (and
+    /// with it every database connection) is gone.
+    fn shut_down(&mut self) {
+        drop(self.state.take());
+        let stop = self.stop.clone();
+        // Awaited on a thread of its own: this may run inside a test's
+        // runtime, which cannot block on a future itself.
+        let _ = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(stop.stop(false));
+            }
+        })
+        .join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -33,18 +92,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         config.database_url = Some(url.clone());
     }
     adjust(&mut config);
-    let app = Application::build(config).await.expect("app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state();
-    tokio::spawn(app.run_until_stopped());
+    let (running, port) = Running::start(config);
     TestApp {
-        address,
+        address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
             .expect("client"),
         data_dir,
-        state,
+        instances: vec![running],
         postgres,
     }
 }
@@ -96,6 +152,9 @@ pub fn drop_postgres_database(name: &str) {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        for instance in &mut self.instances {
+            instance.shut_down();
+        }
         if let Some((name, _)) = &self.postgres {
             drop_postgres_database(name);
         }
@@ -103,19 +162,24 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The first instance's shared state, for tests that look behind the API.
+    pub fn state(&self) -> &qinglang::http::AppState {
+        self.instances[0]
+            .state
+            .as_ref()
+            .expect("the application is running")
+    }
+
     /// Starts another instance of the service over the same database and
     /// data directory (as several servers behind a load balancer); returns
     /// its base URL.
-    pub async fn spawn_another_instance(&self, adjust: impl FnOnce(&mut Config)) -> String {
+    pub async fn spawn_another_instance(&mut self, adjust: impl FnOnce(&mut Config)) -> String {
         let mut config = Config::for_data_dir(self.data_dir.path());
         config.database_url = self.database_url();
         adjust(&mut config);
-        let app = Application::build(config)
-            .await
-            .expect("second instance builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        address
+        let (running, port) = Running::start(config);
+        self.instances.push(running);
+        format!("http://127.0.0.1:{port}")
     }
 }
 
@@ -165,7 +229,7 @@ impl TestApp {
 
     /// (reports, evidence rows) in the database.
     pub async fn counts(&self) -> (i64, i64) {
-        qinglang::db::run(&self.state.pool, qinglang::db::reports::counts)
+        qinglang::db::run(&self.state().pool, qinglang::db::reports::counts)
             .await
             .expect("counts")
     }
@@ -407,7 +471,7 @@ impl TestApp {
     /// Creates an account directly (test set-up), returning its id.
     pub async fn create_user(&self, email: &str, role: qinglang::domain::account::Role) -> i64 {
         let email = email.to_owned();
-        qinglang::db::run(&self.state.pool, move |conn| {
+        qinglang::db::run(&self.state().pool, move |conn| {
             qinglang::accounts::create(conn, &email, role, STAFF_PASSWORD)
         })
         .await

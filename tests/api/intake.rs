@@ -192,7 +192,7 @@ async fn image_metadata_is_removed_and_both_fingerprints_are_kept() {
         .collect();
     let (_, rows) = app.counts().await;
     assert_eq!(rows, 3);
-    let recorded = qinglang::db::run(&app.state.pool, |conn| {
+    let recorded = qinglang::db::run(&app.state().pool, |conn| {
         use diesel::prelude::*;
         use qinglang::db::schema::evidence::dsl::*;
         Ok(evidence
@@ -365,7 +365,7 @@ async fn orphaned_files_from_a_crash_are_swept_and_referenced_ones_kept() {
     );
     assert_eq!(app.post_report(form).await.status().as_u16(), 201);
     // Simulate a crash between committing a file and committing its row.
-    let store = app.state.intake.store.clone();
+    let store = app.state().intake.store.clone();
     let mut staged = store.create_staged().expect("staged");
     std::io::Write::write_all(&mut staged, b"orphan").expect("write");
     store
@@ -375,7 +375,7 @@ async fn orphaned_files_from_a_crash_are_swept_and_referenced_ones_kept() {
     let (_, leftover_path) = leftover.keep().expect("keep");
     assert_eq!(app.stored_files().len(), 2);
 
-    let swept = qinglang::sweep::sweep_once(&app.state.pool, &store, std::time::Duration::ZERO)
+    let swept = qinglang::sweep::sweep_once(&app.state().pool, &store, std::time::Duration::ZERO)
         .await
         .expect("sweep");
     assert_eq!(swept.orphans, 1);
@@ -477,7 +477,7 @@ async fn a_large_png_streams_to_storage_without_its_metadata() {
     let decoded = image::load_from_memory(&stored).expect("stored image decodes");
     assert_eq!(decoded.to_rgb8(), pixels, "the same pixels");
 
-    let (original, kept, size) = qinglang::db::run(&app.state.pool, |conn| {
+    let (original, kept, size) = qinglang::db::run(&app.state().pool, |conn| {
         use diesel::prelude::*;
         use qinglang::db::schema::evidence::dsl::*;
         Ok(evidence
@@ -543,7 +543,7 @@ async fn photos_decoded_whole_at_intake_are_not_decoded_again_for_their_fingerpr
             file_part(b"%PDF-1.4\n%%EOF\n".to_vec(), "doc.pdf", "application/pdf"),
         );
     assert_eq!(app.post_report(form).await.status().as_u16(), 201);
-    let rows = qinglang::db::run(&app.state.pool, |conn| {
+    let rows = qinglang::db::run(&app.state().pool, |conn| {
         use diesel::prelude::*;
         use qinglang::db::schema::evidence::dsl::*;
         Ok(evidence

@@ -75,7 +75,11 @@ pub(crate) async fn validate(
             .await,
         200
     );
-    let mut body = json!({"to": "validated", "from": "under_review"});
+    let mut body = json!({
+        "to": "validated",
+        "from": "under_review",
+        "reason": "多名举报人提供的截图与物流记录一致，情况属实。",
+    });
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
     }
@@ -169,7 +173,7 @@ pub(crate) async fn validate_through_the_binary(
     let reference = created["reference"].as_str().expect("reference").to_owned();
     for body in [
         json!({"to": "under_review"}),
-        json!({"to": "validated", "reason": "核实"}),
+        json!({"to": "validated", "reason": "经核实情况属实"}),
     ] {
         let status = client
             .post(format!("{base}/api/v1/cases/{reference}/transitions"))
@@ -466,10 +470,32 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
         .find(|(n, _)| *n == format!("case-{reference}.json"))
         .expect("the case file");
     let case_file: Value = serde_json::from_slice(case_file).expect("valid JSON");
+    assert_eq!(case_file["format"], "qinglang-case/2");
     assert_eq!(case_file["reference"], reference.as_str());
     assert_eq!(case_file["validation_reason"], reason);
-    assert_eq!(case_file["category"]["code"], "fake_review");
+    assert_eq!(case_file["category"], "fake_review");
+    assert_eq!(case_file["labels"]["category"]["zh"], "虚假好评 / 刷单炒信");
     assert_eq!(case_file["reporter"]["contact"]["email"], REPORTER);
+    // The case file is made of the API's own parts: what the moderators saw
+    // is what the regulator receives, field for field.
+    for field in [
+        "category",
+        "platform",
+        "merchant_name",
+        "shop_url",
+        "order_id",
+        "merchant_province",
+        "merchant_city",
+        "description",
+        "review_texts",
+        "logistics",
+    ] {
+        assert_eq!(case_file[field], forwarded[field], "{field}");
+    }
+    assert_eq!(
+        case_file["signals"].as_array().map(Vec::len),
+        forwarded["signals"].as_array().map(Vec::len)
+    );
     let manifest: Vec<&str> = case_file["evidence"]
         .as_array()
         .expect("manifest")
@@ -1217,7 +1243,7 @@ async fn routing_follows_the_directory_and_can_be_overridden() {
             .staff_post(
                 &moderator,
                 &format!("/api/v1/cases/{bad_ref}/transitions"),
-                json!({"to": "validated", "regulator_ids": ids}),
+                json!({"to": "validated", "reason": "经核实情况属实", "regulator_ids": ids}),
             )
             .await;
         let (status, body) = problem(response).await;
@@ -1604,7 +1630,7 @@ async fn two_workers_on_one_database_never_send_a_delivery_twice() {
     // other. (The hold stays well under the send timeout, so no held
     // message times out and is sent again.)
     smtp.set_rendezvous(2, Duration::from_secs(20));
-    let app = mail_app(Some(format!("{}/instance-a", smtp.url())), |c| {
+    let mut app = mail_app(Some(format!("{}/instance-a", smtp.url())), |c| {
         c.smtp_timeout_secs = 30;
     })
     .await;
@@ -1813,4 +1839,117 @@ async fn a_rejection_tells_the_reporter_the_public_note_never_the_internal_reaso
     assert_eq!(last["status"], "rejected");
     assert_eq!(last["note"], public);
     assert!(!view.to_string().contains(internal));
+}
+
+/// A regulator entry whose stored coverage no longer decodes (a renamed
+/// category code, a corrupt row) receives nothing: it is never read as
+/// "every category". Admins see what is wrong and can fix it.
+#[tokio::test]
+async fn a_corrupt_directory_entry_receives_no_case_until_an_admin_fixes_it() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(|c| c.smtp_url = Some(smtp.url())).await;
+    let admin = app.admin().await;
+    let moderator = app.moderator().await;
+    // A bureau that takes only fake hotlines in Zhejiang.
+    let hotlines = add_regulator(
+        &app,
+        &admin,
+        json!({
+            "name": "浙江省热线专班",
+            "email": "hotlines@zj.gov.example",
+            "provinces": ["浙江省"],
+            "categories": ["fake_service_hotline"],
+        }),
+    )
+    .await;
+    for corrupt in [
+        r#"["fake_hotline_renamed"]"#,
+        "[]",
+        "not json",
+        r#""everything""#,
+    ] {
+        let stored = corrupt.to_owned();
+        qinglang::db::run(&app.state().pool, move |conn| {
+            use diesel::prelude::*;
+            diesel::sql_query("UPDATE regulators SET categories = $1")
+                .bind::<diesel::sql_types::Text, _>(stored)
+                .execute(conn)
+                .map_err(qinglang::error::AppError::from)?;
+            Ok(())
+        })
+        .await
+        .expect("corrupted");
+        // A fake review from Zhejiang: not the hotline bureau's, whatever its row says now.
+        let mut report = valid_report();
+        report["reporter"] = json!(null);
+        let (reference, _) = app.file_report(&report, None).await;
+        let routing: Value = app
+            .staff_get(&moderator, &format!("/api/v1/cases/{reference}/routing"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(routing["default_inbox"], true, "{corrupt}: {routing}");
+        assert_eq!(validate(&app, &moderator, &reference, json!({})).await, 200);
+        let forwarded = wait_for_status(&app, &moderator, &reference, "forwarded").await;
+        let recipients: Vec<&str> = forwarded["deliveries"]
+            .as_array()
+            .expect("deliveries")
+            .iter()
+            .filter(|d| d["kind"] == "regulator")
+            .filter_map(|d| d["recipient"]["email"].as_str())
+            .collect();
+        assert_eq!(recipients, vec!["inbox@regulator.localhost"], "{corrupt}");
+    }
+    assert!(
+        smtp.received()
+            .iter()
+            .all(|m| m.rcpt_to != vec!["hotlines@zj.gov.example".to_owned()]),
+        "the hotline bureau received a case it does not cover"
+    );
+
+    // The admins see the entry and what is wrong with it…
+    let listed: Value = app
+        .staff_get(&admin, "/api/v1/admin/regulators")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let entry = &listed["items"][0];
+    assert_eq!(entry["categories"], Value::Null, "{entry}");
+    assert_eq!(entry["problems"][0]["field"], "categories", "{entry}");
+    // …cannot save it without sending the unreadable list again…
+    let patch = |body: Value| {
+        app.client
+            .patch(app.url(&format!("/api/v1/admin/regulators/{hotlines}")))
+            .bearer_auth(&admin.token)
+            .json(&body)
+            .send()
+    };
+    let (status, body) = problem(patch(json!({"active": true})).await.expect("sent")).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        error_fields(&body),
+        vec![("categories".to_owned(), "unreadable".to_owned())]
+    );
+    // …and fix it by sending it.
+    let fixed: Value = patch(json!({"categories": ["fake_service_hotline"]}))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(fixed["categories"], json!(["fake_service_hotline"]));
+    assert!(fixed.get("problems").is_none(), "{fixed}");
+    let mut hotline = valid_report();
+    hotline["category"] = json!("fake_service_hotline");
+    hotline["reporter"] = json!(null);
+    let (reference, _) = app.file_report(&hotline, None).await;
+    let routing: Value = app
+        .staff_get(&moderator, &format!("/api/v1/cases/{reference}/routing"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(routing["targets"][0]["regulator_id"], hotlines, "{routing}");
 }

@@ -13,6 +13,11 @@ use crate::helpers::*;
 /// Every route with who may call it. Adding a route to the server without
 /// adding it here (with its access) fails this test.
 const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
+    ("get", "/", "public"),
+    ("get", "/track", "public"),
+    ("get", "/admin", "public"),
+    ("get", "/unsubscribe", "public"),
+    ("get", "/static/{path:.*}", "public"),
     ("get", "/healthz", "public"),
     ("get", "/readyz", "public"),
     ("get", "/api/v1/meta", "public"),
@@ -87,39 +92,59 @@ async fn every_route_is_listed_with_its_role_and_enforces_it() {
     let moderator = app.moderator().await;
     for (method, path, access) in EXPECTED_ROUTES {
         let path = path.replace("{reference}", &reference).replace("{id}", "1");
-        let request = |token: Option<&str>| {
+        let request_to = |path: String, body: Option<&'static str>, token: Option<&str>| {
+            let url = app.url(&path);
             let mut builder = match *method {
-                "get" => app.client.get(app.url(&path)),
-                "patch" => app.client.patch(app.url(&path)).json(&json!({})),
-                "delete" => app.client.delete(app.url(&path)),
-                _ => app.client.post(app.url(&path)).json(&json!({})),
+                "get" => app.client.get(url),
+                "patch" => app.client.patch(url),
+                "delete" => app.client.delete(url),
+                _ => app.client.post(url),
             };
+            if *method != "get" && *method != "delete" {
+                builder = builder
+                    .header("content-type", "application/json")
+                    .body(body.unwrap_or("{}"));
+            }
             if let Some(token) = token {
                 builder = builder.bearer_auth(token);
             }
             builder.send()
         };
+        let request = |token: Option<&str>| request_to(path.clone(), None, token);
         match *access {
             "moderator" | "admin" => {
-                let anonymous = request(None).await.expect("sent");
-                assert_eq!(
-                    anonymous.status().as_u16(),
-                    401,
-                    "{method} {path} without a session"
-                );
-                let with_code = request(Some(&tracking_code)).await.expect("sent");
-                assert_eq!(
-                    with_code.status().as_u16(),
-                    401,
-                    "{method} {path} with a tracking code"
-                );
-                if *access == "admin" {
-                    let as_moderator = request(Some(&moderator.token)).await.expect("sent");
+                // Who is calling is settled before anything they sent is
+                // read: junk in the query or the body changes nothing.
+                let junk_query = format!("{path}?zzz=1&limit=oops");
+                for (what, path, body) in [
+                    ("", path.clone(), None),
+                    (" with a junk query", junk_query, None),
+                    (" with a malformed body", path.clone(), Some("{not json")),
+                ] {
+                    let anonymous = request_to(path.clone(), body, None).await.expect("sent");
                     assert_eq!(
-                        as_moderator.status().as_u16(),
-                        403,
-                        "{method} {path} as a moderator"
+                        anonymous.status().as_u16(),
+                        401,
+                        "{method} {path} without a session{what}"
                     );
+                    let with_code = request_to(path.clone(), body, Some(&tracking_code))
+                        .await
+                        .expect("sent");
+                    assert_eq!(
+                        with_code.status().as_u16(),
+                        401,
+                        "{method} {path} with a tracking code{what}"
+                    );
+                    if *access == "admin" {
+                        let as_moderator = request_to(path.clone(), body, Some(&moderator.token))
+                            .await
+                            .expect("sent");
+                        assert_eq!(
+                            as_moderator.status().as_u16(),
+                            403,
+                            "{method} {path} as a moderator{what}"
+                        );
+                    }
                 }
             }
             "reporter" => {
@@ -417,8 +442,12 @@ async fn a_case_moves_through_its_lifecycle_and_the_consumer_follows() {
     let (reference, code) = app.file_report(&valid_report(), None).await;
 
     assert_eq!(
-        app.move_case(&moderator, &reference, json!({"to": "validated"}))
-            .await,
+        app.move_case(
+            &moderator,
+            &reference,
+            json!({"to": "validated", "reason": "经核实情况属实"})
+        )
+        .await,
         409,
         "illegal jump"
     );
@@ -535,8 +564,12 @@ async fn a_case_moves_through_its_lifecycle_and_the_consumer_follows() {
         [("reason".to_string(), "required".to_string())]
     );
     assert_eq!(
-        app.move_case(&moderator, &reference, json!({"to": "validated"}))
-            .await,
+        app.move_case(
+            &moderator,
+            &reference,
+            json!({"to": "validated", "reason": "经核实情况属实"})
+        )
+        .await,
         200
     );
     assert_eq!(
@@ -681,7 +714,7 @@ async fn of_two_moderators_acting_at_once_exactly_one_wins() {
             app.move_case(
                 &first,
                 &reference,
-                json!({"to": "validated", "from": "under_review"})
+                json!({"to": "validated", "from": "under_review", "reason": "经核实情况属实"})
             ),
             app.move_case(
                 &second,
@@ -1116,7 +1149,7 @@ async fn every_action_is_audited_and_the_trail_cannot_be_rewritten() {
     assert_eq!(transition["after"]["status"], "under_review");
     assert_eq!(transition["client_ip"], "127.0.0.1");
 
-    let tampered = qinglang::db::run(&app.state.pool, |conn| {
+    let tampered = qinglang::db::run(&app.state().pool, |conn| {
         use diesel::connection::SimpleConnection;
         let update = conn
             .batch_execute("UPDATE audit_log SET action = 'nothing'")

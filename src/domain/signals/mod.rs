@@ -18,6 +18,8 @@ pub mod thumbnail;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::vocabulary::vocabulary;
+
 use self::cross::{
     EvidenceFingerprint, MerchantReport, OtherEvidence, ReporterIdentity, TrackingUse,
 };
@@ -26,77 +28,33 @@ use self::text::{OtherReview, TemplateAnalysis};
 use crate::domain::catalog::Category;
 use crate::domain::report::Logistics;
 
-/// What a signal says, as a stable snake_case code (stored and sent as is).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignalCode {
-    DuplicateEvidence,
-    SimilarEvidence,
-    TemplateReviews,
-    DeliveredBeforeShipped,
-    ImplausibleTransitTime,
-    EmptyParcelWeight,
-    NoTransitScans,
-    ReusedTrackingNumber,
-    InvalidTrackingNumber,
-    BrushingKeywords,
-    RepeatMerchant,
-}
-
-impl SignalCode {
-    pub const ALL: &'static [SignalCode] = &[
-        SignalCode::DuplicateEvidence,
-        SignalCode::SimilarEvidence,
-        SignalCode::TemplateReviews,
-        SignalCode::DeliveredBeforeShipped,
-        SignalCode::ImplausibleTransitTime,
-        SignalCode::EmptyParcelWeight,
-        SignalCode::NoTransitScans,
-        SignalCode::ReusedTrackingNumber,
-        SignalCode::InvalidTrackingNumber,
-        SignalCode::BrushingKeywords,
-        SignalCode::RepeatMerchant,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            SignalCode::DuplicateEvidence => "duplicate_evidence",
-            SignalCode::SimilarEvidence => "similar_evidence",
-            SignalCode::TemplateReviews => "template_reviews",
-            SignalCode::DeliveredBeforeShipped => "delivered_before_shipped",
-            SignalCode::ImplausibleTransitTime => "implausible_transit_time",
-            SignalCode::EmptyParcelWeight => "empty_parcel_weight",
-            SignalCode::NoTransitScans => "no_transit_scans",
-            SignalCode::ReusedTrackingNumber => "reused_tracking_number",
-            SignalCode::InvalidTrackingNumber => "invalid_tracking_number",
-            SignalCode::BrushingKeywords => "brushing_keywords",
-            SignalCode::RepeatMerchant => "repeat_merchant",
-        }
+vocabulary!(
+    /// What a signal says, as a stable snake_case code (stored and sent as is).
+    SignalCode {
+        DuplicateEvidence = "duplicate_evidence", "重复证据", "Duplicate evidence";
+        SimilarEvidence = "similar_evidence", "相似截图", "Similar screenshot";
+        TemplateReviews = "template_reviews", "模板化评价", "Templated reviews";
+        DeliveredBeforeShipped = "delivered_before_shipped", "签收早于发货", "Delivered before shipped";
+        ImplausibleTransitTime = "implausible_transit_time", "运输时间不合理", "Implausible transit time";
+        EmptyParcelWeight = "empty_parcel_weight", "空包重量", "Empty-parcel weight";
+        NoTransitScans = "no_transit_scans", "没有中转记录", "No transit scans";
+        ReusedTrackingNumber = "reused_tracking_number", "运单号被重复使用", "Reused tracking number";
+        InvalidTrackingNumber = "invalid_tracking_number", "运单号格式无效", "Invalid tracking number";
+        BrushingKeywords = "brushing_keywords", "刷单用语", "Brushing vocabulary";
+        RepeatMerchant = "repeat_merchant", "商家被多人举报", "Merchant reported by several people";
     }
+);
 
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|c| c.code() == code)
+vocabulary!(
+    /// How much a signal weighs; ordered, so `High > Low`.
+    Severity {
+        Low = "low", "低", "Low";
+        Medium = "medium", "中", "Medium";
+        High = "high", "高", "High";
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-}
+);
 
 impl Severity {
-    /// The stable code stored and shown (`low`, `medium`, `high`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-        }
-    }
-
     /// Priority points a signal of this severity adds.
     pub fn points(self) -> u32 {
         match self {
@@ -213,9 +171,9 @@ pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -
                 format!(
                     "信号 {}（{}）",
                     signal.code.code(),
-                    severity_zh(signal.severity)
+                    signal.severity.labelled().zh
                 ),
-                format!("signal {} ({:?})", signal.code.code(), signal.severity).to_lowercase(),
+                format!("signal {} ({})", signal.code.code(), signal.severity.code()),
             ),
         });
     }
@@ -266,14 +224,6 @@ pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -
         .sum::<u32>()
         .min(MAX_PRIORITY);
     Priority { score, reasons }
-}
-
-fn severity_zh(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Low => "低",
-        Severity::Medium => "中",
-        Severity::High => "高",
-    }
 }
 
 /// Whether a case's category is about goods that ship (a light parcel means

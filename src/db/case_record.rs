@@ -1,0 +1,51 @@
+//! A case as one record: the report with its files, timeline and replies.
+//! The one place a whole case is loaded — for the moderators' page, the
+//! regulator's email and the signals worker alike.
+
+use super::events::{self, EventRow};
+use super::evidence::{self, EvidenceRow};
+use super::replies::{self, ReplyRow};
+use super::reports::{self, ReportRow};
+use super::DbConnection;
+use crate::domain::status::ReportStatus;
+use crate::error::AppError;
+
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub report: ReportRow,
+    /// In the order they arrived: the report's files, then the replies'.
+    pub evidence: Vec<EvidenceRow>,
+    /// Oldest first.
+    pub timeline: Vec<EventRow>,
+    /// Oldest first.
+    pub replies: Vec<ReplyRow>,
+}
+
+impl CaseRecord {
+    /// The latest move to `validated`: when, and the moderator's reason.
+    pub fn validation(&self) -> Option<&EventRow> {
+        self.timeline
+            .iter()
+            .rev()
+            .find(|e| e.status == ReportStatus::Validated)
+    }
+}
+
+pub fn load(conn: &mut DbConnection, report_id: i64) -> Result<CaseRecord, AppError> {
+    let report = reports::find(conn, report_id)?;
+    complete(conn, report)
+}
+
+pub fn load_by_reference(conn: &mut DbConnection, reference: &str) -> Result<CaseRecord, AppError> {
+    let report = reports::find_by_reference(conn, reference)?;
+    complete(conn, report)
+}
+
+fn complete(conn: &mut DbConnection, report: ReportRow) -> Result<CaseRecord, AppError> {
+    Ok(CaseRecord {
+        evidence: evidence::for_report(conn, report.id)?,
+        timeline: events::for_report(conn, report.id)?,
+        replies: replies::for_report(conn, report.id)?,
+        report,
+    })
+}
