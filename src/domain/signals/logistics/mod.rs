@@ -8,9 +8,10 @@
 //! Places are resolved to a province (and to a city when one of the major
 //! cities is named) and distances are great-circle distances between them.
 //!
-//! This file is the public face; the parts depend one way only:
-//! `places` and `carriers` depend on nothing here, `rules` reads both, and
-//! `exports` builds the `rules`' [`Shipment`].
+//! This file is the public face: it re-exports what callers use, so they
+//! name `logistics::…` and never a part. The parts depend one way only:
+//! `places` (province names from `catalog::PROVINCES`) and `carriers` use no
+//! sibling, `rules` reads both, and `exports` builds the rules' [`Shipment`].
 
 mod carriers;
 mod exports;
@@ -20,8 +21,8 @@ mod rules;
 pub use carriers::{normalize_tracking_number, Carrier};
 pub use exports::{parse_export, parse_export_time, ExportError};
 pub use places::{
-    certain_distance_km, haversine_km, resolve_place, Place, CITIES, CITY_SLACK_KM, PROVINCES,
-    PROVINCE_SLACK_KM,
+    certain_distance_km, haversine_km, resolve_place, Place, ProvinceGeography, CITIES,
+    CITY_SLACK_KM, PROVINCE_GEOGRAPHY, PROVINCE_SLACK_KM,
 };
 pub use rules::{
     delivered_before_shipped, empty_parcel_weight, implausible_transit_time,

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::carriers::{normalize_tracking_number, Carrier};
-use super::places::{certain_distance_km, haversine_km, resolve_place, Place, PROVINCES};
+use super::places::{certain_distance_km, haversine_km, resolve_place, Place};
 use crate::domain::report::Logistics;
 use crate::domain::signals::{Severity, Signal, SignalCode};
 
@@ -351,8 +351,8 @@ pub fn implausible_transit_time(shipment: &Shipment, source: &Source) -> Option<
         format!(
             "In {}, {} to {} (about {:.0} km) took {} h; physically it needs at least {:.1} h.",
             source.en(),
-            PROVINCES[worst.from.province].3,
-            PROVINCES[worst.to.province].3,
+            worst.from.province_name_en(),
+            worst.to.province_name_en(),
             km,
             hours(worst.seconds),
             need
@@ -416,8 +416,8 @@ pub fn no_transit_scans(shipment: &Shipment, source: &Source) -> Option<Signal> 
         format!(
             "In {}, the parcel was picked up in {} and signed for in {} (about {:.0} km) with no scan in between.",
             source.en(),
-            PROVINCES[from.province].3,
-            PROVINCES[to.province].3,
+            from.province_name_en(),
+            to.province_name_en(),
             km
         ),
     ))
