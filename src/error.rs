@@ -123,6 +123,23 @@ impl AppError {
     }
 }
 
+tokio::task_local! {
+    /// The id of the request being answered (the one its log lines carry),
+    /// set by [`with_request_id`] around each request.
+    static REQUEST_ID: String;
+}
+
+/// Runs `future` (answering one request) with its request id in scope, so
+/// an internal error's problem can name it: a user quoting the id lets an
+/// operator find the logged cause.
+pub async fn with_request_id<F: std::future::Future>(id: String, future: F) -> F::Output {
+    REQUEST_ID.scope(id, future).await
+}
+
+fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 #[derive(Serialize)]
 struct Problem<'a> {
     #[serde(rename = "type")]
@@ -132,6 +149,9 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
+    /// For server errors: the id under which the cause was logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
 }
 
 impl ResponseError for AppError {
@@ -182,7 +202,8 @@ impl ResponseError for AppError {
             AppError::Internal(error) => {
                 tracing::error!(error = ?error, "internal error");
                 (
-                    "An unexpected error occurred; it has been logged.".into(),
+                    "An unexpected error occurred; it has been logged under this request's id."
+                        .into(),
                     &[],
                 )
             }
@@ -193,6 +214,7 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             detail,
             errors,
+            request_id: status.is_server_error().then(current_request_id).flatten(),
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");

@@ -133,6 +133,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .wrap_fn(http::request_id_scope)
                 .wrap(http::security_headers())
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(http::routes)

@@ -9,8 +9,8 @@
 //! wakes the background workers they gave work to. `db` modules are
 //! table-scoped and never call back up here.
 //!
-//! To see what happens when a case is validated, read [`transition`] and
-//! [`forwarding`].
+//! To see what happens when a case is validated, read [`transition`], then
+//! [`routing`] (who receives it) and [`forwarding`] (when it is forwarded).
 
 mod evidence_files;
 pub mod file;
@@ -18,6 +18,7 @@ pub mod forwarding;
 pub mod notices;
 pub mod reply;
 pub mod reporter;
+pub mod routing;
 pub mod staff;
 pub mod transition;
 pub mod view;
@@ -37,7 +38,7 @@ use crate::error::AppError;
 use crate::evidence::{EvidenceStore, ProcessedEvidence};
 
 pub use file::Filed;
-pub use forwarding::Target;
+pub use routing::Target;
 pub use transition::{TransitionRequest, Transitioned};
 pub use view::CaseDetailData;
 
@@ -203,10 +204,10 @@ impl Workflow {
     }
 
     /// Where the case would be forwarded now, and the directory to choose from.
-    pub async fn routing(&self, reference: String) -> Result<forwarding::Preview, AppError> {
+    pub async fn routing(&self, reference: String) -> Result<routing::Preview, AppError> {
         let addressing = self.addressing.clone();
         db::run(&self.pool, move |conn| {
-            forwarding::preview(conn, &reference, &addressing)
+            routing::preview(conn, &reference, &addressing)
         })
         .await
     }

@@ -2,14 +2,14 @@
 //! two concurrent moves only one wins), its timeline entry, its audit entry
 //! and the mail it causes commit together or not at all:
 //!
-//! - `validated` → one delivery per regulator target (see [`super::forwarding`]);
+//! - `validated` → one delivery per regulator target (see [`super::routing`]);
 //! - `needs_info`, `rejected`, `forwarded` → a notice to the reporter.
 
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use super::forwarding;
 use super::notices::notify_reporter;
+use super::routing;
 use super::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::events::{self, EventDetails, NewEvent};
@@ -144,7 +144,7 @@ pub(crate) fn apply(
     };
     match request.to {
         ReportStatus::Validated => {
-            forwarding::queue_regulator_mail(
+            routing::queue_regulator_mail(
                 conn,
                 report,
                 request.regulator_ids.as_deref(),

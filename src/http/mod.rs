@@ -16,9 +16,11 @@ pub mod pages;
 pub mod reports;
 pub mod state;
 
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
+use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db;
@@ -121,6 +123,32 @@ pub fn security_headers() -> DefaultHeaders {
             "camera=(), microphone=(), geolocation=()",
         ))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+/// Puts the request's id (the one `TracingLogger` logs it under) in scope
+/// for the error mapping, and on the response as `X-Request-Id`.
+pub fn request_id_scope<S>(
+    req: ServiceRequest,
+    service: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse, actix_web::Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    let response = crate::error::with_request_id(id.clone(), service.call(req));
+    async move {
+        let mut response = response.await?;
+        if let Ok(value) = header::HeaderValue::from_str(&id) {
+            response
+                .headers_mut()
+                .insert(header::HeaderName::from_static("x-request-id"), value);
+        }
+        Ok(response)
+    }
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

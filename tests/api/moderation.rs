@@ -1317,3 +1317,52 @@ async fn the_cli_manages_accounts_with_the_password_on_stdin() {
         401
     );
 }
+
+/// A stored value that no longer decodes (here a status nobody knows) is an
+/// error, never quietly a default: the API answers 500 with the request id
+/// its log line carries, and nothing is shown as if it were `submitted`.
+#[tokio::test]
+async fn a_row_that_does_not_decode_is_a_500_with_a_request_id_never_a_default() {
+    let app = spawn_app().await;
+    let (reference, tracking_code) = app.file_report(&valid_report(), None).await;
+    let moderator = app.moderator().await;
+    let stored = reference.clone();
+    qinglang::db::run(&app.state().pool, move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query("UPDATE reports SET status = 'archived' WHERE reference = $1")
+            .bind::<diesel::sql_types::Text, _>(stored)
+            .execute(conn)
+            .map_err(qinglang::error::AppError::from)?;
+        Ok(())
+    })
+    .await
+    .expect("corrupted");
+    for response in [
+        app.staff_get(&moderator, &format!("/api/v1/cases/{reference}"))
+            .await,
+        app.staff_get(&moderator, "/api/v1/cases").await,
+        app.get_report(&reference, &tracking_code).await,
+    ] {
+        let header = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .expect("every response names its request")
+            .to_owned();
+        let (status, body) = problem(response).await;
+        assert_eq!(status, 500, "{body}");
+        assert_eq!(body["request_id"], header.as_str(), "{body}");
+        assert!(
+            !body.to_string().contains("archived"),
+            "the cause is logged, not shown: {body}"
+        );
+    }
+    // Answers other than server errors carry no id in their body.
+    let (status, body) = problem(
+        app.staff_get(&moderator, "/api/v1/cases/QL-0000-0000")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(body.get("request_id").is_none(), "{body}");
+}
