@@ -249,8 +249,9 @@ pub struct CaseInput<'a> {
     pub logistics: Option<&'a Logistics>,
     /// JSON and CSV evidence files: (display name, stored bytes).
     pub logistics_exports: &'a [(String, Vec<u8>)],
-    /// Every evidence file: name, SHA-256, and the perceptual hash of images
-    /// (computed at intake with [`image_hash::hash_image_bytes`]).
+    /// Every evidence file: name, SHA-256, and the fingerprint of images
+    /// (made by intake while it checks the pixels, else by the signals
+    /// worker; see [`image_hash::Fingerprint`]).
     pub evidence: &'a [EvidenceFingerprint],
     pub reporter: &'a ReporterIdentity,
     pub created_at: DateTime<Utc>,
