@@ -61,7 +61,7 @@ fn main() {
         .clone()
         .unwrap_or_else(|| data.join("qinglang.db").to_string_lossy().into_owned());
 
-    let pool = qinglang::db::connect(&url, 2).expect("database");
+    let pool = qinglang::db::connect(&url, 2, None).expect("database");
     let mut conn = pool.get().expect("connection");
     let stored: i64 = evidence::table
         .filter(evidence::phash.is_not_null())

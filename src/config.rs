@@ -103,7 +103,10 @@ pub struct Config {
     )]
     pub cookie_secure: bool,
 
-    /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
+    /// The service runs behind a reverse proxy that appends the client's
+    /// address to `X-Forwarded-For` and sets `X-Forwarded-Host`/`-Proto`:
+    /// the client is the right-most address not of a trusted proxy (the
+    /// peer, and `QINGLANG_TRUSTED_PROXIES`). Off: forwarded headers are ignored.
     #[arg(
         long,
         env = "QINGLANG_TRUST_PROXY",
@@ -111,6 +114,64 @@ pub struct Config {
         global = true
     )]
     pub trust_proxy: bool,
+
+    /// Further proxies (addresses or CIDR ranges, comma-separated) whose
+    /// `X-Forwarded-For` entries are skipped, for chains of proxies.
+    #[arg(
+        long,
+        env = "QINGLANG_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_proxy,
+        global = true
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Reports a client address may file per hour (0: no limit).
+    #[arg(
+        long,
+        env = "QINGLANG_FILING_LIMIT_PER_ADDRESS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub filing_limit_per_address: u32,
+
+    /// Reports the whole service accepts per minute (0: no limit).
+    #[arg(
+        long,
+        env = "QINGLANG_FILING_LIMIT_TOTAL",
+        default_value_t = 600,
+        global = true
+    )]
+    pub filing_limit_total: u32,
+
+    /// Notices one reporter mailbox may receive per day (0: no limit).
+    #[arg(
+        long,
+        env = "QINGLANG_NOTICE_LIMIT_PER_ADDRESS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub notice_limit_per_address: u32,
+
+    /// Seconds a request's headers or body may stall (no byte arriving)
+    /// before the connection is closed.
+    #[arg(
+        long,
+        env = "QINGLANG_REQUEST_STALL_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_stall_secs: u64,
+
+    /// Milliseconds a PostgreSQL statement may run before it is cancelled
+    /// (answered 503); 0 turns the limit off.
+    #[arg(
+        long,
+        env = "QINGLANG_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
 
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "QINGLANG_WORKERS", global = true)]
@@ -258,6 +319,14 @@ pub struct Config {
     pub ocr: bool,
 }
 
+/// An address or a CIDR range.
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an address nor a CIDR range"))
+}
+
 impl Config {
     /// The database URL in effect: the explicit one, or the SQLite file in the data directory.
     pub fn database_url(&self) -> String {
@@ -277,6 +346,12 @@ impl Config {
             Some(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_owned(),
             _ => format!("http://{}", self.bind),
         }
+    }
+
+    /// The origin (`scheme://host[:port]`) of `QINGLANG_PUBLIC_URL`, when set.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = url::Url::parse(self.public_url.as_deref()?.trim()).ok()?;
+        Some(url.origin().ascii_serialization()).filter(|o| o != "null")
     }
 
     pub fn upload_limits(&self) -> crate::evidence::UploadLimits {

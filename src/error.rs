@@ -57,9 +57,13 @@ pub enum AppError {
         detail: String,
         errors: Vec<FieldError>,
     },
-    /// Throttled; retry after this many seconds (429).
-    #[error("too many requests")]
-    TooManyRequests { retry_after_secs: u64 },
+    /// Throttled; retry after this many seconds (429). `detail` says what
+    /// was limited, in words a person filing a report understands.
+    #[error("too many requests: {detail}")]
+    TooManyRequests {
+        retry_after_secs: u64,
+        detail: String,
+    },
     /// The database is saturated or briefly locked: the client should retry.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -191,10 +195,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized => ("Log in, or send a valid session token.".into(), &[]),
             AppError::Forbidden(detail) | AppError::Gone(detail) => (detail.clone(), &[]),
             AppError::Conflict { detail, errors } => (detail.clone(), errors),
-            AppError::TooManyRequests { retry_after_secs } => (
-                format!("Too many attempts; retry in {retry_after_secs} s."),
-                &[],
-            ),
+            AppError::TooManyRequests { detail, .. } => (detail.clone(), &[]),
             AppError::Unavailable(reason) => {
                 tracing::warn!(%reason, "answering 503");
                 ("The service is busy; retry in a moment.".into(), &[])
@@ -222,7 +223,9 @@ impl ResponseError for AppError {
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             AppError::Unauthorized => {
@@ -280,7 +283,11 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 /// SQLite reports contention as "database is locked" / "database table is locked"
-/// once its busy timeout has expired: that is load, not a bug.
+/// once its busy timeout has expired, and PostgreSQL a query past its
+/// statement timeout as "canceling statement due to statement timeout":
+/// that is load (or a query too broad to finish), not a bug.
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database table is locked")
+    message.contains("database is locked")
+        || message.contains("database table is locked")
+        || message.contains("canceling statement due to statement timeout")
 }

@@ -26,7 +26,9 @@ pub mod keys;
 pub mod links;
 pub mod login;
 pub mod mail;
+pub mod private_files;
 pub mod sweep;
+pub mod throttle;
 pub mod views;
 
 use std::net::TcpListener;
@@ -121,23 +123,36 @@ impl Application {
                 Arc::clone(&cpu),
             ),
             keys: key,
+            limits: throttle::Limits::from_config(&config),
+            login: login::LoginSettings {
+                session_max_hours: config.session_max_hours,
+                limits: throttle::Limits::from_config(&config),
+                argon2: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )),
+                initial_password_file: accounts::initial_password_path(&config.data_dir),
+            },
             settings: http::Settings {
                 session_idle_minutes: config.session_idle_minutes,
-                session_max_hours: config.session_max_hours,
                 cookie_secure: config.cookie_secure,
                 trust_proxy: config.trust_proxy,
+                trusted_proxies: config.trusted_proxies.clone(),
+                public_origin: config.public_origin(),
             },
         });
 
         let app_state = state.clone();
+        let stall = Duration::from_secs(config.request_stall_secs.max(1));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .wrap_fn(move |req, service| http::guard_stalls(req, service, stall))
                 .wrap_fn(http::request_id_scope)
                 .wrap(http::security_headers())
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(http::routes)
         })
+        .client_request_timeout(stall)
         .listen(listener)?;
         if let Some(workers) = config.workers {
             server = server.workers(workers.max(1));
@@ -227,11 +242,13 @@ async fn until_stopped(
 
 /// Creates the data directory, connects (migrating) and opens the evidence store.
 async fn open_storage(config: &Config) -> anyhow::Result<(DbPool, Arc<dyn EvidenceStore>)> {
-    std::fs::create_dir_all(&config.data_dir)
+    private_files::dir(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let database_url = config.database_url();
     let pool_size = config.db_pool_size;
-    let pool = tokio::task::spawn_blocking(move || db::connect(&database_url, pool_size))
+    let timeout = (config.db_statement_timeout_ms > 0)
+        .then(|| Duration::from_millis(config.db_statement_timeout_ms));
+    let pool = tokio::task::spawn_blocking(move || db::connect(&database_url, pool_size, timeout))
         .await
         .context("connecting to the database")??;
     let store: Arc<dyn EvidenceStore> = Arc::new(

@@ -113,7 +113,7 @@ fn main() -> anyhow::Result<()> {
         Command::Dev {
             action: DevCommand::Seed { cases, images },
         } => {
-            let pool = qinglang::db::connect(&cli.config.database_url(), 1)?;
+            let pool = qinglang::db::connect(&cli.config.database_url(), 1, None)?;
             let mut conn = pool.get()?;
             let assignees: Vec<i64> = qinglang::db::users::list(&mut conn)
                 .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?
@@ -149,7 +149,7 @@ fn main() -> anyhow::Result<()> {
 fn user_command(config: &Config, action: UserCommand) -> anyhow::Result<()> {
     use qinglang::db::users;
     use qinglang::domain::account::{normalize_email, Role};
-    let pool = qinglang::db::connect(&config.database_url(), 1)?;
+    let pool = qinglang::db::connect(&config.database_url(), 1, None)?;
     let mut conn = pool.get()?;
     let fail = |e: qinglang::error::AppError| anyhow::anyhow!("{}", describe(&e));
     match action {

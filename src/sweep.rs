@@ -66,5 +66,13 @@ pub async fn run_periodically(pool: DbPool, store: Arc<dyn EvidenceStore>) {
             Ok(_) => {}
             Err(error) => tracing::warn!(?error, "evidence sweep failed"),
         }
+        // Buckets idle for a day are full again: their rows can go.
+        if let Err(error) = db::run(&pool, |conn| {
+            db::rate_limits::forget_idle(conn, 24 * 3600 * 1000)
+        })
+        .await
+        {
+            tracing::warn!(?error, "forgetting idle rate limits failed");
+        }
     }
 }

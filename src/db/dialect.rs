@@ -162,3 +162,55 @@ pub fn claim_profiles(
     };
     Ok(ids.into_iter().map(|row| row.id).collect())
 }
+
+#[derive(QueryableByName)]
+struct Tokens {
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    tokens: f64,
+}
+
+/// Takes `cost` tokens from the bucket `key` (of `capacity`, refilling by
+/// `refill_per_ms`), creating it full on first use; one statement, so two
+/// takers can never both spend the last token. Returns the tokens left, or
+/// `None` when the bucket holds less than `cost` (nothing is taken).
+pub fn take_tokens(
+    conn: &mut DbConnection,
+    key: &str,
+    capacity: f64,
+    refill_per_ms: f64,
+    cost: f64,
+    now_ms: i64,
+) -> Result<Option<f64>, AppError> {
+    use diesel::sql_types::Double;
+    let rows = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(
+            "INSERT INTO rate_limits AS r (key, tokens, updated_ms) VALUES ($1, $2 - $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET \
+                 tokens = LEAST($2, r.tokens + (($4 - r.updated_ms)::double precision) * $5) - $3, \
+                 updated_ms = $4 \
+             WHERE LEAST($2, r.tokens + (($4 - r.updated_ms)::double precision) * $5) >= $3 \
+             RETURNING tokens",
+        )
+        .bind::<Text, _>(key)
+        .bind::<Double, _>(capacity)
+        .bind::<Double, _>(cost)
+        .bind::<BigInt, _>(now_ms)
+        .bind::<Double, _>(refill_per_ms)
+        .load::<Tokens>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "INSERT INTO rate_limits AS r (key, tokens, updated_ms) VALUES (?1, ?2 - ?3, ?4) \
+             ON CONFLICT (key) DO UPDATE SET \
+                 tokens = MIN(?2, r.tokens + (?4 - r.updated_ms) * ?5) - ?3, \
+                 updated_ms = ?4 \
+             WHERE MIN(?2, r.tokens + (?4 - r.updated_ms) * ?5) >= ?3 \
+             RETURNING tokens",
+        )
+        .bind::<Text, _>(key)
+        .bind::<Double, _>(capacity)
+        .bind::<Double, _>(cost)
+        .bind::<BigInt, _>(now_ms)
+        .bind::<Double, _>(refill_per_ms)
+        .load::<Tokens>(sqlite)?,
+    };
+    Ok(rows.first().map(|row| row.tokens))
+}

@@ -11,11 +11,11 @@ pub mod deliveries;
 pub mod dialect;
 pub mod events;
 pub mod evidence;
-pub mod login_failures;
 pub mod merchants;
 pub mod notes;
 pub mod profiles;
 pub mod queue;
+pub mod rate_limits;
 pub mod regulators;
 pub mod replies;
 pub mod reports;
@@ -79,6 +79,8 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     backend: Backend,
+    /// PostgreSQL: how long one statement may run before it is cancelled.
+    statement_timeout: Option<Duration>,
 }
 
 impl ConnectionManager {
@@ -89,6 +91,12 @@ impl ConnectionManager {
                 // Times are stored as UTC `timestamp`s; make `now()` agree.
                 conn.batch_execute("SET TIME ZONE 'UTC'")
                     .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                // No query may hold a pooled connection for ever (a search
+                // too broad, a lock wait): it is cancelled and answered 503.
+                if let Some(limit) = self.statement_timeout {
+                    conn.batch_execute(&format!("SET statement_timeout = {}", limit.as_millis()))
+                        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                }
                 Ok(DbConnection::Postgresql(conn))
             }
             Backend::Sqlite(path) => {
@@ -123,14 +131,26 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// Connects, applies the embedded migrations of the backend, and builds the pool.
-pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
+/// Connects, applies the embedded migrations of the backend, and builds the
+/// pool. `statement_timeout` bounds each PostgreSQL statement (tools that
+/// load in bulk pass `None`).
+pub fn connect(
+    url: &str,
+    pool_size: u32,
+    statement_timeout: Option<Duration>,
+) -> anyhow::Result<DbPool> {
     let backend = Backend::from_url(url);
     if let Backend::Sqlite(path) = &backend {
         create_parent_dir(path)?;
     }
-    let manager = ConnectionManager { backend };
-    migrate(&manager)?;
+    migrate(&ConnectionManager {
+        backend: backend.clone(),
+        statement_timeout: None,
+    })?;
+    let manager = ConnectionManager {
+        backend,
+        statement_timeout,
+    };
     Pool::builder()
         .max_size(pool_size.max(1))
         .min_idle(Some(1))
@@ -146,7 +166,10 @@ pub fn migrate_url(url: &str) -> anyhow::Result<()> {
     if let Backend::Sqlite(path) = &backend {
         create_parent_dir(path)?;
     }
-    migrate(&ConnectionManager { backend })
+    migrate(&ConnectionManager {
+        backend,
+        statement_timeout: None,
+    })
 }
 
 fn migrate(manager: &ConnectionManager) -> anyhow::Result<()> {
@@ -178,10 +201,23 @@ fn migrate(manager: &ConnectionManager) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prepares a SQLite database file: its folder and the file itself (and
+/// its journal files, which SQLite creates with the file's mode) are
+/// owner-only, since it holds reporters' contact details.
 fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating directory {}", parent.display()))?;
+    }
+    if path.as_os_str() != ":memory:" {
+        crate::private_files::file(path)
+            .with_context(|| format!("creating {} owner-only", path.display()))?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut journal = path.as_os_str().to_owned();
+            journal.push(suffix);
+            crate::private_files::tighten_if_present(Path::new(&journal))
+                .with_context(|| format!("restricting {}", path.display()))?;
+        }
     }
     Ok(())
 }

@@ -259,6 +259,9 @@ impl Candidates {
 /// typical page rechecks ~50 rows instead of a thousand random heap rows.
 const CANDIDATE_BATCH: i64 = 1000;
 
+/// The most candidate ids one page may examine (see [`candidates_page`]).
+const MAX_CANDIDATES_EXAMINED: i64 = 50_000;
+
 /// A full-text filter ordered by id walks an index that yields matching
 /// ids in id order and stops as soon as a page is full, instead of
 /// collecting (and, on PostgreSQL, visiting) every match of a common word
@@ -279,8 +282,19 @@ fn candidates_page(
     };
     let mut items: Vec<QueueRow> = Vec::new();
     let mut batch = want.clamp(1, CANDIDATE_BATCH);
+    let mut examined = 0;
     loop {
+        // The progress limit (on SQLite, which has no statement timeout
+        // here, and on PostgreSQL before its timeout): a search whose words
+        // are common but whose other filters match almost nothing would
+        // otherwise walk the whole index for one page.
+        if examined >= MAX_CANDIDATES_EXAMINED {
+            return Err(AppError::Unavailable(format!(
+                "search examined {examined} candidates without filling a page"
+            )));
+        }
         let ids = candidates.batch(conn, bound, newest_first, batch)?;
+        examined += ids.len() as i64;
         let Some(&last) = ids.last() else { break };
         bound = last;
         let remaining = want - items.len() as i64;

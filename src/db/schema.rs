@@ -139,10 +139,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (id) {
-        id -> BigInt,
-        throttle_key -> Text,
-        at -> Timestamp,
+    rate_limits (key) {
+        key -> Text,
+        tokens -> Double,
+        updated_ms -> BigInt,
     }
 }
 
@@ -260,7 +260,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence,
     users,
     sessions,
-    login_failures,
+    rate_limits,
     status_counts,
     replies,
     case_notes,

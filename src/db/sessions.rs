@@ -97,3 +97,14 @@ pub fn delete_for_user(conn: &mut DbConnection, user_id: i64) -> Result<(), AppE
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     Ok(())
 }
+
+/// Ends every session of an account but `keep`.
+pub fn delete_others(conn: &mut DbConnection, user_id: i64, keep: i64) -> Result<(), AppError> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -95,3 +95,10 @@ pub fn emails(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, String)>
         .select((users::id, users::email))
         .load(conn)?)
 }
+
+pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}

@@ -3,6 +3,8 @@
 use super::vocabulary::vocabulary;
 
 pub const PASSWORD_MIN_CHARS: usize = 12;
+/// The longest an e-mail address can be (RFC 5321's path limit less its brackets).
+pub const EMAIL_MAX_CHARS: usize = 254;
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
 vocabulary!(

@@ -48,6 +48,9 @@ pub struct Addressing {
     pub inbox_email: String,
     /// The domain part of generated Message-IDs (the sender's domain).
     pub message_id_domain: String,
+    /// Notices one reporter mailbox may receive (per day); beyond it they
+    /// are not queued, so the service cannot be used to flood an inbox.
+    pub notices_per_mailbox: Option<super::throttle::Bucket>,
 }
 
 impl Addressing {

@@ -13,4 +13,6 @@ pub mod screenshot_text;
 pub mod search;
 pub mod signals;
 pub mod status;
+pub mod throttle;
+pub mod unicode;
 pub mod vocabulary;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use super::catalog::{is_province, Category, Platform};
+use super::unicode::strip_invisible;
 use super::vocabulary::vocabulary;
 use crate::error::FieldError;
 
@@ -167,7 +168,8 @@ pub struct ReporterForm {
     #[validate(
         length(max = 254, code = "length", message = "at most 254 characters"),
         email(code = "email", message = "not a valid email address"),
-        custom(function = "check_single_line")
+        custom(function = "check_single_line"),
+        custom(function = "check_mailbox_domain")
     )]
     pub email: Option<String>,
     #[validate(custom(function = "check_phone"))]
@@ -368,7 +370,7 @@ impl ReportForm {
             trim_optional(field);
         }
         for text in &mut self.review_texts {
-            *text = text.trim().to_owned();
+            *text = strip_invisible(text).trim().to_owned();
         }
         self.review_texts.retain(|t| !t.is_empty());
         if let Some(logistics) = &mut self.logistics {
@@ -396,8 +398,11 @@ impl ReportForm {
     }
 }
 
+/// Trims, after removing invisible and bidi control characters (see
+/// `domain::unicode`); text left empty becomes `None`.
 fn trim_optional(value: &mut Option<String>) {
     if let Some(text) = value.take() {
+        let text = strip_invisible(&text);
         let trimmed = text.trim();
         if !trimmed.is_empty() {
             *value = Some(trimmed.to_owned());
@@ -431,6 +436,48 @@ fn check_multi_line(value: &str) -> Result<(), ValidationError> {
             "control_characters",
             "must not contain control characters",
         ));
+    }
+    Ok(())
+}
+
+/// A reporter's mailbox must be somewhere mail can really go: a domain name
+/// with a dot and a real top-level domain — no `localhost`, no address
+/// literals (`[127.0.0.1]`), no host names of a local network.
+fn check_mailbox_domain(value: &str) -> Result<(), ValidationError> {
+    let refuse = || {
+        Err(error(
+            "email_domain",
+            "use an address at a real mail domain",
+        ))
+    };
+    let Some((_, domain)) = value.rsplit_once('@') else {
+        return Ok(()); // the email check reports it
+    };
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    if domain.starts_with('[') || domain.parse::<std::net::IpAddr>().is_ok() {
+        return refuse();
+    }
+    let Some((_, tld)) = domain.rsplit_once('.') else {
+        return refuse();
+    };
+    const LOCAL_ONLY: &[&str] = &[
+        "localhost",
+        "local",
+        "localdomain",
+        "internal",
+        "intranet",
+        "lan",
+        "home",
+        "corp",
+        "invalid",
+        "test",
+        "arpa",
+        "onion",
+    ];
+    let alphabetic = tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic());
+    let punycode = tld.starts_with("xn--") && tld.len() > 4;
+    if LOCAL_ONLY.contains(&tld) || !(alphabetic || punycode) {
+        return refuse();
     }
     Ok(())
 }

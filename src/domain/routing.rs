@@ -157,7 +157,7 @@ impl RegulatorFields {
         let mut errors = Vec::new();
         let name = match (input.name, current) {
             (Some(name), _) => {
-                let name = name.trim().to_owned();
+                let name = super::unicode::strip_invisible(&name).trim().to_owned();
                 if name.is_empty() {
                     errors.push(FieldError::new("name", "required", "a name is required"));
                 } else if name.chars().count() > MAX_REGULATOR_NAME_CHARS {

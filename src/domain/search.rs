@@ -56,6 +56,26 @@ pub fn index_text<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
 
 /// A query as a list of phrases (one per query word), each a list of tokens
 /// that must appear consecutively. Empty when the query has nothing searchable.
+/// The longest search a moderator may type, in characters…
+pub const MAX_QUERY_CHARS: usize = 100;
+/// …and the most words and bigrams it may make: each is an index probe,
+/// so a pasted paragraph would tie up a database connection.
+pub const MAX_QUERY_TOKENS: usize = 24;
+
+/// `query`'s phrases, or why it is too long to search.
+pub fn checked_query(query: &str) -> Result<Vec<Vec<String>>, String> {
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(format!("at most {MAX_QUERY_CHARS} characters"));
+    }
+    let phrases = query_phrases(query);
+    if phrases.iter().map(Vec::len).sum::<usize>() > MAX_QUERY_TOKENS {
+        return Err(format!(
+            "too many words to search at once (at most {MAX_QUERY_TOKENS} words or character pairs); shorten it"
+        ));
+    }
+    Ok(phrases)
+}
+
 pub fn query_phrases(query: &str) -> Vec<Vec<String>> {
     query
         .split_whitespace()
@@ -68,6 +88,18 @@ pub fn query_phrases(query: &str) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_or_wordy_searches_are_refused() {
+        assert!(checked_query("刷单炒信").is_ok());
+        assert!(checked_query(&"某".repeat(MAX_QUERY_CHARS + 1)).is_err());
+        // 100 random CJK characters make 99 bigrams.
+        let random: String = (0..60u32)
+            .filter_map(|i| char::from_u32(0x4e00 + i * 37))
+            .collect();
+        assert!(checked_query(&random).is_err());
+        assert!(checked_query("a b c d e f").is_ok());
+    }
 
     #[test]
     fn chinese_becomes_bigrams_and_latin_words_stay_whole() {

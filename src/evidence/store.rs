@@ -53,7 +53,8 @@ pub struct FsStore {
 impl FsStore {
     pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
         let root = root.into();
-        fs::create_dir_all(root.join(".staging"))?;
+        crate::private_files::dir(&root)?;
+        crate::private_files::dir(&root.join(".staging"))?;
         Ok(FsStore { root })
     }
 
@@ -82,7 +83,7 @@ impl EvidenceStore for FsStore {
     fn commit(&self, staged: NamedTempFile, key: &str) -> io::Result<()> {
         let path = self.path_of(key)?;
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&dir)?;
+        crate::private_files::dir(&dir)?;
         // Contents reach the disk before the name does, so a crash never
         // leaves a complete-looking name over partial bytes.
         staged.as_file().sync_all()?;

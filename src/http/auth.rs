@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{client_ip, Staff, SESSION_COOKIE};
+use super::extract::{client_ip, JsonBody, Staff, SESSION_COOKIE};
 use super::state::AppState;
 use crate::domain::account::Role;
 use crate::error::AppError;
@@ -41,16 +41,9 @@ pub async fn login(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let LoginBody { email, password } = body.into_inner();
-    let ip = client_ip(&req, state.settings.trust_proxy);
-    let session = login::log_in(
-        &state.pool,
-        &email,
-        password,
-        ip,
-        state.settings.session_max_hours,
-    )
-    .await?;
-    let max_age = i64::from(state.settings.session_max_hours) * 3600;
+    let ip = client_ip(&req, &state.settings);
+    let session = login::log_in(&state.pool, &state.login, &email, password, ip).await?;
+    let max_age = i64::from(state.login.session_max_hours) * 3600;
     let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
         .path("/")
         .http_only(true)
@@ -101,4 +94,34 @@ pub async fn session(staff: Staff) -> HttpResponse {
                 role: staff.user.role,
             },
         })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/auth/password`: the logged-in staff member changes their
+/// password; their other sessions end.
+pub async fn change_password(
+    staff: Staff,
+    body: JsonBody<PasswordBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let PasswordBody {
+        current_password,
+        new_password,
+    } = body.parsed()?;
+    login::change_password(
+        &state.pool,
+        &state.login,
+        &staff.user,
+        current_password,
+        new_password,
+        staff.client_ip.clone(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -16,9 +16,10 @@ use crate::db::{self, audit, reports, users};
 use crate::domain::catalog::{is_province, Category, Platform};
 use crate::domain::limits;
 use crate::domain::reference::normalize_reference;
-use crate::domain::search::query_phrases;
+use crate::domain::search;
 use crate::domain::signals::SignalCode;
 use crate::domain::status::ReportStatus;
+use crate::domain::unicode::strip_invisible;
 use crate::error::{AppError, FieldError};
 use crate::views::case::{AuditItem, CaseDetail, QueuePage, Routing, RoutingChoice};
 use crate::views::directory::StaffItem;
@@ -83,14 +84,15 @@ fn parse_queue_query(query: QueueQuery) -> Result<QueueFilter, AppError> {
             ));
         }
     }
-    if let Some(merchant) = nonempty(query.merchant) {
-        filter.merchant = query_phrases(&merchant);
-    }
-    if let Some(q) = nonempty(query.q) {
-        if q.chars().count() > 200 {
-            errors.push(invalid("q", "length", "at most 200 characters"));
+    for (field, value, slot) in [
+        ("merchant", nonempty(query.merchant), &mut filter.merchant),
+        ("q", nonempty(query.q), &mut filter.q),
+    ] {
+        let Some(value) = value else { continue };
+        match search::checked_query(&value) {
+            Ok(phrases) => *slot = phrases,
+            Err(message) => errors.push(invalid(field, "too_broad", &message)),
         }
-        filter.q = query_phrases(&q);
     }
     match nonempty(query.assigned).as_deref() {
         None => {}
@@ -307,7 +309,7 @@ fn bounded_text(
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
     let value = value
-        .map(|v| v.trim().to_owned())
+        .map(|v| strip_invisible(&v).trim().to_owned())
         .filter(|v| !v.is_empty())?;
     if value.chars().count() > max {
         errors.push(FieldError::new(

@@ -16,7 +16,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{Duration, Utc};
 use futures_util::future::LocalBoxFuture;
 
-use super::state::AppState;
+use super::state::{AppState, Settings};
 use crate::auth::hash_token;
 use crate::cases::Caller;
 use crate::db::audit::AuditActor;
@@ -110,16 +110,54 @@ fn presented_token(req: &HttpRequest) -> Option<(String, bool)> {
         .map(|c| (c.value().to_owned(), true))
 }
 
-/// The client's address: the peer's, or behind a trusted proxy the one it
-/// forwarded.
-pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<String> {
-    if trust_proxy {
-        return req
-            .connection_info()
-            .realip_remote_addr()
-            .map(str::to_owned);
+/// The client's address. Without a proxy, the peer's. Behind a trusted
+/// proxy, the right-most `X-Forwarded-For` entry that is not one of our
+/// proxies: each proxy appends the address it received from, so entries
+/// left of that are whatever the client chose to send.
+pub fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<String> {
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    if !settings.trust_proxy {
+        return peer.map(|ip| ip.to_string());
     }
-    req.peer_addr().map(|addr| addr.ip().to_string())
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    for entry in forwarded.iter().rev() {
+        let Ok(ip) = entry.parse::<std::net::IpAddr>() else {
+            // Not an address: a proxy would not have written it.
+            return None;
+        };
+        if !settings.trusted_proxies.iter().any(|net| net.contains(&ip)) {
+            return Some(ip.to_string());
+        }
+    }
+    forwarded
+        .first()
+        .map(|first| (*first).to_owned())
+        .or_else(|| peer.map(|ip| ip.to_string()))
+}
+
+/// The origins our pages are served from: the configured public URL's;
+/// behind a trusted proxy the forwarded scheme and host; else this request's
+/// own `Host` (never a forwarded header the client could have set).
+fn expected_origins(req: &HttpRequest, settings: &Settings) -> Vec<String> {
+    let mut origins: Vec<String> = settings.public_origin.iter().cloned().collect();
+    if settings.trust_proxy {
+        let info = req.connection_info();
+        origins.push(format!("{}://{}", info.scheme(), info.host()));
+    } else if let Some(host) = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+    {
+        origins.push(format!("http://{host}"));
+    }
+    origins
 }
 
 async fn authenticate(req: &HttpRequest, required: Role) -> Result<Staff, AppError> {
@@ -134,14 +172,14 @@ async fn authenticate(req: &HttpRequest, required: Role) -> Result<Staff, AppErr
     .await?
     .ok_or(AppError::Unauthorized)?;
     if via_cookie && !is_safe(req.method()) {
-        check_same_origin(req, &user)?;
+        check_same_origin(req, &state.settings, &user)?;
     }
     if !user.role.allows(required) {
         return Err(AppError::Forbidden("this needs an admin account".into()));
     }
     Ok(Staff {
         user,
-        client_ip: client_ip(req, state.settings.trust_proxy),
+        client_ip: client_ip(req, &state.settings),
     })
 }
 
@@ -152,7 +190,11 @@ fn is_safe(method: &Method) -> bool {
 /// A state-changing request riding on the cookie must come from our pages:
 /// the browser says so (Sec-Fetch-Site / Origin), and it carries the CSRF
 /// token that only our pages can read.
-fn check_same_origin(req: &HttpRequest, user: &SessionUser) -> Result<(), AppError> {
+fn check_same_origin(
+    req: &HttpRequest,
+    settings: &Settings,
+    user: &SessionUser,
+) -> Result<(), AppError> {
     let forbidden = |why: &str| AppError::Forbidden(format!("cross-site request refused: {why}"));
     let header_text = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = header_text("sec-fetch-site") {
@@ -161,9 +203,7 @@ fn check_same_origin(req: &HttpRequest, user: &SessionUser) -> Result<(), AppErr
         }
     }
     if let Some(origin) = header_text("origin") {
-        let info = req.connection_info();
-        let expected = format!("{}://{}", info.scheme(), info.host());
-        if origin != expected {
+        if !expected_origins(req, settings).iter().any(|o| o == origin) {
             return Err(forbidden("Origin"));
         }
     }

@@ -22,6 +22,7 @@ use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::time::Duration;
 
 use crate::db;
 use crate::error::AppError;
@@ -81,6 +82,7 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/auth/login", Public, auth::login),
     route!(post "/api/v1/auth/logout", Moderator, auth::logout),
     route!(get "/api/v1/auth/session", Moderator, auth::session),
+    route!(post "/api/v1/auth/password", Moderator, auth::change_password),
     route!(get "/api/v1/cases", Moderator, cases::list_cases),
     route!(get "/api/v1/cases/{reference}", Moderator, cases::get_case),
     route!(get "/api/v1/cases/{reference}/evidence/{id}", Moderator, cases::download_evidence),
@@ -149,6 +151,37 @@ where
         }
         Ok(response)
     }
+}
+
+/// Ends a request whose body stops arriving: each chunk must come within
+/// `stall`, or the body fails (the handler answers, the connection closes),
+/// so a client trickling a byte at a time cannot hold a worker and a
+/// connection for ever. (Headers are bounded by the server's request timeout.)
+pub fn guard_stalls<S>(mut req: ServiceRequest, service: &S, stall: Duration) -> S::Future
+where
+    S: Service<ServiceRequest, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    use futures_util::StreamExt;
+    let payload = req.take_payload();
+    let timed = futures_util::stream::unfold(Some(payload), move |payload| async move {
+        let mut payload = payload?;
+        match tokio::time::timeout(stall, payload.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(payload))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(actix_web::error::PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the request body stalled for {} s", stall.as_secs()),
+                ))),
+                None,
+            )),
+        }
+    });
+    req.set_payload(actix_web::dev::Payload::Stream {
+        // Fused: readers may poll again after the end.
+        payload: Box::pin(timed.fuse()),
+    });
+    service.call(req)
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -19,9 +19,10 @@ use crate::domain::reference::normalize_reference;
 use crate::domain::report::{NewReport, ReportForm, MAX_REPORT_JSON_BYTES};
 use crate::domain::signals::cross::merchant_keys;
 use crate::domain::status::ReportStatus;
+use crate::domain::unicode::strip_invisible;
 use crate::error::{AppError, FieldError};
-use crate::links;
 use crate::views::reporter::ReporterReport;
+use crate::{links, throttle};
 
 #[derive(Serialize)]
 struct Created {
@@ -37,6 +38,14 @@ pub async fn create_report(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    // Counted before a byte of the body is read: a throttled client costs
+    // one database statement, not a 40 MiB upload and its decoding.
+    throttle::reserve_filing(
+        &state.pool,
+        &state.limits,
+        client_ip(&req, &state.settings).as_deref(),
+    )
+    .await?;
     let intake = &state.intake;
     let submission = read_submission(
         &req,
@@ -87,7 +96,7 @@ fn new_profile(req: &HttpRequest, state: &AppState, report: &NewReport) -> NewPr
             &state.keys,
             reporter.and_then(|r| r.email.as_deref()),
             reporter.and_then(|r| r.phone.as_deref()),
-            client_ip(req, state.settings.trust_proxy).as_deref(),
+            client_ip(req, &state.settings).as_deref(),
         ),
     }
 }
@@ -188,7 +197,7 @@ pub async fn reply(
     let message = submission
         .text
         .as_deref()
-        .map(|bytes| std::str::from_utf8(bytes).map(|t| t.trim().to_owned()))
+        .map(|bytes| std::str::from_utf8(bytes).map(|t| strip_invisible(t).trim().to_owned()))
         .transpose()
         .map_err(|_| AppError::bad_request("message", "the message is not valid UTF-8"))?
         .filter(|t| !t.is_empty())
@@ -211,7 +220,7 @@ pub async fn reply(
         ));
     }
     let files = intake.process_all(submission.uploads).await?;
-    let caller = Caller::consumer(client_ip(&req, state.settings.trust_proxy));
+    let caller = Caller::consumer(client_ip(&req, &state.settings));
     state.cases.reply(reference, message, files, caller).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "status": ReportStatus::UnderReview })))
 }
@@ -249,7 +258,7 @@ pub async fn signed_evidence(
     let store = std::sync::Arc::clone(&state.intake.store);
     let caller = Caller {
         audit: crate::db::audit::AuditActor::SignedLink,
-        ..Caller::consumer(client_ip(&req, state.settings.trust_proxy))
+        ..Caller::consumer(client_ip(&req, &state.settings))
     };
     let (row, bytes) = db::run(&state.pool, move |conn| {
         let row = cases::view::evidence_for_link_holder(conn, id, &caller, Utc::now().naive_utc())?;

@@ -6,14 +6,20 @@ use crate::cases::Workflow;
 use crate::db::DbPool;
 use crate::evidence::Intake;
 use crate::keys::SigningKey;
+use crate::login::LoginSettings;
+use crate::throttle::Limits;
 
 /// Settings handlers need beyond the pool and the intake.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub session_idle_minutes: u32,
-    pub session_max_hours: u32,
     pub cookie_secure: bool,
+    /// Behind a reverse proxy: forwarded headers are believed (see `extract::client_ip`).
     pub trust_proxy: bool,
+    /// Proxies beyond the peer whose `X-Forwarded-For` entries are skipped.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The origin pages are served from (`QINGLANG_PUBLIC_URL`), when set.
+    pub public_origin: Option<String>,
 }
 
 pub struct AppState {
@@ -24,5 +30,7 @@ pub struct AppState {
     /// Signs and checks the links in our emails, and keys reporters'
     /// identities for the signals.
     pub keys: Arc<SigningKey>,
+    pub limits: Limits,
+    pub login: LoginSettings,
     pub settings: Settings,
 }

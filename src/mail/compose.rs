@@ -354,12 +354,9 @@ impl Composer {
                 })
             }
         };
-        let greeting = match (&r.reporter_name, en) {
-            (Some(name), false) => format!("{name}，您好："),
-            (None, false) => "您好：".into(),
-            (Some(name), true) => format!("Dear {name},"),
-            (None, true) => "Hello,".into(),
-        };
+        // No name the reporter typed: anyone can file with anyone's address,
+        // and a greeting would carry their text to a stranger's inbox.
+        let greeting = if en { "Hello," } else { "您好：" }.to_owned();
         let view = ConsumerView {
             lang: if en { "en" } else { "zh-CN" }.into(),
             subject: subject.clone(),
@@ -411,10 +408,14 @@ fn recipient(delivery: &DeliveryRow) -> Result<Mailbox, ComposeError> {
             permanent: true,
             error: anyhow::anyhow!("recipient address refused: {e}"),
         })?;
-    Ok(Mailbox::new(
-        delivery.recipient_name.as_deref().map(one_line),
-        address,
-    ))
+    // A regulator's display name comes from the directory; a reporter's
+    // mailbox gets none (what they typed never reaches a header).
+    let name = delivery
+        .recipient_name
+        .as_deref()
+        .filter(|_| delivery.kind == DeliveryKind::Regulator)
+        .map(one_line);
+    Ok(Mailbox::new(name, address))
 }
 
 /// Header-bound text on one line: control characters (CR, LF, tabs…) become

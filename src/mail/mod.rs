@@ -51,6 +51,10 @@ pub fn addressing(config: &Config) -> anyhow::Result<Addressing> {
         inbox_name: inbox.name.clone(),
         inbox_email: inbox.email.to_string(),
         message_id_domain: from.email.domain().to_owned(),
+        notices_per_mailbox: crate::domain::throttle::Bucket::per(
+            config.notice_limit_per_address,
+            Duration::from_secs(24 * 3600),
+        ),
     })
 }
 

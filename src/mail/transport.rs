@@ -55,7 +55,7 @@ impl Transport {
             }
             None => {
                 let dir = data_dir.join("mail-outbox");
-                std::fs::create_dir_all(&dir)
+                crate::private_files::dir(&dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
                 Ok(Transport::Files(dir))
             }

@@ -1,5 +1,6 @@
 //! Black-box tests through HTTP against the real server, database and disk.
 
+mod abuse;
 mod bad_input;
 mod browser;
 mod helpers;

@@ -27,6 +27,7 @@ const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/auth/login", "public"),
     ("post", "/api/v1/auth/logout", "moderator"),
     ("get", "/api/v1/auth/session", "moderator"),
+    ("post", "/api/v1/auth/password", "moderator"),
     ("get", "/api/v1/cases", "moderator"),
     ("get", "/api/v1/cases/{reference}", "moderator"),
     (
@@ -266,7 +267,8 @@ async fn repeated_failures_are_throttled_per_account_with_retry_after() {
 async fn repeated_failures_are_throttled_per_client_address() {
     let app = spawn_app().await;
     app.create_user("mod@example.com", Role::Moderator).await;
-    for n in 0..10 {
+    // Guesses at many accounts from one address: 30 per 15 minutes.
+    for n in 0..30 {
         let response = app
             .login(&format!("guess{n}@example.com"), "wrong password!!")
             .await;
