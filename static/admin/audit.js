@@ -77,16 +77,20 @@ export function auditSection(c) {
         body.appendChild(el('p', { className: 'hint', text: T.t('admin.audit.empty') }));
         return;
       }
+      // The headings again as data-label: narrow screens show each entry as a small card.
+      const heads = ['admin.audit.at', 'admin.audit.actor', 'admin.audit.action', 'admin.audit.detail', 'admin.audit.ip'].map((k) => T.t(k));
       body.appendChild(el('div', { className: 'table-wrap' }, [el('table', { className: 'audit-table' }, [
-        el('thead', {}, [el('tr', {}, ['admin.audit.at', 'admin.audit.actor', 'admin.audit.action', 'admin.audit.detail', 'admin.audit.ip']
-          .map((k) => el('th', { scope: 'col', text: T.t(k) })))]),
-        el('tbody', {}, data.items.map((a) => el('tr', { 'data-testid': 'audit-row', 'data-action': a.action }, [
-          el('td', { className: 'nowrap' }, [timeEl(a.at)]),
-          el('td', { text: a.actor.label || T.t('admin.actor.' + a.actor.kind) }),
-          el('td', { text: actionText(a.action) }),
-          el('td', { className: 'audit-detail', 'data-testid': 'audit-detail', text: auditText(a) }),
-          el('td', { className: 'mono small', text: a.client_ip || '' })
-        ])))
+        el('thead', {}, [el('tr', {}, heads.map((h) => el('th', { scope: 'col', text: h })))]),
+        el('tbody', {}, data.items.map((a) => {
+          const detail = auditText(a);
+          return el('tr', { 'data-testid': 'audit-row', 'data-action': a.action }, [
+            el('td', { className: 'nowrap', 'data-label': heads[0] }, [timeEl(a.at)]),
+            el('td', { className: 'audit-actor', 'data-label': heads[1], text: a.actor.label || T.t('admin.actor.' + a.actor.kind) }),
+            el('td', { 'data-label': heads[2], text: actionText(a.action) }),
+            el('td', { className: 'audit-detail' + (detail ? '' : ' empty'), 'data-label': heads[3], 'data-testid': 'audit-detail', text: detail }),
+            el('td', { className: 'mono small' + (a.client_ip ? '' : ' empty'), 'data-label': heads[4], text: a.client_ip || '' })
+          ]);
+        }))
       ])]));
     } catch (err) {
       loaded = false;
