@@ -497,6 +497,34 @@ async fn a_moderator_moves_cases_through_the_confirmation_dialog() {
         .expect("json");
     assert_eq!(case["status"], "under_review");
 
+    // Asking for more needs the question: the required message shows, and goes once it is typed.
+    press(client, 'i').await;
+    wait_for(client, "#confirm-dialog[open] #confirm-public_note").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-public_note", |t| {
+        t.contains("此项为必填项")
+    })
+    .await;
+    type_into(client, "#confirm-public_note", "请补").await;
+    wait_for_text(client, "#error-confirm-public_note", |t| t.is_empty()).await;
+    let invalid = client
+        .execute(
+            "return document.getElementById('confirm-public_note').getAttribute('aria-invalid')",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(invalid, Value::Null, "no longer marked invalid");
+    click(client, "#confirm-cancel").await;
+    wait_for(client, "#confirm-dialog:not([open])").await;
+    let case: Value = app
+        .staff_get(&session, &format!("/api/v1/cases/{reference}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(case["status"], "under_review", "cancelled: nothing sent");
+
     // Rejecting needs a reason, which the consumer then sees.
     click(client, "#case-view [data-action=rejected]").await;
     wait_for(client, "#confirm-dialog[open]").await;
@@ -800,8 +828,34 @@ async fn a_moderator_validates_a_case_and_watches_it_reach_the_regulator() {
     assert!(!summary.contains("上海市市场监督管理局"), "{summary}");
     assert!(is_checked(client, &format!("#route-{zj}")).await);
     assert!(!is_checked(client, &format!("#route-{sh}")).await);
+    // The focus is on the assessment, not on the button that forwards the case.
+    let focused = client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .expect("script");
+    assert_eq!(focused, json!("confirm-reason"));
+    // The assessment is required, and a few characters are not enough: the page says so.
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-reason", |t| {
+        t.contains("此项为必填项")
+    })
+    .await;
+    type_into(client, "#confirm-reason", "属实").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-reason", |t| {
+        t.contains("至少 4 个字")
+    })
+    .await;
+    let case = get_json(&app, &moderator, &format!("/api/v1/cases/{reference}")).await;
+    assert_eq!(case["status"], "under_review", "nothing was sent");
+    wait_for(client, "#confirm-reason")
+        .await
+        .clear()
+        .await
+        .expect("clear");
     let reason = "评价模板高度一致，疑似刷单炒信。";
     type_into(client, "#confirm-reason", reason).await;
+    wait_for_text(client, "#error-confirm-reason", |t| t.is_empty()).await;
     click(client, "#confirm-ok").await;
 
     // The case page follows the mail by itself: accepted, then forwarded.
@@ -817,7 +871,49 @@ async fn a_moderator_validates_a_case_and_watches_it_reach_the_regulator() {
         "{delivery}"
     );
     assert!(delivery.contains("250 2.0.0"), "the SMTP reply: {delivery}");
-    wait_for_text(client, "#forwarding-lead", |t| t.contains("均已被")).await;
+    // One email: "1 封邮件已被…接收", not "均已" (which speaks of several).
+    let lead = wait_for_text(client, "#forwarding-lead", |t| t.contains("已被")).await;
+    assert!(
+        lead.starts_with("1 封邮件已被") && !lead.contains("均已"),
+        "{lead}"
+    );
+    let forwarded = "#timeline [data-testid=timeline-entry][data-status=forwarded]";
+    wait_for_text(client, forwarded, |t| {
+        t.contains(&format!("已转交 {ZJ_NAME}"))
+    })
+    .await;
+
+    // In English the timeline names the recipients in English, and every date is 2026-12-02 14:05.
+    click(client, ".lang-switch").await;
+    wait_for_text(client, forwarded, |t| {
+        t.contains(&format!("Forwarded to {ZJ_NAME}")) && !t.contains("已转交")
+    })
+    .await;
+    wait_for_text(client, "#forwarding-lead", |t| {
+        t.contains("1 email was accepted")
+    })
+    .await;
+    let times = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#case-view time')).map(function (t) { return t.textContent; });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    let times: Vec<String> = serde_json::from_value(times).expect("texts");
+    assert!(times.len() >= 4, "{times:?}");
+    for time in &times {
+        let iso = time.len() == 16
+            && time.char_indices().all(|(i, c)| match i {
+                4 | 7 => c == '-',
+                10 => c == ' ',
+                13 => c == ':',
+                _ => c.is_ascii_digit(),
+            });
+        assert!(iso, "a time reads 2026-12-02 14:05, not {time:?}");
+    }
+    click(client, ".lang-switch").await;
+    wait_for_text(client, forwarded, |t| t.contains("已转交")).await;
     let mail = smtp.wait_for(ZJ_EMAIL, 1, Duration::from_secs(30)).await;
     let text = mail[0]
         .parsed()
@@ -854,6 +950,12 @@ async fn a_moderator_validates_a_case_and_watches_it_reach_the_regulator() {
         .expect("open the second case");
     wait_for_text(client, "#case-heading", |t| t.contains(&second)).await;
     click(client, "#case-view [data-action=validated]").await;
+    type_into(
+        client,
+        "#confirm-reason",
+        "同一模板的好评，与第一个案件一致。",
+    )
+    .await;
     wait_for(client, &format!("#route-{zj}")).await;
     click(client, &format!("#route-{zj}")).await;
     wait_for(client, "#routing-reset:not([hidden])").await;
@@ -1457,5 +1559,249 @@ async fn the_merchant_page_lists_its_cases_and_signal_totals() {
         .await
         .expect("script");
     assert_eq!(sort, json!("recent"));
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run with `cargo test -- --include-ignored`"]
+async fn opening_a_case_is_audited_once_and_the_trail_reads_as_text() {
+    let browser = browser().await;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let moderator_id = app
+        .create_user(
+            "mod@example.com",
+            qinglang::domain::account::Role::Moderator,
+        )
+        .await;
+    // Three screenshots, and no contact: no receipt on its way, so the page does not poll for mail.
+    let mut report = valid_report();
+    report["reporter"] = json!(null);
+    let mut form = form_with(&report);
+    for seed in 1..=3 {
+        form = form.part(
+            "evidence",
+            file_part(
+                screenshot_png(160, 320, seed),
+                &format!("截图{seed}.png"),
+                "image/png",
+            ),
+        );
+    }
+    let response = app.post_report(form).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let reference = response.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    // Computed before the page opens, so the page does not poll for the signals either.
+    signals::computed(&app, &admin, &reference).await;
+    // Entries with details: a move (whose reason holds markup) and an assignment.
+    let reason = "核对中 <img src=x onerror=\"window.__xss=1\"> {\"status\": 1}";
+    assert_eq!(
+        app.move_case(
+            &admin,
+            &reference,
+            json!({"to": "under_review", "reason": reason})
+        )
+        .await,
+        200
+    );
+    let response = app
+        .staff_post(
+            &admin,
+            &format!("/api/v1/cases/{reference}/assignment"),
+            json!({"user_id": moderator_id}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "[data-testid=queue-row]").await;
+    client
+        .goto(&app.url(&format!("/admin#/case/{reference}")))
+        .await
+        .expect("open the case");
+    wait_for_text(client, "#case-heading", |t| t.contains(&reference)).await;
+    // The thumbnails load lazily: bring them into view.
+    client
+        .execute(
+            "document.querySelector('#case-view .gallery').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("script");
+    until("the three thumbnails to load", || async {
+        let loaded = client
+            .execute(
+                "return Array.from(document.querySelectorAll('#case-view .thumb img')).filter(function (i) { return i.complete && i.naturalWidth > 0; }).length",
+                vec![],
+            )
+            .await
+            .expect("script");
+        (loaded == json!(3)).then_some(())
+    })
+    .await;
+    // The lightbox shows them again, and that is no download either.
+    click(client, "#case-view .thumb").await;
+    wait_for(client, "#lightbox[open]").await;
+    click(client, "#lightbox-next").await;
+    until("the second image in the lightbox", || async {
+        let shown = client
+            .execute(
+                "var i = document.getElementById('lightbox-img'); return i.complete && i.naturalWidth > 0 && i.src.indexOf('inline=1') > 0;",
+                vec![],
+            )
+            .await
+            .expect("script");
+        (shown == json!(true)).then_some(())
+    })
+    .await;
+    click(client, "#lightbox-close").await;
+
+    let counts = |audit: &Value, action: &str| {
+        audit["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|a| a["action"] == action && a["actor"]["id"] == moderator_id)
+            .count()
+    };
+    let audit = get_json(&app, &admin, &format!("/api/v1/cases/{reference}/audit")).await;
+    assert_eq!(counts(&audit, "case.view_contact"), 1, "one view: {audit}");
+    assert_eq!(
+        counts(&audit, "evidence.download"),
+        0,
+        "no download: {audit}"
+    );
+
+    // A real download is audited, once.
+    let status = client
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; \
+             fetch(document.querySelector('#case-view a[data-download]').href, {credentials: 'same-origin'}) \
+               .then(function (r) { return r.arrayBuffer().then(function () { done(r.status); }); }, function () { done(0); });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(status, json!(200));
+    let audit = get_json(&app, &admin, &format!("/api/v1/cases/{reference}/audit")).await;
+    assert_eq!(counts(&audit, "evidence.download"), 1, "{audit}");
+    assert_eq!(counts(&audit, "case.view_contact"), 1, "{audit}");
+
+    // The trail on the page: readable text, no JSON, no markup.
+    click(client, "#audit-details > summary").await;
+    wait_for(
+        client,
+        "[data-testid=audit-row][data-action='case.transition']",
+    )
+    .await;
+    let details = client
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-testid=audit-detail]')).map(function (d) { return d.textContent; });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    let details: Vec<String> = serde_json::from_value(details).expect("texts");
+    assert!(!details.is_empty());
+    let transition = text_of(
+        client,
+        "[data-testid=audit-row][data-action='case.transition'] [data-testid=audit-detail]",
+    )
+    .await;
+    assert!(transition.contains("状态：已提交 → 审核中"), "{transition}");
+    assert!(
+        transition.contains(&format!("理由：{reason}")),
+        "{transition}"
+    );
+    let assignment = text_of(
+        client,
+        "[data-testid=audit-row][data-action='case.assign'] [data-testid=audit-detail]",
+    )
+    .await;
+    assert!(
+        assignment.contains("处理人：未分配 → mod@example.com"),
+        "{assignment}"
+    );
+    for detail in &details {
+        // The reason itself holds a brace; nothing else may.
+        let without_reason = detail.replace(reason, "");
+        assert!(
+            !without_reason.contains('{') && !without_reason.contains("\":"),
+            "JSON in the audit trail: {detail}"
+        );
+    }
+    no_markup_ran(client, "#audit-details").await;
+    let _ = client.clone().close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run with `cargo test -- --include-ignored`"]
+async fn an_admin_chooses_again_a_directory_list_that_cannot_be_read() {
+    let browser = browser().await;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let id = add_regulator(
+        &app,
+        &admin,
+        json!({"name": ZJ_NAME, "email": ZJ_EMAIL, "provinces": ["浙江省"], "categories": ["fake_service_hotline"]}),
+    )
+    .await;
+    qinglang::db::run(&app.state().pool, move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query("UPDATE regulators SET categories = 'not json'")
+            .execute(conn)
+            .map_err(qinglang::error::AppError::from)?;
+        Ok(())
+    })
+    .await
+    .expect("corrupted");
+
+    let client = &browser.client;
+    log_in(client, &app, "boss@example.com").await;
+    click(client, "#nav-regulators:not([hidden])").await;
+    // Shown, with a warning rather than "all categories".
+    let row = format!("[data-testid=regulator-row][data-regulator-id='{id}']");
+    let shown = wait_for_text(client, &row, |t| t.contains(ZJ_NAME)).await;
+    assert!(shown.contains("举报类型列表无法读取"), "{shown}");
+    assert!(!shown.contains("全部类型"), "{shown}");
+    assert!(
+        shown.contains("浙江省"),
+        "the readable list still shows: {shown}"
+    );
+
+    // Saving without choosing the list again is refused in the page, next to the list.
+    click(client, &format!("[data-edit='{id}']")).await;
+    wait_for_text(client, "#reg-categories-hint", |t| {
+        t.contains("已保存的列表无法读取")
+    })
+    .await;
+    click(client, "#reg-submit").await;
+    wait_for_text(client, "#error-reg-categories", |t| t.contains("重新选择")).await;
+    let listed = get_json(&app, &admin, "/api/v1/admin/regulators").await;
+    assert_eq!(
+        listed["items"][0]["categories"],
+        Value::Null,
+        "nothing saved"
+    );
+
+    // Chosen again, it saves, and the warning goes.
+    click(
+        client,
+        "#reg-categories input[value='fake_service_hotline']",
+    )
+    .await;
+    click(client, "#reg-submit").await;
+    wait_for_text(client, &row, |t| !t.contains("无法读取")).await;
+    let listed = get_json(&app, &admin, "/api/v1/admin/regulators").await;
+    assert_eq!(
+        listed["items"][0]["categories"],
+        json!(["fake_service_hotline"])
+    );
+    assert_eq!(listed["items"][0]["provinces"], json!(["浙江省"]));
+    assert!(listed["items"][0].get("problems").is_none());
     let _ = client.clone().close().await;
 }

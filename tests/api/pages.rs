@@ -47,7 +47,7 @@ async fn the_form_tracking_and_moderator_pages_are_served_with_a_strict_policy()
     for (path, marker) in [
         ("/", "report.js"),
         ("/track", "track.js"),
-        ("/admin", "admin.js"),
+        ("/admin", "/static/admin/main.js"),
     ] {
         let response = app.client.get(app.url(path)).send().await.expect("sent");
         assert_eq!(response.status().as_u16(), 200, "{path}");
@@ -85,7 +85,7 @@ async fn the_form_tracking_and_moderator_pages_are_served_with_a_strict_policy()
         .contains("javascript"));
     for (asset, kind) in [
         ("/static/track.js", "javascript"),
-        ("/static/admin.js", "javascript"),
+        ("/static/admin/main.js", "javascript"),
         ("/static/admin.css", "text/css"),
     ] {
         let response = app.client.get(app.url(asset)).send().await.expect("sent");
@@ -105,4 +105,84 @@ async fn the_form_tracking_and_moderator_pages_are_served_with_a_strict_policy()
         .await
         .expect("sent");
     assert_eq!(missing.status().as_u16(), 404);
+}
+
+/// The `from './x.js'` specifiers of a module's static imports.
+fn imports_of(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter(|l| {
+            l.starts_with("import ") || l.starts_with("} from ") || l.starts_with("export {")
+        })
+        .filter_map(|l| {
+            let start = l.find(" from '")? + " from '".len();
+            let end = l[start..].find('\'')? + start;
+            Some(l[start..end].to_owned())
+        })
+        .collect()
+}
+
+/// Resolves `./x.js` / `../x.js` against the module at `base` (an absolute path).
+fn resolve(base: &str, specifier: &str) -> String {
+    let mut parts: Vec<&str> = base.split('/').collect();
+    parts.pop();
+    for part in specifier.split('/') {
+        match part {
+            "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[tokio::test]
+async fn every_module_the_pages_import_is_served_as_javascript() {
+    let app = spawn_app().await;
+    let mut queue: Vec<String> = [
+        "/static/report.js",
+        "/static/track.js",
+        "/static/unsubscribe.js",
+        "/static/admin/main.js",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let response = app.client.get(app.url(&path)).send().await.expect("sent");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .to_owned();
+        // A module with another type is refused by the browser (strict MIME checking).
+        assert!(kind.contains("javascript"), "{path} is served as {kind}");
+        let source = response.text().await.expect("text");
+        for specifier in imports_of(&source) {
+            assert!(
+                specifier.starts_with("./") || specifier.starts_with("../"),
+                "{path} imports {specifier}: only relative paths, nothing from another origin"
+            );
+            queue.push(resolve(&path, &specifier));
+        }
+    }
+    for module in [
+        "/static/i18n.js",
+        "/static/common.js",
+        "/static/admin/api.js",
+        "/static/admin/queue.js",
+        "/static/admin/case.js",
+        "/static/admin/merchants.js",
+        "/static/admin/regulators.js",
+        "/static/admin/deliveries.js",
+        "/static/admin/users.js",
+    ] {
+        assert!(seen.contains(module), "{module} is imported: {seen:?}");
+    }
 }
