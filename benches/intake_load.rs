@@ -1,27 +1,46 @@
 //! Load benchmark for report intake, against the release binary in its own
-//! process (so its memory can be read from /proc).
+//! process (so its memory can be read from /proc and its database polled).
 //!
-//! `cargo bench --bench intake_load` runs both scenarios:
-//! 1. throughput: reports with one ~110 KB phone screenshot (PNG), 32
-//!    concurrent clients, every body distinct; prints rate, latency
-//!    percentiles and errors;
+//! `cargo bench --bench intake_load` runs:
+//! 1. throughput, once per mix of files (`--mix phone750|mixed|all`):
+//!    reports with one distinct, realistic screenshot each (rendered with
+//!    the Noto CJK font, see `tests/support/screens.rs`; the font must be
+//!    installed), 32 concurrent connections. It prints
+//!    - the request rate: reports answered 201 per second, from the first
+//!      request to the last answer;
+//!    - latency percentiles (send to answer) and errors;
+//!    - the sustained rate: reports per second from the first request until
+//!      the background analysis (fingerprints, OCR when tesseract is
+//!      installed) has drained, i.e. no case profile is left dirty in the
+//!      server's database (polled read-only from this process);
 //! 2. memory: 20 simultaneous 10 MiB uploads; prints the server's peak RSS.
 //!
-//! Options (after `--`): `--requests N` (default 4000), `--concurrency N`
-//! (32), `--only throughput|memory`.
+//! Options (after `--`): `--requests N` (default 4000 for phone750, 1000 for
+//! mixed), `--concurrency N` (32), `--only throughput|memory`, `--mix
+//! phone750|mixed|all` (all), `--ocr auto|off` (auto: the server reads
+//! screenshots when tesseract with chi_sim is installed), `--drain-timeout S`
+//! (600: how long to wait for the backlog before extrapolating), `--sizes`
+//! (print the corpus' size distribution and stop). `BENCH_SERVER_BIN=path`
+//! runs another build of the server (to compare with an earlier commit);
+//! `BENCH_KEEP_DATABASE=dir` keeps a copy of each run's database there.
 
 use std::io::Cursor;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use diesel::prelude::*;
 use reqwest::multipart::{Form, Part};
+
+#[path = "../tests/support/screens.rs"]
+mod screens;
 
 struct Server {
     child: Child,
     base: String,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -73,6 +92,74 @@ impl Server {
             .and_then(|kb| kb.parse::<f64>().ok())
             .map_or(f64::NAN, |kb| kb / 1024.0)
     }
+
+    /// The server's SQLite database, opened read-only from this process.
+    fn database(&self) -> Backlog {
+        let path = self.data.path().join("qinglang.db");
+        let mut conn = SqliteConnection::establish(&format!("file:{}?mode=ro", path.display()))
+            .expect("the server's database opens");
+        diesel::sql_query("PRAGMA busy_timeout = 5000")
+            .execute(&mut conn)
+            .expect("busy timeout");
+        Backlog { conn }
+    }
+}
+
+/// The background analysis still to do, read from the server's database.
+struct Backlog {
+    conn: SqliteConnection,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+impl Backlog {
+    fn count(&mut self, sql: &str) -> i64 {
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut self.conn)
+            .map(|c| c.n)
+            .expect("counting rows")
+    }
+
+    /// Cases whose signals (fingerprints, OCR, rules) are not computed yet.
+    fn dirty_cases(&mut self) -> i64 {
+        self.count("SELECT COUNT(*) AS n FROM case_profiles WHERE dirty")
+    }
+
+    /// Cases whose computation failed at least once (retried a minute later).
+    fn failed_cases(&mut self) -> i64 {
+        self.count("SELECT COUNT(*) AS n FROM case_profiles WHERE dirty AND attempts > 0")
+    }
+
+    fn images_without_fingerprint(&mut self) -> i64 {
+        self.count(
+            "SELECT COUNT(*) AS n FROM evidence WHERE content_type LIKE 'image/%' \
+             AND (phash IS NULL OR thumbnail IS NULL)",
+        )
+    }
+
+    fn images_with_text(&mut self) -> i64 {
+        self.count("SELECT COUNT(*) AS n FROM evidence WHERE ocr_text IS NOT NULL")
+    }
+
+    /// Waits (polling every 100 ms) until no case is dirty, or `timeout`.
+    /// Returns when it drained, or how many were left.
+    async fn drain(&mut self, timeout: Duration) -> Result<Instant, i64> {
+        let started = Instant::now();
+        loop {
+            let left = self.dirty_cases();
+            if left == 0 {
+                return Ok(Instant::now());
+            }
+            if started.elapsed() >= timeout {
+                return Err(left);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 fn free_port() -> u16 {
@@ -82,12 +169,18 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-async fn start_server() -> Server {
+async fn start_server(ocr: bool) -> Server {
     let data = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_qinglang"))
+    // `BENCH_SERVER_BIN` compares another build (e.g. the previous commit's).
+    let binary = std::env::var_os("BENCH_SERVER_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_qinglang")),
+        PathBuf::from,
+    );
+    let child = Command::new(binary)
         .env("QINGLANG_BIND", format!("127.0.0.1:{port}"))
         .env("QINGLANG_DATA_DIR", data.path())
+        .env("QINGLANG_OCR", ocr.to_string())
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -98,7 +191,7 @@ async fn start_server() -> Server {
     let server = Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
-        _data: data,
+        data,
     };
     let client = reqwest::Client::new();
     for _ in 0..200 {
@@ -116,27 +209,18 @@ async fn start_server() -> Server {
     panic!("server did not become ready");
 }
 
-/// A phone screenshot: 1080×2340, UI bands and rows of glyph-like marks,
-/// about 110 KB as PNG. `seed` shifts the content so each file differs.
-fn screenshot(seed: u64) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(1080, 2340, |x, y| {
-        let row = y / 48;
-        let in_text = (y % 48) > 14 && (y % 48) < 34 && x > 40 && x < 1000;
-        let glyph = (x / 11 + row * 7 + seed as u32) % 13;
-        let line_length = 300 + ((row * 137 + seed as u32 * 29) % 640);
-        if in_text && glyph < 3 && x < line_length && ((x ^ y) % 23 != 0) {
-            image::Rgb([40, 40, 40])
-        } else if row % 12 == 0 {
-            image::Rgb([255, 80, 0])
-        } else {
-            image::Rgb([250, 250, 250])
-        }
-    });
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(image)
-        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-        .expect("encode");
-    out
+/// Whether the server will read screenshots: tesseract with Simplified
+/// Chinese data installed (what the server itself checks).
+fn tesseract_installed() -> bool {
+    Command::new("tesseract")
+        .arg("--list-langs")
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == "chi_sim")
+        })
 }
 
 fn report_json(n: usize) -> String {
@@ -160,118 +244,225 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
-async fn throughput(requests: usize, concurrency: usize) {
-    let server = start_server().await;
-    // Distinct screenshots (content shifts per seed); the JSON differs per request too.
-    let images: Arc<Vec<Vec<u8>>> = Arc::new((0..16).map(screenshot).collect());
-    if std::env::args().any(|a| a == "--sizes") {
-        println!("{:?}", images.iter().map(Vec::len).collect::<Vec<_>>());
-        return;
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// What one round of filings gave.
+struct Round {
+    started: Instant,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    errors: usize,
+}
+
+/// Files one report per file in `files[range]`, `concurrency` at a time.
+async fn file_reports(
+    client: &reqwest::Client,
+    url: &str,
+    files: &Arc<Vec<screens::Screen>>,
+    range: std::ops::Range<usize>,
+    concurrency: usize,
+) -> Round {
+    let next = Arc::new(AtomicUsize::new(range.start));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (next, client, url, files, end) = (
+            Arc::clone(&next),
+            client.clone(),
+            url.to_owned(),
+            Arc::clone(files),
+            range.end,
+        );
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= end {
+                    break;
+                }
+                let file = &files[n];
+                let form = Form::new()
+                    .part(
+                        "report",
+                        Part::text(report_json(n))
+                            .mime_str("application/json")
+                            .expect("mime"),
+                    )
+                    .part(
+                        "evidence",
+                        Part::bytes(file.bytes.clone()).file_name(file.name.clone()),
+                    );
+                let sent = Instant::now();
+                match client.post(&url).multipart(form).send().await {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        let _ = r.bytes().await;
+                        latencies.push(sent.elapsed());
+                    }
+                    Ok(r) => {
+                        errors += 1;
+                        eprintln!(
+                            "status {}: {}",
+                            r.status(),
+                            r.text().await.unwrap_or_default()
+                        );
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        eprintln!("error: {e}");
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
     }
-    let sizes: Vec<usize> = images.iter().map(Vec::len).collect();
-    println!(
-        "screenshot PNG 1080x2340, {} to {} bytes",
-        sizes.iter().min().unwrap_or(&0),
-        sizes.iter().max().unwrap_or(&0)
-    );
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        let (l, e) = worker.await.expect("worker");
+        latencies.extend(l);
+        errors += e;
+    }
+    latencies.sort();
+    Round {
+        started,
+        elapsed: started.elapsed(),
+        latencies,
+        errors,
+    }
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`), 100 on Linux.
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+struct ThroughputOptions {
+    concurrency: usize,
+    ocr: bool,
+    drain_timeout: Duration,
+}
+
+async fn throughput(mix: screens::Mix, files: Vec<screens::Screen>, options: &ThroughputOptions) {
+    let warm_up = (options.concurrency * 2).min(files.len() / 2);
+    let requests = files.len() - warm_up;
+    let files = Arc::new(files);
+    let server = start_server(options.ocr).await;
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
+        .pool_max_idle_per_host(options.concurrency)
         .build()
         .expect("client");
     let url = format!("{}/api/v1/reports", server.base);
+    let mut backlog = server.database();
 
-    let run = |count: usize| {
-        let next = Arc::new(AtomicUsize::new(0));
-        let client = client.clone();
-        let url = url.clone();
-        let images = Arc::clone(&images);
-        async move {
-            let started = Instant::now();
-            let mut workers = Vec::new();
-            for _ in 0..concurrency {
-                let (next, client, url, images) = (
-                    Arc::clone(&next),
-                    client.clone(),
-                    url.clone(),
-                    Arc::clone(&images),
-                );
-                workers.push(tokio::spawn(async move {
-                    let mut latencies = Vec::new();
-                    let mut errors = 0usize;
-                    loop {
-                        let n = next.fetch_add(1, Ordering::Relaxed);
-                        if n >= count {
-                            break;
-                        }
-                        let form = Form::new()
-                            .part(
-                                "report",
-                                Part::text(report_json(n))
-                                    .mime_str("application/json")
-                                    .expect("mime"),
-                            )
-                            .part(
-                                "evidence",
-                                Part::bytes(images[n % images.len()].clone())
-                                    .file_name(format!("screenshot-{n}.png")),
-                            );
-                        let sent = Instant::now();
-                        match client.post(&url).multipart(form).send().await {
-                            Ok(r) if r.status().as_u16() == 201 => {
-                                let _ = r.bytes().await;
-                                latencies.push(sent.elapsed());
-                            }
-                            Ok(r) => {
-                                errors += 1;
-                                eprintln!(
-                                    "status {}: {}",
-                                    r.status(),
-                                    r.text().await.unwrap_or_default()
-                                );
-                            }
-                            Err(e) => {
-                                errors += 1;
-                                eprintln!("error: {e}");
-                            }
-                        }
-                    }
-                    (latencies, errors)
-                }));
-            }
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            for worker in workers {
-                let (l, e) = worker.await.expect("worker");
-                latencies.extend(l);
-                errors += e;
-            }
-            (started.elapsed(), latencies, errors)
-        }
+    // Warm-up (its own files), and its background work done before measuring.
+    file_reports(&client, &url, &files, 0..warm_up, options.concurrency).await;
+    let _ = backlog.drain(options.drain_timeout).await;
+    let load_before = load_average();
+
+    let ticks_before = server.cpu_ticks();
+    let round = file_reports(
+        &client,
+        &url,
+        &files,
+        warm_up..files.len(),
+        options.concurrency,
+    )
+    .await;
+    let answered_at = round.started + round.elapsed;
+    let ticks_answered = server.cpu_ticks();
+    let dirty_at_answer = backlog.dirty_cases();
+    let drained = backlog.drain(options.drain_timeout).await;
+    let ticks_drained = server.cpu_ticks();
+    let filed = round.latencies.len();
+    let ocr = if options.ocr {
+        "OCR on (tesseract, SCHED_IDLE)"
+    } else {
+        "OCR off"
     };
-
-    run(200).await; // warm-up
-    let (elapsed, mut latencies, errors) = run(requests).await;
-    latencies.sort();
-    let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "throughput: {} reports in {:.2} s = {:.0} reports/s at {} concurrent clients; errors {}",
-        latencies.len(),
-        elapsed.as_secs_f64(),
-        rate,
-        concurrency,
-        errors
+        "\nintake, mix {} ({}), {} connections, {ocr}; load average before {load_before}, after {}",
+        mix.name(),
+        screens::size_summary(&files[warm_up..]),
+        options.concurrency,
+        load_average()
     );
     println!(
-        "latency: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.90).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
-        percentile(&latencies, 1.0).as_secs_f64() * 1000.0
+        "  request rate:   {:>6.1} reports/s  ({filed} of {requests} reports answered 201 in {:.2} s, first request to last answer)",
+        filed as f64 / round.elapsed.as_secs_f64(),
+        round.elapsed.as_secs_f64(),
+    );
+    let l = &round.latencies;
+    println!(
+        "  latency:        p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms  (each request, sent to answered)",
+        ms(percentile(l, 0.50)),
+        ms(percentile(l, 0.90)),
+        ms(percentile(l, 0.99)),
+        ms(percentile(l, 1.0))
+    );
+    println!("  errors:         {}", round.errors);
+    match drained {
+        Ok(at) => {
+            let total = at - round.started;
+            println!(
+                "  sustained rate: {:>6.1} reports/s  ({filed} reports in {:.2} s, first request until no case awaits its signals; the backlog drained {:.2} s after the last answer)",
+                filed as f64 / total.as_secs_f64(),
+                total.as_secs_f64(),
+                (at - answered_at).as_secs_f64()
+            );
+        }
+        Err(left) => {
+            // Not drained in time: say how fast it was draining.
+            let waited = answered_at.elapsed();
+            let rate = (dirty_at_answer - left).max(0) as f64 / waited.as_secs_f64();
+            println!(
+                "  sustained rate: not reached: {left} of {filed} cases still await their signals {:.0} s after the last answer \
+                 ({dirty_at_answer} did at the last answer; failed at least once: {}); background rate since the last answer \
+                 {rate:.2} cases/s, so about {:.2} reports/s sustained",
+                waited.as_secs_f64(),
+                backlog.failed_cases(),
+                filed as f64 / (waited.as_secs_f64() + round.elapsed.as_secs_f64() + left as f64 / rate.max(1e-9))
+            );
+        }
+    }
+    // CPU time is steadier than rates on a shared machine.
+    let tick_ms = 1000.0 / clock_ticks_per_second();
+    println!(
+        "  server CPU:     {:.2} ms per report until the last answer, {:.2} ms per report until drained (user + system; tesseract's own processes not counted)",
+        (ticks_answered - ticks_before) as f64 * tick_ms / filed.max(1) as f64,
+        (ticks_drained - ticks_before) as f64 * tick_ms / filed.max(1) as f64,
     );
     println!(
-        "server peak RSS during the run: {:.1} MiB",
+        "  background:     images still without fingerprint {}, images with OCR text {}",
+        backlog.images_without_fingerprint(),
+        backlog.images_with_text()
+    );
+    println!(
+        "  server peak RSS during the run: {:.1} MiB",
         server.peak_rss_mib()
     );
+    // `BENCH_KEEP_DATABASE=dir`: a copy of the server's database, to study.
+    if let Some(dir) = std::env::var_os("BENCH_KEEP_DATABASE") {
+        let dir = PathBuf::from(dir).join(mix.name());
+        std::fs::create_dir_all(&dir).expect("BENCH_KEEP_DATABASE folder");
+        for file in ["qinglang.db", "qinglang.db-wal"] {
+            let _ = std::fs::copy(server.data.path().join(file), dir.join(file));
+        }
+        println!("  database copied to {}", dir.display());
+    }
 }
 
 /// A valid PDF of exactly `size` bytes, distinct per `seed`.
@@ -348,7 +539,7 @@ async fn memory(kind: &str) {
             .collect()
     });
     let largest = files.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
-    let server = start_server().await;
+    let server = start_server(true).await;
     let client = reqwest::Client::new();
     let url = format!("{}/api/v1/reports", server.base);
     server.wait_until_idle().await;
@@ -409,19 +600,86 @@ async fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let requests = option("--requests")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
+    let requests: Option<usize> = option("--requests").and_then(|v| v.parse().ok());
     let concurrency = option("--concurrency")
         .and_then(|v| v.parse().ok())
         .unwrap_or(32);
     let only = option("--only");
+    let mixes = match option("--mix").as_deref() {
+        None | Some("all") => vec![screens::Mix::Phone750, screens::Mix::Mixed],
+        Some(name) => vec![screens::Mix::parse(name)
+            .unwrap_or_else(|| panic!("--mix phone750|mixed|all, not {name}"))],
+    };
+    let ocr = match option("--ocr").as_deref() {
+        None | Some("auto") => tesseract_installed(),
+        Some("off") => false,
+        Some(other) => panic!("--ocr auto|off, not {other}"),
+    };
+    let drain_timeout = Duration::from_secs(
+        option("--drain-timeout")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(600),
+    );
     if only.as_deref() != Some("memory") {
-        throughput(requests, concurrency).await;
+        let fonts = screens::Fonts::load().unwrap_or_else(|e| {
+            panic!("intake_load needs real screenshots, rendered with a CJK font: {e}")
+        });
+        let cache = corpus_cache();
+        for mix in mixes {
+            let requests = requests.unwrap_or(match mix {
+                screens::Mix::Phone750 => 4000,
+                screens::Mix::Mixed => 1000,
+            });
+            let warm_up = concurrency * 2;
+            let started = Instant::now();
+            let files = screens::corpus(&fonts, mix, requests + warm_up, &cache);
+            println!(
+                "corpus {}: {} ({:.1} s to make or read, cached in {})",
+                mix.name(),
+                screens::size_summary(&files),
+                started.elapsed().as_secs_f64(),
+                cache.display()
+            );
+            if args.iter().any(|a| a == "--sizes") {
+                print_histogram(&files);
+                continue;
+            }
+            let options = ThroughputOptions {
+                concurrency,
+                ocr,
+                drain_timeout,
+            };
+            throughput(mix, files, &options).await;
+        }
     }
-    if only.as_deref() != Some("throughput") {
+    if only.as_deref() != Some("throughput") && !args.iter().any(|a| a == "--sizes") {
         memory("pdf").await;
         memory("png").await;
         memory("jpeg").await;
+    }
+}
+
+/// Where generated corpora are kept between runs.
+fn corpus_cache() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/intake-screens")
+}
+
+/// Counts of files per 100 KB of size, and per name (page kind and size).
+fn print_histogram(files: &[screens::Screen]) {
+    let mut buckets = std::collections::BTreeMap::new();
+    let mut kinds = std::collections::BTreeMap::new();
+    for file in files {
+        *buckets.entry(file.bytes.len() / 100_000).or_insert(0) += 1;
+        *kinds.entry(file.name.clone()).or_insert(0) += 1;
+    }
+    for (bucket, count) in buckets {
+        println!(
+            "  {:>4}–{:<4} KB: {count}",
+            bucket * 100,
+            bucket * 100 + 100
+        );
+    }
+    for (kind, count) in kinds {
+        println!("  {kind}: {count}");
     }
 }
