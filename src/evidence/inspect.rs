@@ -43,9 +43,9 @@ pub struct Inspected {
     /// What to store: the image without metadata, or the original bytes.
     pub stored: Bytes,
     pub dimensions: Option<(u32, u32)>,
-    /// A JPEG's or WebP's fingerprint, computed from the pixels decoded whole
-    /// to check it, so the signals worker need not decode it again (a PNG's
-    /// is left to the worker's row-by-row pass).
+    /// The image's fingerprint, computed from the pixels decoded to check it
+    /// (whole for JPEG and WebP, row by row for PNG), so the signals worker
+    /// need not decode it again.
     pub fingerprint: Option<Fingerprint>,
 }
 
@@ -188,22 +188,17 @@ const PNG_KEPT_ANCILLARY: &[[u8; 4]] = &[
 
 fn inspect_png(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
     let mut stored = Vec::with_capacity(data.len());
-    let dimensions =
-        copy_png_without_metadata(&mut Cursor::new(&data[..]), &mut stored, max_pixels).map_err(
-            |error| match error {
-                StreamError::Rejected(rejection) => rejection,
-                // Reading from and writing to memory cannot fail.
-                StreamError::Io(error) => corrupt("PNG", error),
-            },
-        )?;
+    let checked = copy_png_without_metadata(&mut Cursor::new(&data[..]), &mut stored, max_pixels)
+        .map_err(|error| match error {
+        StreamError::Rejected(rejection) => rejection,
+        // Reading from and writing to memory cannot fail.
+        StreamError::Io(error) => corrupt("PNG", error),
+    })?;
     Ok(Inspected {
         kind: EvidenceKind::Png,
         stored: Bytes::from(stored),
-        dimensions: Some(dimensions),
-        // Left to the signals worker, which reads the stored file row by
-        // row: the luma pass costs as much as the check itself, and filing
-        // stays fast under a burst.
-        fingerprint: None,
+        dimensions: Some(checked.dimensions),
+        fingerprint: checked.fingerprint,
     })
 }
 
@@ -229,19 +224,30 @@ impl From<std::io::Error> for StreamError {
 
 pub const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
+/// What checking a PNG found: its dimensions and, computed from the rows
+/// the check decoded, its fingerprint (`None` for an interlaced PNG or one
+/// smaller than the hash's grid: the signals worker decodes those whole).
+#[derive(Debug)]
+pub struct CheckedPng {
+    pub dimensions: (u32, u32),
+    pub fingerprint: Option<Fingerprint>,
+}
+
 /// Checks the PNG in `source` and writes it to `sink` without its metadata
-/// chunks; returns its dimensions. Memory stays bounded by a row or two of pixels whatever the file
+/// chunks; returns its dimensions and fingerprint. Memory stays bounded by a row or two of pixels whatever the file
 /// size, so a burst of 10 MiB uploads does not become a burst of 10 MiB
 /// buffers.
 ///
 /// Three passes over the source: the header (pixel count refused before any
 /// decoding), every row decoded (corrupt or truncated pixel data, bad CRCs),
 /// then the chunks worth keeping copied up to `IEND` (nothing after it).
+/// The rows decoded also give the fingerprint (hash and thumbnail), exactly
+/// as [`image_hash::fingerprint_image_reader`] would compute it.
 pub fn copy_png_without_metadata<R: BufRead + Seek, W: Write>(
     source: &mut R,
     sink: &mut W,
     max_pixels: u64,
-) -> Result<(u32, u32), StreamError> {
+) -> Result<CheckedPng, StreamError> {
     let truncated = || corrupt("PNG", "truncated (no IEND chunk)");
     let read_exact = |source: &mut R, buffer: &mut [u8]| match source.read_exact(buffer) {
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(truncated().into()),
@@ -265,11 +271,20 @@ pub fn copy_png_without_metadata<R: BufRead + Seek, W: Write>(
     let limits = png::Limits {
         bytes: 64 * 1024 * 1024,
     };
-    let decoder = png::Decoder::new_with_limits(&mut *source, limits);
+    let mut decoder = png::Decoder::new_with_limits(&mut *source, limits);
+    // The transformations the fingerprint needs: its rows come from this
+    // decode, so the signals worker need not decode the file again.
+    decoder.set_transformations(image_hash::png_transformations());
     let mut reader = decoder.read_info().map_err(|e| corrupt("PNG", e))?;
-    while reader.next_row().map_err(|e| corrupt("PNG", e))?.is_some() {}
+    let mut fingerprint = image_hash::PngRowFingerprint::new(&reader);
+    while let Some(row) = reader.next_row().map_err(|e| corrupt("PNG", e))? {
+        fingerprint.add_row(row.data());
+    }
     reader.finish().map_err(|e| corrupt("PNG", e))?;
     drop(reader);
+    // Every row decoded: a fingerprint can only fail for a PNG the worker
+    // would refuse too, and then it is left to the worker (which logs it).
+    let fingerprint = fingerprint.finish().and_then(Result::ok);
 
     source.rewind()?;
     let mut signature = [0u8; 8];
@@ -294,7 +309,10 @@ pub fn copy_png_without_metadata<R: BufRead + Seek, W: Write>(
             source.seek(SeekFrom::Current(body as i64))?;
         }
         if kind == *b"IEND" {
-            return Ok((width, height));
+            return Ok(CheckedPng {
+                dimensions: (width, height),
+                fingerprint,
+            });
         }
     }
 }
@@ -539,6 +557,95 @@ mod tests {
         // PNG is decoded row by row, a PDF not at all: their bytes only.
         assert_eq!(check_cost(b"\x89PNG\r\n\x1a\n....", 1000, 40_000_000), 2000);
         assert_eq!(check_cost(b"%PDF-1.7\n", 1000, 40_000_000), 2000);
+    }
+
+    /// A screenshot-like picture: bars, lines of "text", a noisy photo.
+    fn screen(width: u32, height: u32, seed: u32) -> image::RgbImage {
+        image::RgbImage::from_fn(width, height, |x, y| {
+            let noise = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ seed) % 23;
+            if y < height / 12 {
+                image::Rgb([255, 80, 0])
+            } else if y > height / 2 && y < height * 3 / 4 && x < width / 2 {
+                image::Rgb([
+                    (120 + noise * 3) as u8,
+                    (90 + y % 50) as u8,
+                    (60 + x % 70) as u8,
+                ])
+            } else if (y / 9 + seed).is_multiple_of(3) && !(x / 5 + y / 7 + seed).is_multiple_of(4)
+            {
+                image::Rgb([40, 40, 40])
+            } else {
+                image::Rgb([250, 250, 250])
+            }
+        })
+    }
+
+    fn png_of(image: &image::DynamicImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .expect("encode");
+        out
+    }
+
+    /// An indexed PNG with a transparent palette entry.
+    fn indexed_png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Indexed);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_palette(vec![255, 255, 255, 30, 30, 30, 255, 80, 0, 10, 120, 200]);
+        encoder.set_trns(vec![255, 255, 128, 0]);
+        let mut writer = encoder.write_header().expect("header");
+        let pixels: Vec<u8> = (0..width * height)
+            .map(|i| ((i % width) / 7 + (i / width) / 5) as u8 % 4)
+            .collect();
+        writer.write_image_data(&pixels).expect("pixels");
+        writer.finish().expect("finish");
+        out
+    }
+
+    /// Intake's fingerprint of a PNG, made from the rows its check decodes,
+    /// is exactly the one the signals worker would compute from the stored
+    /// file (and from the upload): the worker can skip the decode.
+    #[test]
+    fn a_png_is_fingerprinted_by_its_check_as_the_worker_would() {
+        let rgb = image::DynamicImage::ImageRgb8(screen(750, 1334, 1));
+        let uploads = [
+            png_of(&rgb),
+            png_of(&image::DynamicImage::ImageRgb8(screen(1080, 2340, 2))),
+            png_of(&image::DynamicImage::ImageRgb8(screen(721, 1601, 3))),
+            png_of(&image::DynamicImage::ImageRgba8(rgb.to_rgba8())),
+            png_of(&image::DynamicImage::ImageLuma8(rgb.to_luma8())),
+            png_of(&image::DynamicImage::ImageLumaA8(rgb.to_luma_alpha8())),
+            png_of(&image::DynamicImage::ImageRgb16(rgb.to_rgb16())),
+            indexed_png(360, 780),
+        ];
+        for (n, upload) in uploads.iter().enumerate() {
+            let mut stored = Vec::new();
+            let checked =
+                copy_png_without_metadata(&mut Cursor::new(&upload[..]), &mut stored, 40_000_000)
+                    .expect("a valid PNG");
+            let worker = |bytes: &[u8]| {
+                image_hash::fingerprint_image_reader(Cursor::new(bytes), 40_000_000, |_, _| ())
+                    .expect("fingerprint")
+            };
+            let at_intake = checked.fingerprint.expect("fingerprinted at intake");
+            assert_eq!(at_intake, worker(&stored), "image {n}, stored file");
+            assert_eq!(at_intake, worker(upload), "image {n}, upload");
+            // The same as the in-memory path.
+            let inspected = inspect(Bytes::from(upload.clone()), 40_000_000).expect("valid");
+            assert_eq!(
+                inspected.fingerprint,
+                Some(at_intake),
+                "image {n}, in memory"
+            );
+        }
+        // Smaller than the hash's grid: left to the worker, which enlarges it.
+        let tiny = png_of(&image::DynamicImage::ImageRgb8(screen(20, 20, 4)));
+        let checked = copy_png_without_metadata(&mut Cursor::new(&tiny[..]), &mut Vec::new(), 1000)
+            .expect("a valid PNG");
+        assert_eq!(checked.fingerprint, None);
     }
 
     #[test]

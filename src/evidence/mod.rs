@@ -305,7 +305,7 @@ fn process(
                 let mut staged = store.create_staged()?;
                 let mut sink = HashingWriter::new(BufWriter::new(staged.as_file_mut()));
                 let mut source = BufReader::new(file.as_file_mut());
-                let dimensions = inspect::copy_png_without_metadata(
+                let checked = inspect::copy_png_without_metadata(
                     &mut source,
                     &mut sink,
                     limits.max_image_pixels,
@@ -320,8 +320,8 @@ fn process(
                     staged,
                     stored_size,
                     stored_sha256,
-                    Some(dimensions),
-                    None,
+                    Some(checked.dimensions),
+                    checked.fingerprint,
                 )
             }
             _ => {
@@ -333,13 +333,13 @@ fn process(
                 let mut buffer = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
                 file.rewind()?;
                 file.read_to_end(&mut buffer)?;
-                inspect_in_memory(Bytes::from(buffer), limits, store, rejected)?
+                inspect_in_memory(Bytes::from(buffer), &sha256, limits, store, rejected)?
             }
         },
         SpooledData::Memory(bytes) => {
             let _reserved =
                 budget.reserve(inspect::check_cost(&bytes, size, limits.max_image_pixels));
-            inspect_in_memory(bytes, limits, store, rejected)?
+            inspect_in_memory(bytes, &sha256, limits, store, rejected)?
         }
     };
     let fallback = format!("evidence-{}.{}", position + 1, kind.extension());
@@ -368,14 +368,24 @@ type Checked = (
 );
 
 /// Inspects a file held in memory and stages what is to be stored.
+/// `sha256` is the upload's.
 fn inspect_in_memory(
     bytes: Bytes,
+    sha256: &str,
     limits: &UploadLimits,
     store: &dyn EvidenceStore,
     rejected: impl Fn(inspect::Rejection) -> Outcome,
 ) -> Result<Checked, Outcome> {
+    let size = bytes.len();
     let inspected = inspect::inspect(bytes, limits.max_image_pixels).map_err(rejected)?;
-    let stored_sha256 = hex::encode(Sha256::digest(&inspected.stored));
+    // A PNG's stored copy is its chunks kept, in order: as long as the
+    // upload, it is the upload (nothing was stripped), whose hash we have.
+    let unchanged = inspected.kind == EvidenceKind::Png && inspected.stored.len() == size;
+    let stored_sha256 = if unchanged {
+        sha256.to_owned()
+    } else {
+        hex::encode(Sha256::digest(&inspected.stored))
+    };
     let mut staged = store.create_staged()?;
     staged.write_all(&inspected.stored)?;
     Ok((

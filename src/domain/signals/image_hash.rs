@@ -315,24 +315,44 @@ fn luma_row(pixels: &[u8], channels: usize, out: &mut Vec<u8>) {
     let width = pixels.len() / channels.max(1);
     out.clear();
     out.resize(width, 0);
-    // Written as zips over pre-sized slices, in 16-bit arithmetic (the
-    // weighted sum is at most 65,280), so the compiler vectorizes the loop:
-    // it runs for every pixel of every screenshot filed.
     match channels {
         1 => out.copy_from_slice(&pixels[..width]),
         2 => out
             .iter_mut()
             .zip(pixels.chunks_exact(2))
             .for_each(|(l, p)| *l = over_white(u32::from(p[0]), p[1]) as u8),
-        // Fixed-size chunks: no bounds checks in the loop, so it vectorizes.
-        3 => out
-            .iter_mut()
-            .zip(pixels.as_chunks::<3>().0)
-            .for_each(|(l, &[r, g, b])| *l = luma(r, g, b)),
+        3 => luma_rgb(pixels, out),
         _ => out
             .iter_mut()
             .zip(pixels.as_chunks::<4>().0)
             .for_each(|(l, &[r, g, b, a])| *l = over_white(u32::from(luma(r, g, b)), a) as u8),
+    }
+}
+
+/// Pixels per block in [`luma_rgb`].
+const LUMA_BLOCK: usize = 16;
+
+/// [`luma`] of each pixel of an RGB row, into `out` (one byte per pixel).
+/// This runs for every pixel of every screenshot filed, so it works on
+/// blocks of fixed size: the compiler then computes a block's weighted sums
+/// (16-bit: at most 65,280) as vectors. A plain loop over 3-byte pixels
+/// stays scalar, at about nine instructions a pixel.
+fn luma_rgb(pixels: &[u8], out: &mut [u8]) {
+    let (blocks, rest) = pixels.as_chunks::<{ 3 * LUMA_BLOCK }>();
+    let (out_blocks, out_rest) = out.as_chunks_mut::<LUMA_BLOCK>();
+    for (lumas, block) in out_blocks.iter_mut().zip(blocks) {
+        let mut sums = [0u16; LUMA_BLOCK];
+        for (i, sum) in sums.iter_mut().enumerate() {
+            *sum = 77 * u16::from(block[3 * i])
+                + 150 * u16::from(block[3 * i + 1])
+                + 29 * u16::from(block[3 * i + 2]);
+        }
+        for (l, sum) in lumas.iter_mut().zip(sums) {
+            *l = (sum >> 8) as u8;
+        }
+    }
+    for (l, &[r, g, b]) in out_rest.iter_mut().zip(rest.as_chunks::<3>().0) {
+        *l = luma(r, g, b);
     }
 }
 
@@ -431,6 +451,48 @@ impl FingerprintBuilder {
     }
 }
 
+/// The fingerprint of a PNG computed from the rows of a decode done for
+/// another purpose (intake's check), so the image is decoded once: feed it
+/// every row of a `png::Reader` set to `EXPAND | STRIP_16` (as
+/// [`png_transformations`] gives), in order. The result is the fingerprint
+/// [`fingerprint_image_reader`] computes for the same file, to the bit: both
+/// go through the same builder.
+pub struct PngRowFingerprint {
+    builder: Option<FingerprintBuilder>,
+}
+
+/// What a PNG decode must apply for [`PngRowFingerprint`]: palette and low
+/// bit depths to 8-bit, tRNS to alpha, 16-bit to 8-bit.
+pub fn png_transformations() -> png::Transformations {
+    png::Transformations::EXPAND | png::Transformations::STRIP_16
+}
+
+impl PngRowFingerprint {
+    /// For the rows `reader` will yield. Interlaced PNGs and PNGs smaller than
+    /// a grid get none here ([`Self::finish`] is `None`): they are decoded
+    /// whole by [`fingerprint_image_reader`].
+    pub fn new<R: BufRead + Seek>(reader: &png::Reader<R>) -> Self {
+        let info = reader.info();
+        let builder = FingerprintBuilder::png_channels(reader.output_color_type().0)
+            .filter(|_| !info.interlaced && reader.output_color_type().1 == png::BitDepth::Eight)
+            .and_then(|channels| FingerprintBuilder::new(info.width, info.height, channels));
+        PngRowFingerprint { builder }
+    }
+
+    /// Adds the next decoded row.
+    pub fn add_row(&mut self, row: &[u8]) {
+        if let Some(builder) = &mut self.builder {
+            builder.add_row(row);
+        }
+    }
+
+    /// The fingerprint, once every row was added; `None` when this PNG is
+    /// not fingerprinted row by row.
+    pub fn finish(self) -> Option<Result<Fingerprint, HashError>> {
+        self.builder.map(FingerprintBuilder::finish)
+    }
+}
+
 /// The fingerprint of a non-interlaced PNG, decoded row by row: no
 /// full-size buffer, and a third faster than decoding the whole image
 /// first. `None` when the PNG is interlaced or smaller than a grid (the
@@ -443,25 +505,21 @@ fn png_fingerprint<R: BufRead + Seek>(
         bytes: usize::try_from(max_alloc).unwrap_or(usize::MAX),
     };
     let mut decoder = png::Decoder::new_with_limits(source, limits);
-    // Palette and low bit depths to 8-bit, tRNS to alpha, 16-bit to 8-bit.
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    decoder.set_transformations(png_transformations());
     let mut reader = decoder
         .read_info()
         .map_err(|e| HashError::Decode(e.to_string()))?;
-    let info = reader.info();
-    let builder = FingerprintBuilder::png_channels(reader.output_color_type().0)
-        .filter(|_| !info.interlaced)
-        .and_then(|channels| FingerprintBuilder::new(info.width, info.height, channels));
-    let Some(mut builder) = builder else {
+    let mut fingerprint = PngRowFingerprint::new(&reader);
+    if fingerprint.builder.is_none() {
         return Ok(None);
-    };
+    }
     while let Some(row) = reader
         .next_row()
         .map_err(|e| HashError::Decode(e.to_string()))?
     {
-        builder.add_row(row.data());
+        fingerprint.add_row(row.data());
     }
-    builder.finish().map(Some)
+    fingerprint.finish().transpose()
 }
 
 fn over_white(l: u32, alpha: u8) -> u32 {
@@ -671,6 +729,31 @@ mod tests {
             let streamed = hash_image_bytes(&png, DEFAULT_MAX_PIXELS).expect("hash");
             assert_eq!(streamed, hash_image(&image), "{:?}", image.color());
         }
+    }
+
+    #[test]
+    fn rgb_rows_in_blocks_give_each_pixel_its_luma() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for width in [1, 15, 16, 17, 31, 750, 1081] {
+            let pixels: Vec<u8> = (0..width * 3)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u8
+                })
+                .collect();
+            let mut out = Vec::new();
+            luma_row(&pixels, 3, &mut out);
+            let expected: Vec<u8> = pixels
+                .chunks_exact(3)
+                .map(|p| luma(p[0], p[1], p[2]))
+                .collect();
+            assert_eq!(out, expected, "width {width}");
+        }
+        let mut out = Vec::new();
+        luma_row(&[255; 48], 3, &mut out);
+        assert_eq!(out, vec![255; 16]);
     }
 
     #[test]
