@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rand::RngCore;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use std::collections::BTreeSet;
 
@@ -145,17 +145,16 @@ pub async fn run_once(
         .await?
     };
     for &report_id in &claimed {
-        // Wait for a turn behind any filings queued for the CPU.
-        drop(
-            Arc::clone(&settings.cpu)
-                .acquire_owned()
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?,
-        );
+        // A turn behind any filings queued for the CPU, held while computing
+        // (but not while tesseract reads, which runs at idle priority).
+        let permit = Arc::clone(&settings.cpu)
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
         let result = {
             let (token, store, settings) = (token.clone(), Arc::clone(store), settings.clone());
             db::run(pool, move |conn| {
-                compute(conn, store.as_ref(), report_id, &token, &settings)
+                compute(conn, store.as_ref(), report_id, &token, &settings, permit)
             })
             .await
         };
@@ -189,7 +188,9 @@ fn compute(
     report_id: i64,
     token: &str,
     settings: &Settings,
+    permit: OwnedSemaphorePermit,
 ) -> Result<(), AppError> {
+    let mut permit = Some(permit);
     let case = case_record::load(conn, report_id)?;
     let profile = profiles::find(conn, report_id)?.ok_or(AppError::NotFound)?;
     let version = profile.version;
@@ -237,6 +238,7 @@ fn compute(
                 }
             }
             if let (Some(ocr), true) = (&settings.ocr, wants_ocr) {
+                drop(permit.take());
                 match ocr.read_text(open(&row.storage_key)?) {
                     Ok(text) => {
                         write_transaction(conn, |conn| {
