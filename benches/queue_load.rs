@@ -2,25 +2,32 @@
 //! binary in its own process.
 //!
 //! `cargo bench --bench queue_load` seeds (once, cached in
-//! `target/bench-data/queue-<N>`) with `qinglang dev seed`, starts the
-//! server, logs in as the first admin, and measures, for each kind of
-//! filter, the first page and the next page through its cursor, then case
-//! details. With `BENCH_DATABASE_URL=postgres://…/db` it runs on PostgreSQL
-//! (the database is seeded when empty).
+//! `target/bench-data/queue-<backend>-<N>`) with `qinglang dev seed`, starts
+//! the server, logs in as a moderator, and measures with one client, for
+//! each kind of filter, the first page (limit 50) and the next page through
+//! its cursor; every request draws its own parameters (a status, a word of
+//! the seeded vocabulary, a merchant name...), so caches see what they would
+//! in use. Then the details of random cases drawn among all of them (from
+//! the database the benchmark seeded). With
+//! `BENCH_DATABASE_URL=postgres://…/db` it runs on PostgreSQL (the database
+//! is seeded when empty).
 //!
 //! Options (after `--`): `--cases N` (default 1000000), `--requests N` per
 //! scenario (default 200).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 const BENCH_PASSWORD: &str = "benchmark password";
 
-/// A named kind of queue request: the query string for the i-th request.
-type Scenario = (&'static str, Box<dyn Fn(usize) -> String>);
+/// A named kind of queue request: draws the query string of one request.
+type Scenario = (&'static str, Box<dyn Fn(&mut StdRng) -> String>);
 
 struct Server {
     child: Child,
@@ -34,7 +41,7 @@ impl Drop for Server {
     }
 }
 
-fn qinglang(data: &PathBuf, database_url: Option<&str>) -> Command {
+fn qinglang(data: &Path, database_url: Option<&str>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_qinglang"));
     command
         .env("QINGLANG_DATA_DIR", data)
@@ -56,7 +63,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     println!(
-        "{name:<34} n={:<4} p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms",
+        "{name:<50} n={:<4} p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms",
         samples.len(),
         percentile(&samples, 0.5),
         percentile(&samples, 0.99),
@@ -179,6 +186,9 @@ async fn main() {
         }
     };
 
+    // Parameters are drawn at random per request (seeded: every run asks
+    // the same), from the vocabularies the seed used.
+    let mut rng = StdRng::seed_from_u64(20261126);
     let statuses = [
         "submitted",
         "under_review",
@@ -219,77 +229,78 @@ async fn main() {
         "河南省",
         "山东省",
     ];
-    let words = [
-        "好评返现",
-        "刷单",
-        "空包",
-        "虚假发货",
-        "客服电话",
-        "模板评价",
-        "从未收到",
-        "用户体验官",
-    ];
-    let merchants = [
-        "星光旗舰",
-        "数码优品",
-        "美妆严选",
-        "潮流小铺",
-        "家电专营",
-        "母婴生鲜",
-    ];
+    // Random cases among all of them, from the database the benchmark
+    // seeded: their details are fetched below, their merchants searched.
+    let sample = random_cases(&data, database_url.as_deref(), requests, &mut rng);
+    let names: Vec<String> = sample.iter().map(|c| c.merchant_name.clone()).collect();
+    let words = qinglang::dev::WORDS;
+    let shop_words = qinglang::dev::SHOP_WORDS;
+    let today = chrono::Utc::now().date_naive();
     let scenarios: Vec<Scenario> = vec![
-        ("no filter (newest)", Box::new(|_| String::new())),
+        ("no filter (newest first)", Box::new(|_| String::new())),
         (
-            "status",
-            Box::new(move |i| format!("status={}", statuses[i % statuses.len()])),
+            "status=<one of 8>",
+            Box::new(move |r| format!("status={}", pick(r, &statuses))),
         ),
         (
-            "category",
-            Box::new(move |i| format!("category={}", categories[i % categories.len()])),
+            "category=<one of 6>",
+            Box::new(move |r| format!("category={}", pick(r, &categories))),
         ),
         (
-            "platform",
-            Box::new(move |i| format!("platform={}", platforms[i % platforms.len()])),
+            "platform=<one of 10>",
+            Box::new(move |r| format!("platform={}", pick(r, &platforms))),
         ),
         (
-            "province",
-            Box::new(move |i| format!("province={}", provinces[i % provinces.len()])),
+            "province=<one of 8>",
+            Box::new(move |r| format!("province={}", pick(r, &provinces))),
         ),
         ("assigned=none", Box::new(|_| "assigned=none".to_owned())),
         ("assigned=me", Box::new(|_| "assigned=me".to_owned())),
         (
-            "merchant",
-            Box::new(move |i| format!("merchant={}", merchants[i % merchants.len()])),
+            "merchant=<2 shop words, ~0.7%>",
+            Box::new(move |r| format!("merchant={}{}", pick(r, shop_words), pick(r, shop_words))),
         ),
         (
-            "q (full text)",
-            Box::new(move |i| format!("q={}", words[i % words.len()])),
+            "merchant=<a random case's full name>",
+            Box::new(move |r| format!("merchant={}", pick(r, &names))),
         ),
         (
-            "created range (30 days)",
-            Box::new(|_| {
+            "q=<1 word of 30>",
+            Box::new(move |r| format!("q={}", pick(r, words))),
+        ),
+        (
+            "q=<2 words of 30, both>",
+            Box::new(move |r| format!("q={}+{}", pick(r, words), pick(r, words))),
+        ),
+        (
+            "created_from=<30 days ago>",
+            Box::new(move |_| {
                 format!(
                     "created_from={}",
-                    (chrono::Utc::now() - chrono::Duration::days(30 + 60)).format("%Y-%m-%d")
+                    (today - chrono::Days::new(30)).format("%Y-%m-%d")
                 )
             }),
         ),
         ("sort=priority", Box::new(|_| "sort=priority".to_owned())),
         ("sort=oldest", Box::new(|_| "sort=oldest".to_owned())),
     ];
-    println!("{cases} cases on {backend}; {requests} requests per scenario, one client, limit=50");
-    let mut references = Vec::new();
+    println!(
+        "{cases} cases on {backend}; one client, requests in sequence; load average {}",
+        load_average()
+    );
+    println!(
+        "  first page: GET /api/v1/cases?limit=50&<filter>, {requests} requests, each with its own parameters drawn as the row says"
+    );
+    println!("  next page:  the page after it, through its next_cursor (when it has one)");
+    let mut matched = Vec::new();
     for (name, query) in &scenarios {
         let (mut first, mut next) = (Vec::new(), Vec::new());
-        for i in 0..requests {
-            let q = query(i);
+        let mut found = 0usize;
+        for _ in 0..requests {
+            let q = query(&mut rng);
             let (elapsed, body) = get(format!("/api/v1/cases?limit=50&{q}")).await;
             first.push(elapsed);
-            if references.len() < requests {
-                if let Some(r) = body["items"][0]["reference"].as_str() {
-                    references.push(r.to_owned());
-                }
-            }
+            found += body["items"].as_array().map_or(0, Vec::len);
             if let Some(cursor) = body["next_cursor"].as_str() {
                 let (elapsed, _) = get(format!("/api/v1/cases?limit=50&{q}&cursor={cursor}")).await;
                 next.push(elapsed);
@@ -297,10 +308,98 @@ async fn main() {
         }
         report(&format!("{name}: first page"), first);
         report(&format!("{name}: next page"), next);
+        matched.push((name, found as f64 / requests as f64));
     }
+    println!(
+        "  cases on the first page, on average: {}",
+        matched
+            .iter()
+            .map(|(name, n)| format!("{name} {n:.0}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+
+    // Case details of random cases across the whole database: most of their
+    // pages are not in any cache, as when moderators open cases from searches.
     let mut details = Vec::new();
-    for reference in references.iter().cycle().take(requests) {
-        details.push(get(format!("/api/v1/cases/{reference}")).await.0);
+    for case in &sample {
+        details.push(get(format!("/api/v1/cases/{}", case.reference)).await.0);
     }
-    report("case detail", details);
+    println!(
+        "  case detail: GET /api/v1/cases/<reference> of {} distinct cases drawn at random among all {cases}",
+        sample.len()
+    );
+    report("case detail (random cases)", details);
+}
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+#[derive(QueryableByName)]
+struct SampledCase {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    reference: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    merchant_name: String,
+}
+
+#[derive(QueryableByName)]
+struct MaxId {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    id: Option<i64>,
+}
+
+/// `count` distinct cases drawn uniformly among all cases,
+/// read from the benchmark's own database (the server's SQLite file, or the
+/// PostgreSQL database of `BENCH_DATABASE_URL`).
+fn random_cases(
+    data: &Path,
+    database_url: Option<&str>,
+    count: usize,
+    rng: &mut StdRng,
+) -> Vec<SampledCase> {
+    enum Db {
+        Sqlite(diesel::SqliteConnection),
+        Postgres(diesel::PgConnection),
+    }
+    let mut db = match database_url {
+        Some(url) => {
+            Db::Postgres(diesel::PgConnection::establish(url).expect("BENCH_DATABASE_URL connects"))
+        }
+        None => Db::Sqlite(
+            diesel::SqliteConnection::establish(&data.join("qinglang.db").to_string_lossy())
+                .expect("the seeded SQLite database opens"),
+        ),
+    };
+    let max_sql = "SELECT MAX(id) AS id FROM reports";
+    let max: MaxId = match &mut db {
+        Db::Sqlite(c) => diesel::sql_query(max_sql).get_result(c),
+        Db::Postgres(c) => diesel::sql_query(max_sql).get_result(c),
+    }
+    .expect("the largest case id");
+    let max = max.id.expect("seeded cases");
+    let mut ids = std::collections::BTreeSet::new();
+    while ids.len() < count.min(max as usize) {
+        ids.insert(rng.random_range(1..=max));
+    }
+    // Our own integers, not input: safe to list in the statement.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!("SELECT reference, merchant_name FROM reports WHERE id IN ({list})");
+    let mut rows: Vec<SampledCase> = match &mut db {
+        Db::Sqlite(c) => diesel::sql_query(sql).load(c),
+        Db::Postgres(c) => diesel::sql_query(sql).load(c),
+    }
+    .expect("sampled cases");
+    // Asked in random order, not in id order.
+    for i in (1..rows.len()).rev() {
+        rows.swap(i, rng.random_range(0..=i));
+    }
+    rows
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }

@@ -41,7 +41,8 @@ struct SeedRow {
     search_terms: String,
 }
 
-const WORDS: &[&str] = &[
+/// The words of seeded descriptions and reviews (benchmarks draw searches from them).
+pub const WORDS: &[&str] = &[
     "五星好评",
     "刷单",
     "好评返现",
@@ -73,7 +74,8 @@ const WORDS: &[&str] = &[
     "上门",
     "质量",
 ];
-const SHOP_WORDS: &[&str] = &[
+/// The words seeded merchant names are made of: `{word}{word}店{1..20000}`.
+pub const SHOP_WORDS: &[&str] = &[
     "星光", "旗舰", "数码", "优品", "美妆", "家电", "严选", "潮流", "母婴", "生鲜", "专营", "小铺",
 ];
 
