@@ -519,10 +519,10 @@ async fn images_larger_than_the_decode_budget_are_checked_one_at_a_time() {
 }
 
 #[tokio::test]
-async fn photos_decoded_whole_at_intake_are_not_decoded_again_for_their_fingerprint() {
+async fn images_decoded_at_intake_are_not_decoded_again_for_their_fingerprint() {
     // No signals worker: what is stored comes from intake alone. JPEG and
-    // WebP are decoded whole to check them, so their fingerprint is kept
-    // from that decode; PNGs are left to the worker's row-by-row pass.
+    // WebP are decoded whole to check them, PNGs row by row; either way the
+    // fingerprint is kept from that decode.
     let app = spawn_app_with(|config| config.signals_worker = false).await;
     let photo = encode(
         image::load_from_memory(&screenshot_png(540, 1170, 4)).expect("decode"),
@@ -562,23 +562,26 @@ async fn photos_decoded_whole_at_intake_are_not_decoded_again_for_their_fingerpr
         [
             ("photo.jpg", true),
             ("b.webp", true),
-            ("shot.png", false),
+            ("shot.png", true),
             ("doc.pdf", false)
         ]
     );
-    // The same fingerprint the signals worker would compute from the stored file.
-    let path = app
-        .stored_files()
-        .into_iter()
-        .find(|p| p.ends_with(&rows[0].1))
-        .expect("the stored photo");
-    let stored = std::fs::read(path).expect("read");
-    let expected =
-        qinglang::domain::signals::image_hash::fingerprint_image_bytes(&stored, 40_000_000)
-            .expect("fingerprint");
-    assert_eq!(rows[0].2, Some(expected.hash.to_i64()));
-    assert_eq!(
-        rows[0].3.as_deref(),
-        Some(&expected.thumbnail.to_bytes()[..])
-    );
+    // The same fingerprints the signals worker would compute from the stored files.
+    for (name, key, hash, thumb) in &rows[..3] {
+        let path = app
+            .stored_files()
+            .into_iter()
+            .find(|p| p.ends_with(key))
+            .expect("the stored image");
+        let stored = std::fs::read(path).expect("read");
+        let expected =
+            qinglang::domain::signals::image_hash::fingerprint_image_bytes(&stored, 40_000_000)
+                .expect("fingerprint");
+        assert_eq!(*hash, Some(expected.hash.to_i64()), "{name}");
+        assert_eq!(
+            thumb.as_deref(),
+            Some(&expected.thumbnail.to_bytes()[..]),
+            "{name}"
+        );
+    }
 }
