@@ -466,10 +466,21 @@ function handleProblem(res) {
   if (general.length) {
     notice(general.map(function (e) { return QL.errorText(e) || e.message; }).join(' '));
   } else if (!fieldErrors.length) {
-    notice(res.status === 429 || res.status >= 500 || !res.body
+    notice(res.status === 429
+      ? throttledText(res)
+      : res.status >= 500 || !res.body
       ? T.t('err.server', { status: res.status })
       : (res.body.detail || T.t('err.server', { status: res.status })));
   }
+}
+
+/** A 429: how long to wait, from Retry-After, in the reader's language. */
+function throttledText(res) {
+  var seconds = parseInt(res.xhr && res.xhr.getResponseHeader('Retry-After'), 10);
+  if (!(seconds > 0)) seconds = 60;
+  return seconds < 120
+    ? T.t('err.throttled.seconds', { n: seconds })
+    : T.t('err.throttled.minutes', { n: Math.ceil(seconds / 60) });
 }
 
 function showSuccess(body) {

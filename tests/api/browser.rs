@@ -1805,3 +1805,33 @@ async fn an_admin_chooses_again_a_directory_list_that_cannot_be_read() {
     assert!(listed["items"][0].get("problems").is_none());
     let _ = client.clone().close().await;
 }
+
+/// A reporter over the filing limit is told, in their language, how long to
+/// wait — and keeps what they typed.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run with `cargo test -- --include-ignored`"]
+async fn the_form_says_how_long_to_wait_when_filing_is_throttled() {
+    let browser = browser().await;
+    let app = spawn_app_with(|c| c.filing_limit_per_address = 1).await;
+    app.file_report(&valid_report(), None).await;
+    let client = &browser.client;
+    client.goto(&app.url("/")).await.expect("open the form");
+    wait_for(client, "#category option[value=fake_review]").await;
+    select(client, "#category", "fake_review").await;
+    select(client, "#platform", "taobao").await;
+    type_into(client, "#merchant_name", "某某数码旗舰店").await;
+    type_into(client, "#description", "商品页的五星好评几乎都是同一模板，疑似刷单炒信。").await;
+    click(client, "#submit-report").await;
+    let shown = wait_for_text(client, "#form-notice", |t| !t.trim().is_empty()).await;
+    assert!(shown.contains("提交过于频繁"), "{shown}");
+    assert!(shown.contains("分钟"), "{shown}");
+    let kept = client
+        .find(Locator::Css("#merchant_name"))
+        .await
+        .expect("field")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some("某某数码旗舰店"));
+    assert_eq!(app.counts().await.0, 1, "nothing more was stored");
+}
