@@ -18,12 +18,15 @@ export function currentDialog() {
 
 /**
  * One field. opts: {required, minChars, maxChars, input (a one-line input, else a textarea),
+ * password (a password input; its value is the autocomplete token),
  * list (datalist values), hint (a key), hintParams, rows}.
  */
 function dialogField(name, labelKey, opts) {
   const id = 'confirm-' + name;
   const described = opts.hint ? id + '-hint' : null;
-  const control = opts.input
+  const control = opts.password
+    ? el('input', { type: 'password', id, name, 'data-field': true, autocomplete: opts.password, required: !!opts.required, 'aria-describedby': described })
+    : opts.input
     ? el('input', { type: 'text', id, name, 'data-field': true, autocomplete: 'off', list: opts.list ? id + '-list' : null, required: !!opts.required, 'aria-describedby': described })
     : el('textarea', { id, name, 'data-field': true, rows: String(opts.rows || 4), required: !!opts.required, 'aria-describedby': described });
   return el('div', { className: 'field' }, [
@@ -168,7 +171,7 @@ export function initDialogs() {
     const values = {};
     let invalid = null;
     $('confirm-fields').querySelectorAll('[data-field]').forEach((c) => {
-      values[c.name] = c.value.trim();
+      values[c.name] = c.type === 'password' ? c.value : c.value.trim();
       if (!showProblem(c, problemOf(spec, c))) invalid = invalid || c;
     });
     if (spec.collect) invalid = spec.collect(values) || invalid;

@@ -13,7 +13,7 @@ import * as QL from '../common.js';
 import { $, toast, notice, showView } from './dom.js';
 import { api, failure, whenSessionEnds } from './api.js';
 import { session } from './state.js';
-import { initDialogs, closeDialogs } from './dialogs.js';
+import { initDialogs, closeDialogs, openDialog } from './dialogs.js';
 import { register, route, initRouter } from './router.js';
 import { initKeyboard, renderHelp } from './keyboard.js';
 import { initLightbox, refreshLightbox } from './lightbox.js';
@@ -98,6 +98,30 @@ async function logout() {
   toast(T.t('admin.logged_out'));
 }
 
+/** The signed-in staff member chooses a new password; their other sessions end. */
+function changePassword() {
+  const min = 12;
+  openDialog({
+    title: T.t('admin.password.title'),
+    text: T.t('admin.password.text'),
+    ok: T.t('admin.password.ok'),
+    fields: [
+      ['current_password', 'admin.password.current', { password: 'current-password', required: true }],
+      ['new_password', 'admin.password.new', { password: 'new-password', required: true, minChars: min, maxChars: 256 }],
+      ['repeat_password', 'admin.password.repeat', { password: 'new-password', required: true }]
+    ],
+    check: (name, value) => (name === 'repeat_password' && value !== $('confirm-new_password').value
+      ? T.t('admin.password.mismatch') : ''),
+    run: async (values) => {
+      await api('POST', '/api/v1/auth/password', {
+        current_password: values.current_password,
+        new_password: values.new_password
+      });
+      toast(T.t('admin.password.done'));
+    }
+  });
+}
+
 /** Meta (labels, lifecycle, limits) and the staff list, then the page the address names. */
 async function afterLogin() {
   notice('');
@@ -140,6 +164,7 @@ whenSessionEnds(() => {
 
 $('login-form').addEventListener('submit', login);
 $('logout-button').addEventListener('click', logout);
+$('password-button').addEventListener('click', changePassword);
 initDialogs();
 initLightbox();
 initKeyboard();

@@ -1820,7 +1820,12 @@ async fn the_form_says_how_long_to_wait_when_filing_is_throttled() {
     select(client, "#category", "fake_review").await;
     select(client, "#platform", "taobao").await;
     type_into(client, "#merchant_name", "某某数码旗舰店").await;
-    type_into(client, "#description", "商品页的五星好评几乎都是同一模板，疑似刷单炒信。").await;
+    type_into(
+        client,
+        "#description",
+        "商品页的五星好评几乎都是同一模板，疑似刷单炒信。",
+    )
+    .await;
     click(client, "#submit-report").await;
     let shown = wait_for_text(client, "#form-notice", |t| !t.trim().is_empty()).await;
     assert!(shown.contains("提交过于频繁"), "{shown}");
@@ -1834,4 +1839,79 @@ async fn the_form_says_how_long_to_wait_when_filing_is_throttled() {
         .expect("value");
     assert_eq!(kept.as_deref(), Some("某某数码旗舰店"));
     assert_eq!(app.counts().await.0, 1, "nothing more was stored");
+}
+
+/// Staff change their password from the header; the dialog checks what it
+/// can before sending and shows the server's word on the current password.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run with `cargo test -- --include-ignored`"]
+async fn a_moderator_changes_their_password() {
+    let browser = browser().await;
+    let app = spawn_app().await;
+    app.create_user(
+        "mod@example.com",
+        qinglang::domain::account::Role::Moderator,
+    )
+    .await;
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "#staff-nav:not([hidden]) #password-button").await;
+    click(client, "#password-button").await;
+    wait_for(client, "#confirm-current_password").await;
+    type_into(
+        client,
+        "#confirm-current_password",
+        "not the password at all",
+    )
+    .await;
+    type_into(client, "#confirm-new_password", "a brand new passphrase").await;
+    type_into(client, "#confirm-repeat_password", "a brand new passphrasE").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-repeat_password", |t| {
+        t.contains("不一致")
+    })
+    .await;
+    client
+        .find(Locator::Css("#confirm-repeat_password"))
+        .await
+        .expect("field")
+        .clear()
+        .await
+        .expect("clear");
+    type_into(client, "#confirm-repeat_password", "a brand new passphrase").await;
+    click(client, "#confirm-ok").await;
+    wait_for_text(client, "#error-confirm-current_password", |t| {
+        t.contains("不正确")
+    })
+    .await;
+    client
+        .find(Locator::Css("#confirm-current_password"))
+        .await
+        .expect("field")
+        .clear()
+        .await
+        .expect("clear");
+    type_into(client, "#confirm-current_password", STAFF_PASSWORD).await;
+    click(client, "#confirm-ok").await;
+    until("the dialog to close", || async {
+        let open = client
+            .execute(
+                "return document.getElementById('confirm-dialog').open",
+                vec![],
+            )
+            .await
+            .expect("script");
+        (open == serde_json::Value::Bool(false)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        app.login("mod@example.com", "a brand new passphrase")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.login("mod@example.com", STAFF_PASSWORD).await.status(),
+        401
+    );
 }
