@@ -181,6 +181,65 @@ fn is_logistics_export(content_type: &str) -> bool {
     matches!(content_type, "application/json" | "text/csv")
 }
 
+/// The tesseract time one report's screenshots may take in all.
+const OCR_BUDGET_PER_CASE: Duration = Duration::from_secs(90);
+
+/// What tesseract is given for an image: the stored file as it is, or —
+/// when larger than `ocr::MAX_PIXELS` (or of unknown size) — a grey copy
+/// scaled down to fit, decoded under the decode budget. Text a person can
+/// read survives that; a 40-megapixel blank costs no more than a screenshot.
+fn ocr_input(
+    store: &dyn EvidenceStore,
+    row: &db::evidence::EvidenceRow,
+    settings: &Settings,
+) -> Result<Box<dyn std::io::Read + Send>, AppError> {
+    let open = || {
+        store
+            .open(&row.storage_key)
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("opening evidence")))
+    };
+    let (width, height) = match (row.width, row.height) {
+        (Some(w), Some(h)) => (
+            u32::try_from(w).unwrap_or(u32::MAX),
+            u32::try_from(h).unwrap_or(u32::MAX),
+        ),
+        _ => (u32::MAX, u32::MAX),
+    };
+    let Some((to_width, to_height)) = crate::evidence::ocr::reading_size(width, height) else {
+        return Ok(Box::new(open()?));
+    };
+    let pixels = u64::from(width)
+        .saturating_mul(u64::from(height))
+        .min(settings.max_pixels);
+    let _reservation = settings.budget.reserve(
+        u64::try_from(row.size_bytes)
+            .unwrap_or(0)
+            .saturating_add(pixels.saturating_mul(BYTES_PER_DECODED_PIXEL)),
+    );
+    let mut reader = image::ImageReader::new(BufReader::new(open()?))
+        .with_guessed_format()
+        .map_err(|e| {
+            AppError::Internal(anyhow::Error::new(e).context("reading an image for OCR"))
+        })?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(pixels.saturating_mul(BYTES_PER_DECODED_PIXEL));
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| {
+        AppError::Internal(anyhow::Error::new(e).context("decoding an image for OCR"))
+    })?;
+    let (to_width, to_height) = crate::evidence::ocr::reading_size(image.width(), image.height())
+        .unwrap_or((to_width, to_height));
+    let small = image::DynamicImage::ImageLuma8(image.thumbnail(to_width, to_height).to_luma8());
+    drop(image);
+    let mut png = Vec::new();
+    small
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| {
+            AppError::Internal(anyhow::Error::new(e).context("encoding an image for OCR"))
+        })?;
+    Ok(Box::new(std::io::Cursor::new(png)))
+}
+
 /// Computes and stores the signals of one case.
 fn compute(
     conn: &mut DbConnection,
@@ -209,6 +268,7 @@ fn compute(
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
     let mut screenshot_texts: Vec<(String, String)> = Vec::new();
+    let mut ocr_spent = Duration::ZERO;
     for row in &case.evidence {
         let mut phash = row.hash();
         let mut thumbnail = row.thumbnail();
@@ -239,15 +299,31 @@ fn compute(
             }
             if let (Some(ocr), true) = (&settings.ocr, wants_ocr) {
                 drop(permit.take());
-                match ocr.read_text(open(&row.storage_key)?) {
-                    Ok(text) => {
-                        write_transaction(conn, |conn| {
-                            evidence::set_ocr_text(conn, row.id, &text)
-                        })?;
-                        ocr_text = Some(text);
-                    }
-                    Err(error) => tracing::warn!(evidence = row.id, %error, "OCR failed"),
-                }
+                // What one report's screenshots may cost in OCR: past it the
+                // rest are not read, so a report of huge blank images cannot
+                // hold the worker from everyone else's cases.
+                let text = if ocr_spent >= OCR_BUDGET_PER_CASE {
+                    tracing::warn!(
+                        evidence = row.id,
+                        "this report's OCR budget is spent; the screenshot is not read"
+                    );
+                    String::new()
+                } else {
+                    let started = std::time::Instant::now();
+                    let read = ocr_input(store, row, settings).and_then(|input| {
+                        ocr.read_text(input)
+                            .map_err(|e| AppError::Internal(e.context("OCR")))
+                    });
+                    ocr_spent += started.elapsed();
+                    // A screenshot that cannot be read is not tried again at
+                    // every computation: its text is recorded as empty.
+                    read.unwrap_or_else(|error| {
+                        tracing::warn!(evidence = row.id, %error, "OCR failed; not retried");
+                        String::new()
+                    })
+                };
+                write_transaction(conn, |conn| evidence::set_ocr_text(conn, row.id, &text))?;
+                ocr_text = Some(text);
             }
         }
         if let Some(text) = &ocr_text {

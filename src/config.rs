@@ -317,6 +317,16 @@ pub struct Config {
         global = true
     )]
     pub ocr: bool,
+
+    /// Seconds tesseract may spend on one screenshot before it is stopped
+    /// (the screenshot then counts as unreadable).
+    #[arg(
+        long,
+        env = "QINGLANG_OCR_TIMEOUT_SECS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub ocr_timeout_secs: u64,
 }
 
 /// An address or a CIDR range.

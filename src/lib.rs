@@ -265,7 +265,12 @@ fn analysis_settings(
     analysis::Settings {
         poll: Duration::from_millis(config.signals_poll_ms.max(10)),
         max_pixels: config.max_image_pixels,
-        ocr: config.ocr.then(evidence::ocr::Ocr::detect).flatten(),
+        ocr: config
+            .ocr
+            .then(|| {
+                evidence::ocr::Ocr::detect(Duration::from_secs(config.ocr_timeout_secs.max(1)))
+            })
+            .flatten(),
         budget,
         cpu,
     }

@@ -407,7 +407,7 @@ fn strip_jpeg(data: &[u8]) -> Result<(Vec<u8>, (u32, u32)), Rejection> {
 fn inspect_jpeg(data: &[u8], max_pixels: u64) -> Result<Inspected, Rejection> {
     let (stored, (width, height)) = strip_jpeg(data)?;
     check_pixels("JPEG", width, height, max_pixels)?;
-    let fingerprint = decode_fully(&stored, ImageFormat::Jpeg, "JPEG", max_pixels)?;
+    let fingerprint = decode_fully(&stored, ImageFormat::Jpeg, "JPEG", (width, height))?;
     Ok(Inspected {
         kind: EvidenceKind::Jpeg,
         stored: Bytes::from(stored),
@@ -429,7 +429,7 @@ fn inspect_webp(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
     webp.encoder()
         .write_to(&mut stored)
         .map_err(|e| corrupt("WebP", e))?;
-    let fingerprint = decode_fully(&stored, ImageFormat::WebP, "WebP", max_pixels)?;
+    let fingerprint = decode_fully(&stored, ImageFormat::WebP, "WebP", (width, height))?;
     Ok(Inspected {
         kind: EvidenceKind::Webp,
         stored: Bytes::from(stored),
@@ -438,25 +438,38 @@ fn inspect_webp(data: Bytes, max_pixels: u64) -> Result<Inspected, Rejection> {
     })
 }
 
-/// Decodes the whole image (a corrupt one is refused) and fingerprints the pixels.
+/// Decodes the whole image (a corrupt one is refused) and fingerprints the
+/// pixels. The decoder may allocate only what the declared size (checked
+/// against the pixel cap, and reserved from the decode budget) needs, and
+/// what it decodes must be that size: a file whose header claims 100×100
+/// around a 7500×7500 bitstream is refused, not decoded.
 fn decode_fully(
     data: &[u8],
     format: ImageFormat,
     kind: &str,
-    max_pixels: u64,
+    (width, height): (u32, u32),
 ) -> Result<Option<Fingerprint>, Rejection> {
     let mut reader = image::ImageReader::with_format(Cursor::new(data), format);
     let mut limits = image::Limits::default();
-    let side = u32::try_from(max_pixels).unwrap_or(u32::MAX);
-    limits.max_image_width = Some(side);
-    limits.max_image_height = Some(side);
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
     limits.max_alloc = Some(
-        max_pixels
+        (u64::from(width) * u64::from(height))
             .saturating_mul(4)
-            .saturating_add(16 * 1024 * 1024),
+            .saturating_add(1024 * 1024),
     );
     reader.limits(limits);
     let image = reader.decode().map_err(|e| corrupt(kind, e))?;
+    if (image.width(), image.height()) != (width, height) {
+        return Err(corrupt(
+            kind,
+            format!(
+                "the header says {width}×{height} but the image is {}×{}",
+                image.width(),
+                image.height()
+            ),
+        ));
+    }
     Ok(image_hash::fingerprint_image(&image).ok())
 }
 
@@ -483,6 +496,32 @@ fn check_json(data: &[u8]) -> Result<(), Rejection> {
     )
     .map(drop)
     .map_err(|e| reject("corrupt_document", format!("not valid JSON: {e}")))
+}
+
+/// Whether a CSV file holds cells a spreadsheet would run as formulas
+/// (`=HYPERLINK(…)`, `+cmd|…`, `@SUM(…)`, DDE): the bytes are evidence and
+/// stay as uploaded, so the regulator is warned to open it as text. A
+/// signed or plain number (`-12.5`, `+86 138…` is not one) is no formula.
+pub fn csv_has_formulas(data: &[u8]) -> bool {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data));
+    reader.byte_records().flatten().any(|record| {
+        record.iter().any(|cell| {
+            let cell = String::from_utf8_lossy(cell);
+            let trimmed = cell.trim_start_matches([' ', '\u{3000}']);
+            match trimmed.chars().next() {
+                Some('=' | '@' | '\t' | '\r' | '＝' | '＠') => true,
+                Some('+' | '-' | '＋' | '－') => !trimmed
+                    [trimmed.chars().next().map_or(0, char::len_utf8)..]
+                    .trim()
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == ','),
+                _ => false,
+            }
+        })
+    })
 }
 
 fn check_csv(data: &[u8]) -> Result<(), Rejection> {
@@ -646,6 +685,27 @@ mod tests {
         let checked = copy_png_without_metadata(&mut Cursor::new(&tiny[..]), &mut Vec::new(), 1000)
             .expect("a valid PNG");
         assert_eq!(checked.fingerprint, None);
+    }
+
+    #[test]
+    fn spreadsheet_formulas_are_found_and_numbers_are_not() {
+        for dangerous in [
+            "时间,地点\n2026-01-01,=HYPERLINK(\"http://evil.example\",\"点击\")\n",
+            "a,b\n1,\"+cmd|' /C calc'!A0\"\n",
+            "a\n@SUM(1+1)*cmd|' /C calc'!A0\n",
+            "a\n\"\t=1+1\"\n",
+            "a,b\n-2+3,x\n",
+            "单号,备注\n1,＝HYPERLINK(\"x\")\n",
+        ] {
+            assert!(csv_has_formulas(dangerous.as_bytes()), "{dangerous:?}");
+        }
+        for plain in [
+            "时间,地点,描述\n2026-01-01 08:00,杭州,已揽收\n",
+            "重量,差\n-1.5,+2\n0.02,-0.5\n",
+            "",
+        ] {
+            assert!(!csv_has_formulas(plain.as_bytes()), "{plain:?}");
+        }
     }
 
     #[test]

@@ -10,15 +10,25 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-/// How long one image may take; a runaway OCR must not hold the worker.
-const TIMEOUT: Duration = Duration::from_secs(60);
+/// The most address space one tesseract may take: enough for a screenshot
+/// within [`MAX_PIXELS`] (about 250 MB resident), far below what a hostile
+/// image could make it allocate (670 MB and more).
+pub const MEMORY_LIMIT_BYTES: u64 = 1024 * 1024 * 1024;
+/// The largest image tesseract is given; larger ones are scaled down first
+/// (a phone screenshot, 1080×2340, is read as it is).
+pub const MAX_PIXELS: u64 = 4_000_000;
+/// …and the longest side it is given.
+pub const MAX_SIDE: u32 = 4_000;
 
 #[derive(Debug, Clone)]
 pub struct Ocr {
-    /// `tesseract`, or `chrt`/`nice` running it at the lowest priority.
+    /// `tesseract`, or `chrt`/`nice`/`prlimit` running it at the lowest
+    /// priority and under a memory limit.
     program: PathBuf,
     /// What comes before tesseract's own arguments.
-    prefix: Vec<&'static str>,
+    prefix: Vec<String>,
+    /// How long one image may take; a runaway OCR must not hold the worker.
+    timeout: Duration,
 }
 
 impl Ocr {
@@ -26,22 +36,33 @@ impl Ocr {
     /// runs at the lowest CPU priority available: reading a screenshot takes
     /// a second or more of CPU, background work that must not slow down
     /// consumers filing reports.
-    pub fn detect() -> Option<Ocr> {
+    pub fn detect(timeout: Duration) -> Option<Ocr> {
+        // Under a memory limit when `prlimit` (util-linux) is there.
+        let limit = format!("--as={MEMORY_LIMIT_BYTES}");
+        let limited: Vec<&str> = if has_program("prlimit") {
+            vec!["prlimit", &limit, "tesseract"]
+        } else {
+            vec!["tesseract"]
+        };
+        let with = |program: &str, before: &[&str]| Ocr {
+            program: PathBuf::from(program),
+            prefix: before
+                .iter()
+                .chain(limited.iter())
+                .map(|s| (*s).to_owned())
+                .collect(),
+            timeout,
+        };
         let candidates = [
             // SCHED_IDLE: CPU only when nothing else wants it. Under a burst
             // of filings even a `nice 19` tesseract doubled their p99
             // latency on a 2-core machine (`cargo bench --bench intake_load`).
+            with("chrt", &["--idle", "0"]),
+            with("nice", &["-n", "19"]),
             Ocr {
-                program: PathBuf::from("chrt"),
-                prefix: vec!["--idle", "0", "tesseract"],
-            },
-            Ocr {
-                program: PathBuf::from("nice"),
-                prefix: vec!["-n", "19", "tesseract"],
-            },
-            Ocr {
-                program: PathBuf::from("tesseract"),
-                prefix: Vec::new(),
+                program: PathBuf::from(limited[0]),
+                prefix: limited[1..].iter().map(|s| (*s).to_owned()).collect(),
+                timeout,
             },
         ];
         candidates.into_iter().find(|ocr| {
@@ -95,10 +116,10 @@ impl Ocr {
             if let Some(status) = child.try_wait().context("waiting for tesseract")? {
                 break status;
             }
-            if started.elapsed() > TIMEOUT {
+            if started.elapsed() > self.timeout {
                 let _ = child.kill();
                 let _ = child.wait();
-                anyhow::bail!("tesseract took longer than {} s", TIMEOUT.as_secs());
+                anyhow::bail!("tesseract took longer than {} s", self.timeout.as_secs());
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -109,5 +130,47 @@ impl Ocr {
             .context("reading tesseract's output")?;
         anyhow::ensure!(status.success(), "tesseract failed ({status})");
         Ok(text)
+    }
+}
+
+fn has_program(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The size an image of `width`×`height` is read at: itself when within
+/// [`MAX_PIXELS`] and [`MAX_SIDE`], else scaled down (keeping its shape) to fit.
+pub fn reading_size(width: u32, height: u32) -> Option<(u32, u32)> {
+    let pixels = u64::from(width) * u64::from(height);
+    let longest = width.max(height);
+    if pixels <= MAX_PIXELS && longest <= MAX_SIDE {
+        return None;
+    }
+    let by_area = (MAX_PIXELS as f64 / pixels as f64).sqrt();
+    let by_side = f64::from(MAX_SIDE) / f64::from(longest);
+    let scale = by_area.min(by_side);
+    let scaled = |side: u32| ((f64::from(side) * scale).floor() as u32).max(1);
+    Some((scaled(width), scaled(height)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_images_are_read_scaled_down_and_screenshots_as_they_are() {
+        assert_eq!(reading_size(1080, 2340), None);
+        assert_eq!(reading_size(750, 1334), None);
+        let (w, h) = reading_size(6300, 6300).expect("scaled");
+        assert!(
+            u64::from(w) * u64::from(h) <= MAX_PIXELS && w == h,
+            "{w}×{h}"
+        );
+        let (w, h) = reading_size(1000, 20_000).expect("scaled");
+        assert!(h <= MAX_SIDE && w >= 190, "{w}×{h}");
     }
 }

@@ -22,6 +22,7 @@ use crate::db::evidence::EvidenceRow;
 use crate::db::signals::SignalRow;
 use crate::domain::delivery::DeliveryKind;
 use crate::domain::report::{Locale, Logistics};
+use crate::evidence::inspect::csv_has_formulas;
 use crate::evidence::EvidenceStore;
 use crate::keys::SigningKey;
 use crate::links;
@@ -143,15 +144,23 @@ impl Composer {
             let size = u64::try_from(file.size_bytes).unwrap_or(u64::MAX);
             let attachment_name = format!("{index:02}-{}", file.display_name);
             let attach = size <= budget;
-            let link = if attach {
+            let is_csv = file.content_type == "text/csv";
+            let (link, formulas) = if attach {
                 budget -= size;
                 let bytes = store
                     .read(&file.storage_key)
                     .with_context(|| format!("reading evidence {}", file.id))?;
+                let formulas = is_csv && csv_has_formulas(&bytes);
                 attachments.push((attachment_name.clone(), file.content_type.clone(), bytes));
-                None
+                (None, formulas)
             } else {
-                Some(self.evidence_link(file, expires))
+                let formulas = is_csv
+                    && csv_has_formulas(
+                        &store
+                            .read(&file.storage_key)
+                            .with_context(|| format!("reading evidence {}", file.id))?,
+                    );
+                (Some(self.evidence_link(file, expires)), formulas)
             };
             entries.push(ManifestEntry {
                 index,
@@ -169,6 +178,7 @@ impl Composer {
                 attachment: link.is_none().then(|| attachment_name.clone()),
                 download_url: link.clone(),
                 download_expires_at: link.as_ref().map(|_| Time(expires.naive_utc())),
+                contains_formulas: formulas,
             });
             manifest.push(ManifestLine {
                 index,
@@ -180,6 +190,7 @@ impl Composer {
                 attachment_name,
                 link,
                 link_expires: beijing(expires.naive_utc()),
+                formulas,
             });
         }
 
@@ -467,6 +478,8 @@ pub struct ManifestLine {
     pub attachment_name: String,
     pub link: Option<String>,
     pub link_expires: String,
+    /// A CSV file with cells a spreadsheet would run (see `csv_has_formulas`).
+    pub formulas: bool,
 }
 
 pub struct ContactView {

@@ -51,6 +51,8 @@ pub struct ManifestEntry {
     /// The signed download link, when linked.
     pub download_url: Option<String>,
     pub download_expires_at: Option<Time>,
+    /// A CSV file with cells a spreadsheet would run as formulas: open it as text.
+    pub contains_formulas: bool,
 }
 
 #[derive(Debug, Serialize)]

@@ -549,3 +549,101 @@ async fn a_forwarded_host_does_not_make_a_foreign_origin_ours() {
         .expect("sent");
     assert_eq!(own.status(), 201);
 }
+
+/// A lossless WebP whose VP8X header claims a 100×100 canvas around a
+/// `side`×`side` bitstream.
+fn lying_webp(side: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_pixel(side, side, image::Rgba([250, 250, 250, 255]));
+    let mut lossless = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut lossless)
+        .encode(image.as_raw(), side, side, image::ExtendedColorType::Rgba8)
+        .expect("encode");
+    // RIFF <size> WEBP VP8L…: keep the VP8L chunk, put a lying VP8X before it.
+    let vp8l = &lossless[12..];
+    let mut vp8x = b"VP8X".to_vec();
+    vp8x.extend_from_slice(&10u32.to_le_bytes());
+    vp8x.extend_from_slice(&[0, 0, 0, 0]);
+    for claimed in [99u32, 99] {
+        vp8x.extend_from_slice(&claimed.to_le_bytes()[..3]);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&((4 + vp8x.len() + vp8l.len()) as u32).to_le_bytes());
+    out.extend_from_slice(b"WEBP");
+    out.extend_from_slice(&vp8x);
+    out.extend_from_slice(vp8l);
+    out
+}
+
+#[tokio::test]
+async fn an_image_that_lies_about_its_size_is_refused_not_decoded() {
+    let app = spawn_app().await;
+    let webp = lying_webp(3000);
+    assert!(webp.len() < 20_000, "{} bytes", webp.len());
+    let form =
+        form_with(&valid_report()).part("evidence", file_part(webp, "小图.webp", "image/webp"));
+    let response = app.post_report(form).await;
+    assert_refused(&app, response, 422, "evidence[0]", "corrupt_image").await;
+    // An honest WebP still goes through.
+    let honest = encode(
+        image::DynamicImage::ImageRgb8(noise_image(200, 100, 3)),
+        image::ImageFormat::WebP,
+    );
+    let form =
+        form_with(&valid_report()).part("evidence", file_part(honest, "a.webp", "image/webp"));
+    assert_eq!(app.post_report(form).await.status(), 201);
+}
+
+/// Huge blank images cost what a screenshot costs: they are read scaled
+/// down, under a time limit and a per-report budget, so an unrelated case
+/// waits no longer for its signals.
+#[tokio::test]
+#[ignore = "needs tesseract with chi_sim; run with `cargo test -- --include-ignored`"]
+async fn huge_blank_images_do_not_hold_up_other_cases() {
+    let app = spawn_app().await;
+    let moderator = app.moderator().await;
+    let blank = {
+        let image = image::GrayImage::from_pixel(6300, 6300, image::Luma([255]));
+        encode(
+            image::DynamicImage::ImageLuma8(image),
+            image::ImageFormat::Png,
+        )
+    };
+    let mut form = form_with(&valid_report());
+    for n in 0..3 {
+        form = form.part(
+            "evidence",
+            file_part(blank.clone(), &format!("白{n}.png"), "image/png"),
+        );
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(app.post_report(form).await.status(), 201);
+    let mut other = valid_report();
+    other["merchant_name"] = json!("另一家店");
+    let (reference, _) = app
+        .file_report(&other, Some(screenshot_png(750, 1334, 9)))
+        .await;
+    loop {
+        let case: Value = app
+            .staff_get(&moderator, &format!("/api/v1/cases/{reference}"))
+            .await
+            .json()
+            .await
+            .expect("json");
+        if case["priority"]["computed_at"].is_string() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the unrelated case waited over a minute for its signals"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!("the unrelated case's signals after {:?}", started.elapsed());
+    // Each blank was read (scaled down), not left to be tried again.
+    let unread = count(
+        &app,
+        "SELECT COUNT(*) AS n FROM evidence WHERE content_type = 'image/png' AND ocr_text IS NULL",
+    )
+    .await;
+    assert_eq!(unread, 0);
+}

@@ -1953,3 +1953,53 @@ async fn a_corrupt_directory_entry_receives_no_case_until_an_admin_fixes_it() {
         .expect("json");
     assert_eq!(routing["targets"][0]["regulator_id"], hotlines, "{routing}");
 }
+
+/// A CSV export with spreadsheet formulas is forwarded byte for byte (it is
+/// evidence), and the regulator is told to open it as text.
+#[tokio::test]
+async fn a_csv_with_formulas_reaches_the_regulator_unchanged_with_a_warning() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(Some(smtp.url()), |_| {}).await;
+    let moderator = app.moderator().await;
+    let csv = "时间,地点,描述\n2026-11-20 08:00,杭州,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"查看\"\")\"\n";
+    let mut report = valid_report();
+    report["reporter"] = json!(null);
+    let form = form_with(&report)
+        .part(
+            "evidence",
+            file_part(csv.as_bytes().to_vec(), "物流.csv", "text/csv"),
+        )
+        .part(
+            "evidence",
+            file_part(b"a,b\n-1.5,+2\n".to_vec(), "plain.csv", "text/csv"),
+        );
+    let response = app.post_report(form).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let reference = response.json::<Value>().await.expect("json")["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    assert_eq!(validate(&app, &moderator, &reference, json!({})).await, 200);
+    let mail = smtp.wait_for("inbox@regulator.localhost", 1, WAIT).await;
+    let parsed = mail[0].parsed();
+    let text = parsed.body_text(0).expect("text").into_owned();
+    let html = parsed.body_html(0).expect("html").into_owned();
+    assert_eq!(
+        text.matches("此 CSV 文件含公式，请以文本方式打开").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(html.matches("含公式，请以文本方式打开").count(), 1);
+    let attachment = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some("01-物流.csv"))
+        .expect("attached");
+    assert_eq!(attachment.contents(), csv.as_bytes(), "byte for byte");
+    let case_file: Value = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some(&format!("case-{reference}.json")))
+        .map(|a| serde_json::from_slice(a.contents()).expect("json"))
+        .expect("case file");
+    assert_eq!(case_file["evidence"][0]["contains_formulas"], true);
+    assert_eq!(case_file["evidence"][1]["contains_formulas"], false);
+}
