@@ -210,6 +210,7 @@ fn case_bench(rounds: usize) {
             other_reviews: &other_reviews,
             tracking_uses: &tracking_uses,
             merchant_reports: &merchant_reports,
+            hotline: None,
         });
         samples.push(start.elapsed());
         signals = result.signals.len();
@@ -249,6 +250,7 @@ fn case_bench(rounds: usize) {
             other_reviews: &other_reviews,
             tracking_uses: &tracking_uses,
             merchant_reports: &merchant_reports,
+            hotline: None,
         });
         without.push(start.elapsed());
     }

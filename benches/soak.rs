@@ -52,8 +52,8 @@ impl Drop for Server {
 
 impl Server {
     fn rss_kib(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         status
             .lines()
             .find(|l| l.starts_with("VmRSS:"))
@@ -86,7 +86,12 @@ impl Tally {
     fn server_errors(&self) -> u64 {
         self.answers
             .lock()
-            .map(|a| a.iter().filter(|((_, s), _)| *s >= 500).map(|(_, n)| n).sum())
+            .map(|a| {
+                a.iter()
+                    .filter(|((_, s), _)| *s >= 500)
+                    .map(|(_, n)| n)
+                    .sum()
+            })
             .unwrap_or(0)
     }
 }
@@ -94,7 +99,7 @@ impl Tally {
 async fn told(response: reqwest::Response, tally: &Tally) {
     let retry = response.headers().get("retry-after").is_some();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    if !retry || !body["detail"].as_str().is_some_and(|d| !d.is_empty()) {
+    if !retry || body["detail"].as_str().is_none_or(|d| d.is_empty()) {
         tally.untold.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -109,15 +114,22 @@ fn option(name: &str, default: u64) -> u64 {
 }
 
 fn report(n: u64) -> Value {
-    let merchants = ["某某数码旗舰店", "星辰家居专营店", "青禾母婴", "极速快修", "云上茶铺", "潮流服饰店"];
+    let merchants = [
+        "某某数码旗舰店",
+        "星辰家居专营店",
+        "青禾母婴",
+        "极速快修",
+        "云上茶铺",
+        "潮流服饰店",
+    ];
     json!({
-        "category": if n % 5 == 0 { "abnormal_logistics" } else { "fake_review" },
+        "category": if n.is_multiple_of(5) { "abnormal_logistics" } else { "fake_review" },
         "platform": "taobao",
         "merchant_name": merchants[(n % merchants.len() as u64) as usize],
         "merchant_province": "浙江省",
         "description": format!("第 {n} 位消费者：商品页的五星好评几乎都是同一模板，疑似刷单炒信。"),
         "review_texts": ["超赞！物美价廉，五星好评！"],
-        "reporter": if n % 3 == 0 { json!({"email": format!("reporter{n}@example.com")}) } else { Value::Null },
+        "reporter": if n.is_multiple_of(3) { json!({"email": format!("reporter{n}@example.com")}) } else { Value::Null },
     })
 }
 
@@ -134,7 +146,7 @@ async fn filer(
         n += 8;
         // Three addresses file far more than their hourly limit; the others
         // (a new one every two reports) stay within it.
-        let address = if n % 4 == 0 {
+        let address = if n.is_multiple_of(4) {
             format!("203.0.113.{}", n % 3 + 1)
         } else {
             let k = n / 2;
@@ -184,13 +196,7 @@ async fn filer(
     }
 }
 
-async fn moderator(
-    id: u64,
-    base: String,
-    token: String,
-    tally: Arc<Tally>,
-    stop: Arc<AtomicBool>,
-) {
+async fn moderator(id: u64, base: String, token: String, tally: Arc<Tally>, stop: Arc<AtomicBool>) {
     let http = reqwest::Client::new();
     let filters = [
         "",
@@ -212,7 +218,10 @@ async fn moderator(
         n += 1;
         let started = Instant::now();
         let queue = http
-            .get(format!("{base}/api/v1/cases{}", filters[(n as usize) % filters.len()]))
+            .get(format!(
+                "{base}/api/v1/cases{}",
+                filters[(n as usize) % filters.len()]
+            ))
             .bearer_auth(&token)
             .send()
             .await;
@@ -241,7 +250,7 @@ async fn moderator(
                 let move_to = match case["status"].as_str() {
                     Some("submitted") => Some(json!({"to": "under_review", "from": "submitted"})),
                     // Two in three are validated (mail to the regulator), one rejected.
-                    Some("under_review") if n % 3 == 0 => Some(json!({
+                    Some("under_review") if n.is_multiple_of(3) => Some(json!({
                         "to": "rejected", "from": "under_review", "reason": "证据不足，无法认定。"
                     })),
                     Some("under_review") => Some(json!({
@@ -285,7 +294,7 @@ async fn attacker(base: String, stolen: String, tally: Arc<Tally>, stop: Arc<Ato
     let too_long = encode(&wordy);
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        let email = if n % 2 == 0 {
+        let email = if n.is_multiple_of(2) {
             "admin@qinglang.local".to_owned()
         } else {
             format!("guess{n}@example.com")
@@ -308,15 +317,18 @@ async fn attacker(base: String, stolen: String, tally: Arc<Tally>, stop: Arc<Ato
                 tally.transport_errors.fetch_add(1, Ordering::Relaxed);
             }
         }
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             // Alternately over the caps (422) and just within them: 20
             // characters (19 bigrams) nobody filed, which the database must
             // search to the end.
-            let (field, term) = if n % 10 == 0 {
+            let (field, term) = if n.is_multiple_of(10) {
                 ("merchant", too_long.clone())
             } else {
                 let start = (n as usize * 37) % 80;
-                ("q", encode(&wordy.chars().skip(start).take(20).collect::<String>()))
+                (
+                    "q",
+                    encode(&wordy.chars().skip(start).take(20).collect::<String>()),
+                )
             };
             if let Ok(response) = http
                 .get(format!("{base}/api/v1/cases?{field}={term}"))
@@ -324,7 +336,14 @@ async fn attacker(base: String, stolen: String, tally: Arc<Tally>, stop: Arc<Ato
                 .send()
                 .await
             {
-                tally.count(if field == "q" { "attack:search" } else { "attack:toolong" }, response.status().as_u16());
+                tally.count(
+                    if field == "q" {
+                        "attack:search"
+                    } else {
+                        "attack:toolong"
+                    },
+                    response.status().as_u16(),
+                );
             }
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -383,7 +402,10 @@ async fn main() {
     }
     let initial = std::fs::read_to_string(data.join("initial-admin-password")).expect("password");
     let mut lines = initial.lines();
-    let (email, password) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
+    let (email, password) = (
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default(),
+    );
     let login = |email: String, password: String| {
         let http = http.clone();
         let base = server.base.clone();
@@ -456,11 +478,18 @@ async fn main() {
     }
 
     // Every validated case's email out (or the wait gives up after five minutes).
-    let validated = tally.validated.lock().map(|v| v.clone()).unwrap_or_default();
+    let validated = tally
+        .validated
+        .lock()
+        .map(|v| v.clone())
+        .unwrap_or_default();
     let drained_by = Instant::now() + Duration::from_secs(300);
     loop {
         let pending: Value = http
-            .get(format!("{}/api/v1/admin/deliveries?status=pending&limit=1", server.base))
+            .get(format!(
+                "{}/api/v1/admin/deliveries?status=pending&limit=1",
+                server.base
+            ))
             .bearer_auth(&admin)
             .send()
             .await
@@ -484,7 +513,10 @@ async fn main() {
         .is_ok_and(|r| r.status() == 200);
     let received = smtp.received();
     let mut per_case: HashMap<String, usize> = HashMap::new();
-    for mail in received.iter().filter(|m| m.rcpt_to == vec![REGULATOR.to_owned()]) {
+    for mail in received
+        .iter()
+        .filter(|m| m.rcpt_to == vec![REGULATOR.to_owned()])
+    {
         let parsed = mail.parsed();
         let case = parsed
             .header_raw("X-Qinglang-Case")
@@ -512,7 +544,11 @@ async fn main() {
         }
     }
 
-    let mut latencies = tally.moderator_latency_ms.lock().map(|l| l.clone()).unwrap_or_default();
+    let mut latencies = tally
+        .moderator_latency_ms
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default();
     latencies.sort_by(|a, b| a.total_cmp(b));
     let mut answers: Vec<((&str, u16), u64)> = tally
         .answers
@@ -529,17 +565,30 @@ async fn main() {
         window.iter().sum::<u64>() / window.len().max(1) as u64 / 1024
     };
     let elapsed = run_for.as_secs();
-    println!("soak: {minutes} min of mixed traffic, {} database", if std::env::var("BENCH_DATABASE_URL").is_ok() { "PostgreSQL" } else { "SQLite" });
+    println!(
+        "soak: {minutes} min of mixed traffic, {} database",
+        if std::env::var("BENCH_DATABASE_URL").is_ok() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
     for ((what, status), n) in &answers {
         println!("  {what:<14} {status}: {n}");
     }
     println!("  server errors (5xx): {}", tally.server_errors());
-    println!("  transport errors: {}", tally.transport_errors.load(Ordering::Relaxed));
+    println!(
+        "  transport errors: {}",
+        tally.transport_errors.load(Ordering::Relaxed)
+    );
     println!(
         "  throttled answers without Retry-After or a message: {}",
         tally.untold.load(Ordering::Relaxed)
     );
-    println!("  accepted reports: {} (stored and readable: {stored})", accepted.len());
+    println!(
+        "  accepted reports: {} (stored and readable: {stored})",
+        accepted.len()
+    );
     println!(
         "  validated cases: {} (regulator email sent exactly once: {sent_once}; cases mailed more than once: {sent_twice})",
         validated.len()

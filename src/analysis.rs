@@ -18,10 +18,11 @@ use std::collections::BTreeSet;
 use chrono::NaiveDateTime;
 
 use crate::db::{
-    self, case_record, evidence, merchants, profiles, reports, signals as stored_signals,
+    self, case_record, evidence, hotlines, merchants, profiles, reports, signals as stored_signals,
     tracking_numbers, write_transaction, DbConnection, DbPool,
 };
 use crate::domain::signals::cross::{self, EvidenceFingerprint, ReporterIdentity};
+use crate::domain::signals::hotline::{is_advertiser_domain, HotlineInput};
 use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
 use crate::domain::signals::{self, logistics, CaseInput, CaseSignals};
 use crate::domain::{screenshot_text, search};
@@ -268,6 +269,8 @@ fn compute(
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
     let mut screenshot_texts: Vec<(String, String)> = Vec::new();
+    // Each screenshot's whole text, for the shape of an advertising page.
+    let mut screenshot_pages: Vec<(String, String)> = Vec::new();
     let mut ocr_spent = Duration::ZERO;
     for row in &case.evidence {
         let mut phash = row.hash();
@@ -325,6 +328,9 @@ fn compute(
                 write_transaction(conn, |conn| evidence::set_ocr_text(conn, row.id, &text))?;
                 ocr_text = Some(text);
             }
+        }
+        if let Some(text) = ocr_text.as_ref().filter(|t| !t.trim().is_empty()) {
+            screenshot_pages.push((row.display_name.clone(), text.clone()));
         }
         if let Some(text) = &ocr_text {
             screenshot_texts.extend(
@@ -384,10 +390,13 @@ fn compute(
     if !screenshot_texts.is_empty() {
         // Text in screenshots is searchable like typed text.
         let terms = search::index_text(
-            [report.merchant_name.as_str(), report.description.as_str()]
-                .into_iter()
-                .chain(typed_reviews.iter().map(String::as_str))
-                .chain(screenshot_texts.iter().map(|(_, text)| text.as_str())),
+            search::filed_text(
+                report.merchant_name.as_deref(),
+                &report.description,
+                typed_reviews,
+                case.hotline.as_ref(),
+            )
+            .chain(screenshot_texts.iter().map(|(_, text)| text.as_str())),
         );
         write_transaction(conn, |conn| {
             reports::set_search_terms(conn, report_id, &terms)
@@ -396,6 +405,29 @@ fn compute(
     // Passages read from screenshots are compared like pasted reviews, after them.
     screenshot_texts.truncate(screenshot_text::MAX_PASSAGES);
     let reporter: ReporterIdentity = profile.reporter();
+    let (number_uses, domain_uses) = match &case.hotline {
+        Some(h) => (
+            hotlines::number_uses(conn, report_id, &h.number)?,
+            match h
+                .found_domain
+                .as_deref()
+                .filter(|d| is_advertiser_domain(d))
+            {
+                Some(domain) => hotlines::domain_uses(conn, report_id, domain)?,
+                None => Vec::new(),
+            },
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let hotline = case.hotline.as_ref().map(|h| HotlineInput {
+        number: &h.number,
+        brand: &h.impersonated_brand,
+        found_domain: h.found_domain.as_deref(),
+        page_text: h.page_text.as_deref(),
+        screenshot_texts: &screenshot_pages,
+        number_uses: &number_uses,
+        domain_uses: &domain_uses,
+    });
     let input = CaseInput {
         category: report.category,
         description: &report.description,
@@ -412,6 +444,7 @@ fn compute(
         other_reviews: &other_reviews,
         tracking_uses: &tracking_uses,
         merchant_reports: &merchant_reports,
+        hotline,
     };
     let results = signals::evaluate_case(&input);
     store_results(

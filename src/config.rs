@@ -153,6 +153,17 @@ pub struct Config {
     )]
     pub notice_limit_per_address: u32,
 
+    /// When set, `GET /api/v1/blocklist/hotlines` asks for this bearer
+    /// token (given to the platforms that take numbers down); unset, the
+    /// blocklist is public.
+    #[arg(
+        long,
+        env = "QINGLANG_BLOCKLIST_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub blocklist_token: Option<String>,
+
     /// Seconds a request's headers or body may stall (no byte arriving)
     /// before the connection is closed.
     #[arg(

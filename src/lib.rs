@@ -138,6 +138,7 @@ impl Application {
                 trust_proxy: config.trust_proxy,
                 trusted_proxies: config.trusted_proxies.clone(),
                 public_origin: config.public_origin(),
+                blocklist_token: config.blocklist_token.clone().filter(|t| !t.is_empty()),
             },
         });
 

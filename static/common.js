@@ -435,7 +435,8 @@ function limitsText(limits) {
 var DEFAULT_LIMITS = {
   max_file_bytes: 10 * 1024 * 1024, max_files: 10, max_total_bytes: 40 * 1024 * 1024,
   accepted_types: DEFAULT_TYPES, description_min_chars: 10, description_max_chars: 5000,
-  max_review_texts: 50, max_review_text_chars: 2000, max_merchant_name_chars: 200, max_reply_chars: 5000
+  max_review_texts: 50, max_review_text_chars: 2000, max_merchant_name_chars: 200, max_reply_chars: 5000,
+  max_page_text_chars: 20000, max_amount_paid_yuan: 1000000
 };
 
 export {

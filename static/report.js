@@ -46,13 +46,38 @@ function fillOptions() {
   fillSelect($('category'), meta.categories, 'f.choose');
   fillSelect($('platform'), meta.platforms, 'f.choose');
   fillSelect($('merchant_province'), meta.provinces, 'f.none');
+  fillSelect($('hotline_found_via'), meta.found_via || [], 'f.none');
+  fillSelect($('hotline_incident_province'), meta.provinces, 'f.none');
 }
+
+// ---- what the category asks for -----------------------------------------
+
+var HOTLINE = 'fake_service_hotline';
+
+function isHotline() { return $('category').value === HOTLINE; }
+
+/** A fake hotline has its own section and may name no shop; reviews and
+ * shipping belong to the other categories; an empty-parcel report opens
+ * the shipping details. */
+function applyCategory() {
+  var hotline = isHotline();
+  $('hotline-section').hidden = !hotline;
+  $('reviews-section').hidden = hotline;
+  $('logistics').hidden = hotline;
+  $('shop-optional-hint').hidden = !hotline;
+  document.querySelectorAll('.shop-req').forEach(function (mark) { mark.hidden = hotline; });
+  $('platform').required = !hotline;
+  $('merchant_name').required = !hotline;
+  if ($('category').value === 'abnormal_logistics') $('logistics').open = true;
+}
+$('category').addEventListener('change', applyCategory);
 
 function renderHints() {
   $('description-hint').textContent = T.t('f.description.hint', { min: limits.description_min_chars });
   $('review_texts-hint').textContent = T.t('f.review_texts.hint', {
     max: limits.max_review_texts, chars: limits.max_review_text_chars
   });
+  $('hotline_page_text-hint').textContent = T.t('f.hotline_page_text.hint', { max: limits.max_page_text_chars });
   $('drop-limits').textContent = QL.limitsText(limits);
   updateCounter();
 }
@@ -62,6 +87,7 @@ function loadOptions() {
     meta = m;
     Object.keys(m.limits || {}).forEach(function (k) { limits[k] = m.limits[k]; });
     fillOptions();
+    applyCategory();
     renderHints();
     $('form-notice').hidden = true;
   }, function () {
@@ -159,6 +185,17 @@ function validPhone(value) {
     (plus && national === null && digits.length >= 7 && digits.length <= 15);
 }
 
+/** What the server reads as a Chinese number, roughly: digits with the
+ * separators people type (full-width too), an optional +86 and a "(1)"
+ * list marker; the server has the last word on the numbering plan. */
+function hotlineDigits(value) {
+  var folded = value.replace(/[\uFF01-\uFF5E]/g, function (c) {
+    return String.fromCharCode(c.charCodeAt(0) - 0xFEE0);
+  }).trim().replace(/^\(\d{1,2}\)\s*/, '');
+  if (!/^\+?[0-9 \-.()\/\u3000]+$/.test(folded)) return null;
+  return folded.replace(/[^0-9]/g, '');
+}
+
 function validUrl(value) {
   try {
     var url = new URL(value);
@@ -192,9 +229,10 @@ function collect() {
     else if (max && QL.charCount(value) > max) add(field, { key: 'v.max', params: { max: max } });
     return value;
   }
-  function url(id) {
-    var value = text(id, id, 2048);
-    if (value !== undefined && !validUrl(value)) add(id, { code: 'url' });
+  function url(id, field) {
+    field = field || id;
+    var value = text(id, field, 2048);
+    if (value !== undefined && !validUrl(value)) add(field, { code: 'url' });
     return value;
   }
   function time(id, field) {
@@ -212,9 +250,10 @@ function collect() {
   var report = {};
   report.category = $('category').value || undefined;
   if (!report.category) add('category', { code: 'required' });
+  var hotline = report.category === HOTLINE;
   report.platform = $('platform').value || undefined;
-  if (!report.platform) add('platform', { code: 'required' });
-  report.merchant_name = text('merchant_name', 'merchant_name', limits.max_merchant_name_chars, { required: true });
+  if (!report.platform && !hotline) add('platform', { code: 'required' });
+  report.merchant_name = text('merchant_name', 'merchant_name', limits.max_merchant_name_chars, { required: !hotline });
   report.shop_url = url('shop_url');
   report.product_url = url('product_url');
   report.order_id = text('order_id', 'order_id', 100);
@@ -248,7 +287,8 @@ function collect() {
       return false;
     });
   }
-  report.review_texts = reviews;
+  report.review_texts = hotline ? [] : reviews;
+  if (hotline) report.hotline = collectHotline(text, url, add);
 
   var logistics = {
     carrier: text('logistics_carrier', 'logistics.carrier', 50),
@@ -291,7 +331,7 @@ function collect() {
   var hasLogistics = Object.keys(logistics).some(function (k) {
     return k === 'events' ? logistics.events.length > 0 : logistics[k] !== undefined;
   });
-  if (hasLogistics) report.logistics = logistics;
+  if (hasLogistics && !hotline) report.logistics = logistics;
 
   var reporter = {
     name: text('reporter_name', 'reporter.name', 100),
@@ -308,6 +348,37 @@ function collect() {
   if (report.email_tracking_code && !reporter.email) add('reporter.email', { key: 'v.email.for_code' });
   report.locale = T.lang() === 'en' ? 'en' : 'zh-CN';
   return { report: report, problems: problems };
+}
+
+/** The hotline section, checked as the server will. */
+function collectHotline(text, url, add) {
+  var h = {};
+  h.number = text('hotline_number', 'hotline.number', 40, { required: true });
+  if (h.number !== undefined) {
+    var digits = hotlineDigits(h.number);
+    if (digits === null) add('hotline.number', { code: 'phone' });
+    else if (digits.length < 5) add('hotline.number', { code: 'too_short' });
+    else if (digits.length > 15) add('hotline.number', { code: 'too_long' });
+  }
+  h.impersonated_brand = text('hotline_impersonated_brand', 'hotline.impersonated_brand', 100, { required: true });
+  h.found_via = $('hotline_found_via').value || undefined;
+  h.found_url = url('hotline_found_url', 'hotline.found_url');
+  h.search_terms = text('hotline_search_terms', 'hotline.search_terms', 200);
+  h.page_text = text('hotline_page_text', 'hotline.page_text', limits.max_page_text_chars, { multiLine: true });
+  var visited = $('hotline_technician_visited').value;
+  h.technician_visited = visited === '' ? undefined : visited === 'yes';
+  var amount = $('hotline_amount_paid_yuan');
+  if (amount.value.trim() !== '') {
+    var yuan = Number(amount.value);
+    if (!isFinite(yuan) || yuan < 0 || yuan > limits.max_amount_paid_yuan) add('hotline.amount_paid_yuan', { key: 'v.amount' });
+    else if (Math.abs(Math.round(yuan * 100) - yuan * 100) > 1e-6) add('hotline.amount_paid_yuan', { code: 'precision' });
+    else h.amount_paid_yuan = yuan;
+  } else if (amount.validity && amount.validity.badInput) {
+    add('hotline.amount_paid_yuan', { key: 'v.amount' });
+  }
+  h.incident_province = $('hotline_incident_province').value || undefined;
+  h.incident_city = text('hotline_incident_city', 'hotline.incident_city', 100);
+  return h;
 }
 
 // ---- showing errors -----------------------------------------------------
@@ -416,7 +487,7 @@ function recheck(control) {
 form.addEventListener('input', function (e) { recheck(e.target); });
 
 // An address typed without its scheme gets https:// added when leaving the field.
-['shop_url', 'product_url'].forEach(function (id) {
+['shop_url', 'product_url', 'hotline_found_url'].forEach(function (id) {
   $(id).addEventListener('blur', function () {
     var value = this.value.trim();
     if (value && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && /^[^\s/:]+\.[^\s/:]+/.test(value)) {
@@ -546,5 +617,6 @@ T.onChange(function () {
 });
 
 QL.initLangSwitch();
+applyCategory();
 renderHints();
 loadOptions();

@@ -160,6 +160,22 @@ function render() {
   row(details, 'f.order_id', view.order_id);
   row(details, 'f.province', view.merchant_province ? vocab('provinces', view.merchant_province) : null);
   row(details, 'f.city', view.merchant_city);
+  var h = view.hotline;
+  if (h) {
+    row(details, 'f.hotline_number', h.number, { className: 'mono' });
+    row(details, 'f.hotline_brand', h.impersonated_brand);
+    row(details, 'f.hotline_found_via', h.found_via ? vocab('found_via', h.found_via) : null);
+    row(details, 'f.hotline_found_url', h.found_url);
+    row(details, 'f.hotline_search_terms', h.search_terms);
+    if (h.technician_visited !== null && h.technician_visited !== undefined) {
+      row(details, 'f.hotline_technician', T.t(h.technician_visited ? 'd.hotline.visited' : 'd.hotline.not_visited'));
+    }
+    if (h.amount_paid_yuan !== null && h.amount_paid_yuan !== undefined) {
+      row(details, 'f.hotline_amount', T.t('d.hotline.amount', { yuan: h.amount_paid_yuan.toFixed(2) }));
+    }
+    row(details, 'f.hotline_province', h.incident_province ? vocab('provinces', h.incident_province) : null);
+    row(details, 'f.hotline_city', h.incident_city);
+  }
   row(details, 'sec.description', view.description);
 
   var reviews = $('track-reviews');

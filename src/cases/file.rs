@@ -10,7 +10,7 @@ use crate::db::events::{self, NewEvent};
 use crate::db::profiles::{self, NewProfile};
 use crate::db::reports::{self, NewReportRow};
 use crate::db::types::Json;
-use crate::db::{merchants, write_transaction, DbConnection};
+use crate::db::{hotlines, merchants, write_transaction, DbConnection};
 use crate::domain::delivery::{Addressing, DeliveryKind};
 use crate::domain::report::NewReport;
 use crate::domain::status::ReportStatus;
@@ -45,8 +45,8 @@ pub fn file(
                 tracking_code_hash: &tracking_hash,
                 status: ReportStatus::Submitted.code(),
                 category: report.category.code(),
-                platform: report.platform.code(),
-                merchant_name: &report.merchant_name,
+                platform: report.platform.map(|p| p.code()),
+                merchant_name: report.merchant_name.as_deref(),
                 shop_url: report.shop_url.as_deref(),
                 product_url: report.product_url.as_deref(),
                 order_id: report.order_id.as_deref(),
@@ -64,7 +64,7 @@ pub fn file(
                 locale: report.locale.code(),
                 created_at: now,
                 updated_at: now,
-                merchant_terms: search::index_text([report.merchant_name.as_str()]),
+                merchant_terms: search::index_text(report.merchant_name.as_deref()),
                 search_terms: search_terms_of(report),
             };
             let (report_id, reference) = reports::insert(conn, &mut row)?;
@@ -82,14 +82,23 @@ pub fn file(
                 },
             )?;
             insert_rows(conn, report_id, None, files, now)?;
-            let merchant_id = merchants::count_report(
-                conn,
-                &profile.platform,
-                &profile.name_key,
-                &profile.display_name,
-                profile.province.as_deref(),
-                now,
-            )?;
+            let merchant_id = profile
+                .merchant
+                .as_ref()
+                .map(|merchant| {
+                    merchants::count_report(
+                        conn,
+                        &merchant.platform,
+                        &profile.name_key,
+                        &merchant.display_name,
+                        profile.province.as_deref(),
+                        now,
+                    )
+                })
+                .transpose()?;
+            if let Some(hotline) = &report.hotline {
+                hotlines::insert(conn, report_id, hotline)?;
+            }
             profiles::insert(conn, report_id, merchant_id, profile, now)?;
             // The receipt carries the tracking code only when the reporter asked.
             let stored = reports::find(conn, report_id)?;
@@ -111,11 +120,12 @@ pub fn file(
     })
 }
 
-/// What `q` in the moderators' queue searches: merchant, description, reviews.
+/// What `q` in the moderators' queue searches.
 fn search_terms_of(report: &NewReport) -> String {
-    search::index_text(
-        [report.merchant_name.as_str(), report.description.as_str()]
-            .into_iter()
-            .chain(report.review_texts.iter().map(String::as_str)),
-    )
+    search::index_text(search::filed_text(
+        report.merchant_name.as_deref(),
+        &report.description,
+        &report.review_texts,
+        report.hotline.as_ref(),
+    ))
 }

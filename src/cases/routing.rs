@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::db::deliveries::{self, NewDelivery};
 use crate::db::reports::{self, ReportRow};
-use crate::db::{regulators, DbConnection};
+use crate::db::{hotlines, regulators, DbConnection};
 use crate::domain::delivery::{Addressing, DeliveryKind};
 use crate::domain::routing::{self, Regulator, Targets};
 use crate::error::{AppError, FieldError};
@@ -89,12 +89,17 @@ pub fn targets(
             Err(AppError::Validation(errors))
         };
     }
+    // A fake hotline may name no shop: it is routed by where the consumer was.
+    let incident_province = match report.merchant_province {
+        Some(_) => None,
+        None => hotlines::find(conn, report.id)?.and_then(|h| h.incident_province),
+    };
+    let province = report
+        .merchant_province
+        .as_deref()
+        .or(incident_province.as_deref());
     Ok(
-        match routing::route(
-            &directory,
-            report.merchant_province.as_deref(),
-            report.category,
-        ) {
+        match routing::route(&directory, province, report.category) {
             Targets::Regulators(list) => list.into_iter().map(Target::from).collect(),
             Targets::DefaultInbox => vec![Target {
                 regulator_id: None,

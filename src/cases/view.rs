@@ -64,7 +64,8 @@ pub fn open(
         None => None,
     };
     let hashes: Vec<String> = record.evidence.iter().map(|e| e.sha256.clone()).collect();
-    let related = reports::related(conn, &record.report, &hashes)?;
+    let hotline_number = record.hotline.as_ref().map(|h| h.number.as_str());
+    let related = reports::related(conn, &record.report, hotline_number, &hashes)?;
     let notes = notes::for_report(conn, report_id)?;
     let deliveries = deliveries::for_report(conn, report_id)?;
     audit::append(

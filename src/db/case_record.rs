@@ -4,15 +4,19 @@
 
 use super::events::{self, EventRow};
 use super::evidence::{self, EvidenceRow};
+use super::hotlines;
 use super::replies::{self, ReplyRow};
 use super::reports::{self, ReportRow};
 use super::DbConnection;
+use crate::domain::report::Hotline;
 use crate::domain::status::ReportStatus;
 use crate::error::AppError;
 
 #[derive(Debug, Clone)]
 pub struct CaseRecord {
     pub report: ReportRow,
+    /// A `fake_service_hotline` report's hotline.
+    pub hotline: Option<Hotline>,
     /// In the order they arrived: the report's files, then the replies'.
     pub evidence: Vec<EvidenceRow>,
     /// Oldest first.
@@ -43,6 +47,7 @@ pub fn load_by_reference(conn: &mut DbConnection, reference: &str) -> Result<Cas
 
 fn complete(conn: &mut DbConnection, report: ReportRow) -> Result<CaseRecord, AppError> {
     Ok(CaseRecord {
+        hotline: hotlines::find(conn, report.id)?,
         evidence: evidence::for_report(conn, report.id)?,
         timeline: events::for_report(conn, report.id)?,
         replies: replies::for_report(conn, report.id)?,

@@ -76,3 +76,14 @@ pub fn for_report(conn: &mut DbConnection, report_id: i64) -> Result<Vec<EventRo
         .select(EventRow::as_select())
         .load(conn)?)
 }
+
+/// The newest event anywhere: its id and time. Every move of every case
+/// writes one, so it versions whatever is derived from case statuses (the
+/// hotline blocklist's ETag) in one index lookup.
+pub fn latest(conn: &mut DbConnection) -> Result<Option<(i64, NaiveDateTime)>, AppError> {
+    Ok(report_events::table
+        .select((report_events::id, report_events::at))
+        .order(report_events::id.desc())
+        .first(conn)
+        .optional()?)
+}

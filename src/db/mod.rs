@@ -11,6 +11,7 @@ pub mod deliveries;
 pub mod dialect;
 pub mod events;
 pub mod evidence;
+pub mod hotlines;
 pub mod merchants;
 pub mod notes;
 pub mod profiles;
@@ -292,4 +293,128 @@ pub async fn ping(pool: &DbPool) -> Result<(), AppError> {
         Ok(())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::{BigInt, Text};
+    use diesel_migrations::MigrationHarness;
+
+    use super::*;
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
+        diesel::sql_query(sql)
+            .get_result::<Count>(conn)
+            .expect("count")
+            .n
+    }
+
+    /// The hotline migration rebuilds `reports` on SQLite: a database made
+    /// before it keeps every case, id, index, search entry, foreign key and
+    /// the id sequence, and a shop-less report can be stored after it.
+    #[test]
+    fn an_existing_sqlite_database_keeps_its_cases_through_the_reports_rebuild() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("old.db");
+        let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open");
+        conn.batch_execute("PRAGMA foreign_keys = ON;").expect("fk");
+        while conn
+            .applied_migrations()
+            .expect("applied")
+            .iter()
+            .all(|v| !v.to_string().contains("000007"))
+        {
+            conn.run_next_migration(SQLITE_MIGRATIONS).expect("migrate");
+        }
+        conn.batch_execute(
+            "INSERT INTO reports (reference, tracking_code_hash, status, category, platform,
+                 merchant_name, description, review_texts, consent_share_contact,
+                 email_tracking_code, locale, created_at, updated_at, merchant_terms, search_terms)
+             VALUES
+                 ('QL-AAAA-AAAA', 'h', 'submitted', 'fake_review', 'taobao', '某某旗舰店', '刷单炒信',
+                  '[]', 0, 0, 'zh-CN', '2026-11-01 00:00:00', '2026-11-01 00:00:00', '某某 旗舰', '刷单 单炒 炒信'),
+                 ('QL-BBBB-BBBB', 'h', 'submitted', 'fake_review', 'taobao', '另一家', '空包',
+                  '[]', 0, 0, 'zh-CN', '2026-11-02 00:00:00', '2026-11-02 00:00:00', '另一 一家', '空包');
+             DELETE FROM reports WHERE reference = 'QL-BBBB-BBBB';
+             INSERT INTO report_events (report_id, at, status) VALUES (1, '2026-11-01 00:00:00', 'submitted');",
+        )
+        .expect("old rows");
+        conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            .expect("the rest");
+
+        assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM reports"), 1);
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT COUNT(*) AS n FROM reports_fts WHERE reports_fts MATCH '\"单炒 炒信\"'"
+            ),
+            1,
+            "the search index still finds the old case"
+        );
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT COUNT(*) AS n FROM pragma_foreign_keys WHERE foreign_keys = 1"
+            ),
+            1,
+            "foreign keys are on again"
+        );
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT COUNT(*) AS n FROM pragma_foreign_key_check"
+            ),
+            0
+        );
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE tbl_name = 'reports' AND type IN ('index', 'trigger')"
+            ),
+            18,
+            "every index and trigger is back"
+        );
+        conn.batch_execute(
+            "INSERT INTO reports (reference, tracking_code_hash, status, category, description,
+                 review_texts, consent_share_contact, email_tracking_code, locale, created_at,
+                 updated_at, merchant_terms, search_terms)
+             VALUES ('QL-CCCC-CCCC', 'h', 'submitted', 'fake_service_hotline', '假冒售后热线', '[]',
+                 0, 0, 'zh-CN', '2026-12-07 00:00:00', '2026-12-07 00:00:00', '', '假冒 冒售');",
+        )
+        .expect("a report without shop or platform");
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+            #[diesel(sql_type = Text)]
+            reference: String,
+        }
+        let newest: Id =
+            diesel::sql_query("SELECT id, reference FROM reports ORDER BY id DESC LIMIT 1")
+                .get_result(&mut conn)
+                .expect("newest");
+        assert_eq!(newest.reference, "QL-CCCC-CCCC");
+        assert_eq!(newest.id, 3, "ids are never reused: the sequence survived");
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT n FROM status_counts WHERE status = 'submitted'"
+            ),
+            2,
+            "the status counters' triggers are back"
+        );
+        conn.batch_execute("DELETE FROM reports WHERE id = 1")
+            .expect("delete");
+        assert_eq!(
+            count(&mut conn, "SELECT COUNT(*) AS n FROM report_events"),
+            0,
+            "deleting a case still cascades to its events"
+        );
+    }
 }

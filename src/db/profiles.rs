@@ -16,11 +16,19 @@ use crate::domain::signals::Priority;
 use crate::domain::status::ReportStatus;
 use crate::error::AppError;
 
+/// A shop: where it sells and what it is called there.
+#[derive(Debug, Clone)]
+pub struct MerchantName {
+    pub platform: String,
+    pub display_name: String,
+}
+
 /// What intake knows about a new case for its signals.
 #[derive(Debug, Clone)]
 pub struct NewProfile {
-    pub platform: String,
-    pub display_name: String,
+    /// The shop as the merchants page lists it; `None` for a fake hotline
+    /// that names no shop (its cases meet by the number instead).
+    pub merchant: Option<MerchantName>,
     pub province: Option<String>,
     pub name_key: String,
     pub shop_key: Option<String>,
@@ -62,7 +70,7 @@ impl ProfileRow {
 pub fn insert(
     conn: &mut DbConnection,
     report_id: i64,
-    merchant_id: i64,
+    merchant_id: Option<i64>,
     profile: &NewProfile,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{evidence, reports};
+use super::schema::{evidence, hotlines, reports};
 use super::types::Json;
 use super::{DbConnection, MultiBackend};
 use crate::domain::catalog::{Category, Platform};
@@ -22,8 +22,8 @@ pub struct ReportRow {
     pub tracking_code_hash: String,
     pub status: ReportStatus,
     pub category: Category,
-    pub platform: Platform,
-    pub merchant_name: String,
+    pub platform: Option<Platform>,
+    pub merchant_name: Option<String>,
     pub shop_url: Option<String>,
     pub product_url: Option<String>,
     pub order_id: Option<String>,
@@ -71,8 +71,8 @@ pub struct NewReportRow<'a> {
     pub tracking_code_hash: &'a str,
     pub status: &'static str,
     pub category: &'static str,
-    pub platform: &'static str,
-    pub merchant_name: &'a str,
+    pub platform: Option<&'static str>,
+    pub merchant_name: Option<&'a str>,
     pub shop_url: Option<&'a str>,
     pub product_url: Option<&'a str>,
     pub order_id: Option<&'a str>,
@@ -230,22 +230,24 @@ pub fn set_search_terms(conn: &mut DbConnection, id: i64, terms: &str) -> Result
 pub struct Related {
     pub reference: String,
     pub status: ReportStatus,
-    pub merchant_name: String,
+    pub merchant_name: Option<String>,
     pub created_at: NaiveDateTime,
-    /// `merchant`, `order_id`, `tracking_number`, `evidence_sha256`.
+    /// `merchant`, `hotline_number`, `order_id`, `tracking_number`, `evidence_sha256`.
     pub reasons: Vec<&'static str>,
 }
 
 const RELATED_LIMIT: i64 = 20;
 
-/// Cases sharing the merchant (name on the platform), the order id, the
-/// tracking number or an evidence file (by SHA-256) with `report`.
+/// Cases sharing the merchant (name on the platform), the hotline number,
+/// the order id, the tracking number or an evidence file (by SHA-256) with
+/// `report`.
 pub fn related(
     conn: &mut DbConnection,
     report: &ReportRow,
+    hotline_number: Option<&str>,
     evidence_sha256s: &[String],
 ) -> Result<Vec<Related>, AppError> {
-    type Hit = (String, ReportStatus, String, NaiveDateTime);
+    type Hit = (String, ReportStatus, Option<String>, NaiveDateTime);
     let columns = (
         reports::reference,
         reports::status,
@@ -261,11 +263,24 @@ pub fn related(
             .into_boxed::<MultiBackend>()
     };
     let mut found: Vec<(Hit, &'static str)> = Vec::new();
-    let by_merchant: Vec<Hit> = base()
-        .filter(reports::merchant_name.eq(report.merchant_name.clone()))
-        .filter(reports::platform.eq(report.platform.code()))
-        .load(conn)?;
-    found.extend(by_merchant.into_iter().map(|h| (h, "merchant")));
+    if let (Some(name), Some(platform)) = (&report.merchant_name, report.platform) {
+        let by_merchant: Vec<Hit> = base()
+            .filter(reports::merchant_name.eq(name.clone()))
+            .filter(reports::platform.eq(platform.code()))
+            .load(conn)?;
+        found.extend(by_merchant.into_iter().map(|h| (h, "merchant")));
+    }
+    if let Some(number) = hotline_number {
+        let hits: Vec<Hit> = reports::table
+            .inner_join(hotlines::table)
+            .filter(reports::id.ne(report.id))
+            .filter(hotlines::number.eq(number.to_owned()))
+            .select(columns)
+            .order(reports::id.desc())
+            .limit(RELATED_LIMIT)
+            .load(conn)?;
+        found.extend(hits.into_iter().map(|h| (h, "hotline_number")));
+    }
     if let Some(order_id) = &report.order_id {
         let hits: Vec<Hit> = base()
             .filter(reports::order_id.eq(order_id.clone()))

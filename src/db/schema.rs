@@ -8,8 +8,8 @@ diesel::table! {
         tracking_code_hash -> Text,
         status -> Text,
         category -> Text,
-        platform -> Text,
-        merchant_name -> Text,
+        platform -> Nullable<Text>,
+        merchant_name -> Nullable<Text>,
         shop_url -> Nullable<Text>,
         product_url -> Nullable<Text>,
         order_id -> Nullable<Text>,
@@ -242,7 +242,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hotlines (report_id) {
+        report_id -> BigInt,
+        number -> Text,
+        impersonated_brand -> Text,
+        found_via -> Nullable<Text>,
+        found_url -> Nullable<Text>,
+        found_domain -> Nullable<Text>,
+        search_terms -> Nullable<Text>,
+        page_text -> Nullable<Text>,
+        technician_visited -> Nullable<Bool>,
+        amount_paid_fen -> Nullable<BigInt>,
+        incident_province -> Nullable<Text>,
+        incident_city -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(hotlines -> reports (report_id));
 diesel::joinable!(case_profiles -> reports (report_id));
 diesel::joinable!(case_profiles -> merchants (merchant_id));
 diesel::joinable!(signals -> reports (report_id));
@@ -257,6 +275,7 @@ diesel::joinable!(deliveries -> regulators (regulator_id));
 diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_events,
+    hotlines,
     evidence,
     users,
     sessions,

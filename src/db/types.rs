@@ -16,6 +16,7 @@ use super::MultiBackend;
 use crate::domain::account::Role;
 use crate::domain::catalog::{Category, Platform};
 use crate::domain::delivery::{DeliveryKind, DeliveryStatus};
+use crate::domain::hotline::FoundVia;
 use crate::domain::report::Locale;
 use crate::domain::signals::{Severity, SignalCode};
 use crate::domain::status::ReportStatus;
@@ -58,6 +59,7 @@ stored_as_code!(
     SignalCode,
     Role,
     Locale,
+    FoundVia,
 );
 
 /// A JSON document in a text column. Every JSON column is read through

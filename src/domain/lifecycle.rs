@@ -59,7 +59,10 @@ pub fn check(from: ReportStatus, to: ReportStatus, actor: Actor) -> Result<(), T
         (NeedsInfo, Rejected) => staff,
         (Validated, Forwarded) => actor == Actor::System,
         (Forwarded, Closed) => staff,
-        (Rejected | Duplicate, UnderReview) => {
+        // An admin may reopen any finished case: a rejection to look again,
+        // a forwarded or closed case that turns out mistaken (it then leaves
+        // the hotline blocklist unless validated again).
+        (Rejected | Duplicate | Forwarded | Closed, UnderReview) => {
             if actor == Actor::Moderator {
                 return Err(TransitionError::Forbidden { from, to });
             }
@@ -187,6 +190,8 @@ mod tests {
         (Forwarded, Closed, &[Actor::Moderator, Actor::Admin]),
         (Rejected, UnderReview, &[Actor::Admin]),
         (Duplicate, UnderReview, &[Actor::Admin]),
+        (Forwarded, UnderReview, &[Actor::Admin]),
+        (Closed, UnderReview, &[Actor::Admin]),
     ];
 
     #[test]
@@ -231,10 +236,15 @@ mod tests {
     }
 
     #[test]
-    fn nothing_leaves_closed_and_no_status_loops_to_itself() {
+    fn only_an_admin_reopens_a_closed_case_and_no_status_loops_to_itself() {
         for &to in ReportStatus::ALL {
             for &actor in Actor::ALL {
-                assert!(check(Closed, to, actor).is_err());
+                let reopen = to == UnderReview && actor == Actor::Admin;
+                assert_eq!(
+                    check(Closed, to, actor).is_ok(),
+                    reopen,
+                    "{to:?} by {actor:?}"
+                );
                 assert!(check(to, to, actor).is_err());
             }
         }

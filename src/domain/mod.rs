@@ -4,6 +4,7 @@
 pub mod account;
 pub mod catalog;
 pub mod delivery;
+pub mod hotline;
 pub mod lifecycle;
 pub mod limits;
 pub mod reference;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use super::catalog::{is_province, Category, Platform};
+use super::hotline::{normalize_number, registrable_domain, yuan_to_fen, FoundVia};
 use super::unicode::strip_invisible;
 use super::vocabulary::vocabulary;
 use crate::error::FieldError;
@@ -18,6 +19,9 @@ pub const MAX_REVIEW_TEXTS: usize = 50;
 pub const MAX_REVIEW_TEXT_CHARS: usize = 2000;
 pub const MAX_MERCHANT_NAME_CHARS: u64 = 200;
 pub const MAX_LOGISTICS_EVENTS: u64 = 200;
+/// An advertising page's text as pasted: long pages fit, a dump does not.
+pub const MAX_PAGE_TEXT_CHARS: u64 = 20_000;
+pub const MAX_AMOUNT_PAID_YUAN: f64 = 1_000_000.0;
 /// The largest report JSON we read; everything it may legally hold fits with room to spare.
 pub const MAX_REPORT_JSON_BYTES: usize = 1024 * 1024;
 
@@ -37,10 +41,10 @@ vocabulary!(
 pub struct ReportForm {
     #[validate(required(code = "required", message = "choose a category"))]
     pub category: Option<Category>,
-    #[validate(required(code = "required", message = "choose a platform"))]
+    /// Required except for a fake hotline (see [`NewReport::from_form`]).
     pub platform: Option<Platform>,
+    /// Required except for a fake hotline.
     #[validate(
-        required(code = "required", message = "the merchant's name is required"),
         length(
             max = "MAX_MERCHANT_NAME_CHARS",
             code = "length",
@@ -81,6 +85,9 @@ pub struct ReportForm {
     pub review_texts: Vec<String>,
     #[validate(nested)]
     pub logistics: Option<LogisticsForm>,
+    /// Only, and always, for a `fake_service_hotline` report.
+    #[validate(nested)]
+    pub hotline: Option<HotlineForm>,
     #[validate(nested)]
     pub reporter: Option<ReporterForm>,
     #[serde(default)]
@@ -157,6 +164,53 @@ pub struct LogisticsEventForm {
     pub description: Option<String>,
 }
 
+/// A fake "official" service hotline, as the consumer found it.
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct HotlineForm {
+    #[validate(
+        required(code = "required", message = "the number you called is required"),
+        custom(function = "check_hotline_number")
+    )]
+    pub number: Option<String>,
+    #[validate(
+        required(
+            code = "required",
+            message = "name the brand the number claimed to serve"
+        ),
+        length(max = 100, code = "length", message = "at most 100 characters"),
+        custom(function = "check_single_line")
+    )]
+    pub impersonated_brand: Option<String>,
+    pub found_via: Option<FoundVia>,
+    #[validate(custom(function = "check_http_url"))]
+    pub found_url: Option<String>,
+    #[validate(
+        length(max = 200, code = "length", message = "at most 200 characters"),
+        custom(function = "check_single_line")
+    )]
+    pub search_terms: Option<String>,
+    #[validate(
+        length(
+            max = "MAX_PAGE_TEXT_CHARS",
+            code = "length",
+            message = "at most 20000 characters"
+        ),
+        custom(function = "check_multi_line")
+    )]
+    pub page_text: Option<String>,
+    pub technician_visited: Option<bool>,
+    #[validate(custom(function = "check_amount"))]
+    pub amount_paid_yuan: Option<f64>,
+    #[validate(custom(function = "check_province"))]
+    pub incident_province: Option<String>,
+    #[validate(
+        length(max = 100, code = "length", message = "at most 100 characters"),
+        custom(function = "check_single_line")
+    )]
+    pub incident_city: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterForm {
@@ -180,8 +234,9 @@ pub struct ReporterForm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewReport {
     pub category: Category,
-    pub platform: Platform,
-    pub merchant_name: String,
+    /// `None` only for a fake hotline, where there may be no shop at all.
+    pub platform: Option<Platform>,
+    pub merchant_name: Option<String>,
     pub shop_url: Option<String>,
     pub product_url: Option<String>,
     pub order_id: Option<String>,
@@ -190,10 +245,30 @@ pub struct NewReport {
     pub description: String,
     pub review_texts: Vec<String>,
     pub logistics: Option<Logistics>,
+    /// Present exactly when the category is `fake_service_hotline`.
+    pub hotline: Option<Hotline>,
     pub reporter: Option<Reporter>,
     pub consent_share_contact: bool,
     pub email_tracking_code: bool,
     pub locale: Locale,
+}
+
+/// A checked hotline: the number in its one stored form (see
+/// `domain::hotline`), money in fen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hotline {
+    pub number: String,
+    pub impersonated_brand: String,
+    pub found_via: Option<FoundVia>,
+    pub found_url: Option<String>,
+    /// The registrable domain of `found_url`, which cases are compared by.
+    pub found_domain: Option<String>,
+    pub search_terms: Option<String>,
+    pub page_text: Option<String>,
+    pub technician_visited: Option<bool>,
+    pub amount_paid_fen: Option<i64>,
+    pub incident_province: Option<String>,
+    pub incident_city: Option<String>,
 }
 
 /// A logistics record with times normalized to UTC.
@@ -237,6 +312,34 @@ impl NewReport {
                 .map_err(|mut more| errors.append(&mut more))
                 .ok()
         });
+        let is_hotline = form.category == Some(Category::FakeServiceHotline);
+        if is_hotline && form.hotline.is_none() {
+            errors.push(FieldError::new(
+                "hotline",
+                "required",
+                "give the number and the brand it claimed to serve",
+            ));
+        }
+        if !is_hotline && form.hotline.is_some() {
+            // Refused rather than ignored: what the consumer typed is either kept or they are told.
+            errors.push(FieldError::new(
+                "hotline",
+                "category",
+                "only for reports of the category fake_service_hotline",
+            ));
+        }
+        if !is_hotline {
+            if form.platform.is_none() {
+                errors.push(FieldError::new("platform", "required", "choose a platform"));
+            }
+            if form.merchant_name.is_none() {
+                errors.push(FieldError::new(
+                    "merchant_name",
+                    "required",
+                    "the merchant's name is required",
+                ));
+            }
+        }
         let has_email = form.reporter.as_ref().is_some_and(|r| r.email.is_some());
         if form.email_tracking_code && !has_email {
             // Otherwise the reporter would wait for a code that never comes.
@@ -251,12 +354,7 @@ impl NewReport {
             errors.dedup();
             return Err(errors);
         }
-        let (Some(category), Some(platform), Some(merchant_name), Some(description)) = (
-            form.category,
-            form.platform,
-            form.merchant_name,
-            form.description,
-        ) else {
+        let (Some(category), Some(description)) = (form.category, form.description) else {
             // `validate` has already reported each missing required field.
             return Err(vec![FieldError::new(
                 "report",
@@ -272,10 +370,11 @@ impl NewReport {
                 email: r.email,
                 phone: r.phone.map(|p| compact_phone(&p)),
             });
+        let hotline = form.hotline.map(Hotline::from_form);
         Ok(NewReport {
             category,
-            platform,
-            merchant_name,
+            platform: form.platform,
+            merchant_name: form.merchant_name,
             shop_url: form.shop_url,
             product_url: form.product_url,
             order_id: form.order_id,
@@ -284,6 +383,7 @@ impl NewReport {
             description,
             review_texts: form.review_texts,
             logistics: logistics.flatten(),
+            hotline,
             reporter,
             consent_share_contact: form.consent_share_contact,
             email_tracking_code: form.email_tracking_code,
@@ -293,6 +393,45 @@ impl NewReport {
 
     pub fn tracking_number(&self) -> Option<&str> {
         self.logistics.as_ref()?.tracking_number.as_deref()
+    }
+
+    /// The province a regulator is chosen by: the merchant's, or for a
+    /// hotline without one, where the consumer was cheated.
+    pub fn routing_province(&self) -> Option<&str> {
+        self.merchant_province.as_deref().or_else(|| {
+            self.hotline
+                .as_ref()
+                .and_then(|h| h.incident_province.as_deref())
+        })
+    }
+}
+
+impl Hotline {
+    /// From a form that has passed validation (the number normalizes).
+    fn from_form(form: HotlineForm) -> Hotline {
+        let number = form.number.unwrap_or_default();
+        let found_domain = form
+            .found_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().and_then(registrable_domain));
+        Hotline {
+            number: normalize_number(&number).unwrap_or(number),
+            impersonated_brand: form.impersonated_brand.unwrap_or_default(),
+            found_via: form.found_via,
+            found_url: form.found_url,
+            found_domain,
+            search_terms: form.search_terms,
+            page_text: form.page_text,
+            technician_visited: form.technician_visited,
+            amount_paid_fen: form.amount_paid_yuan.and_then(yuan_to_fen),
+            incident_province: form.incident_province,
+            incident_city: form.incident_city,
+        }
+    }
+
+    pub fn amount_paid_yuan(&self) -> Option<f64> {
+        self.amount_paid_fen.map(|fen| fen as f64 / 100.0)
     }
 }
 
@@ -389,6 +528,24 @@ impl ReportForm {
                 trim_optional(&mut event.location);
                 trim_optional(&mut event.description);
             }
+        }
+        if let Some(hotline) = &mut self.hotline {
+            for field in [
+                &mut hotline.number,
+                &mut hotline.impersonated_brand,
+                &mut hotline.found_url,
+                &mut hotline.search_terms,
+                &mut hotline.incident_province,
+                &mut hotline.incident_city,
+            ] {
+                trim_optional(field);
+            }
+            // The page as pasted keeps its lines; only the invisible goes.
+            hotline.page_text = hotline
+                .page_text
+                .take()
+                .map(|t| strip_invisible(&t).trim().to_owned())
+                .filter(|t| !t.is_empty());
         }
         if let Some(reporter) = &mut self.reporter {
             trim_optional(&mut reporter.name);
@@ -522,6 +679,22 @@ fn check_review_texts(texts: &[String]) -> Result<(), ValidationError> {
     Ok(())
 }
 
+fn check_hotline_number(value: &str) -> Result<(), ValidationError> {
+    normalize_number(value)
+        .map(|_| ())
+        .map_err(|problem| error(problem.code(), problem.message()))
+}
+
+fn check_amount(yuan: f64) -> Result<(), ValidationError> {
+    if !(0.0..=MAX_AMOUNT_PAID_YUAN).contains(&yuan) || yuan.is_nan() {
+        return Err(error("range", "must be 0 to 1000000 yuan"));
+    }
+    if yuan_to_fen(yuan).is_none() {
+        return Err(error("precision", "at most two decimal places (fen)"));
+    }
+    Ok(())
+}
+
 fn check_time(value: &str) -> Result<(), ValidationError> {
     match parse_time(value) {
         Some(_) => Ok(()),
@@ -638,6 +811,10 @@ fn known_code(code: &str) -> &'static str {
         "range",
         "invalid_time",
         "control_characters",
+        "email_domain",
+        "too_short",
+        "too_long",
+        "precision",
     ];
     CODES
         .iter()
@@ -679,7 +856,8 @@ mod tests {
     #[test]
     fn a_valid_form_is_trimmed_and_accepted() {
         let report = NewReport::from_form(valid_form(), now()).expect("valid");
-        assert_eq!(report.merchant_name, "某某旗舰店");
+        assert_eq!(report.merchant_name.as_deref(), Some("某某旗舰店"));
+        assert_eq!(report.hotline, None);
         assert_eq!(report.review_texts, vec!["超赞！物美价廉".to_string()]);
         assert_eq!(report.logistics, None);
         assert_eq!(report.reporter, None);
@@ -696,6 +874,115 @@ mod tests {
                 ("platform".to_string(), "required"),
             ]
         );
+    }
+
+    fn hotline_form() -> ReportForm {
+        ReportForm {
+            category: Some(Category::FakeServiceHotline),
+            description: Some("搜索“联勒指纹锁售后”找到的电话，师傅上门收了 680 元。".into()),
+            hotline: Some(HotlineForm {
+                number: Some(" (1)４００－１８６５－９０９ ".into()),
+                impersonated_brand: Some("联勒指纹锁".into()),
+                found_via: Some(FoundVia::SearchEngine),
+                found_url: Some("https://m.lianle-weixiu.example.com/page?id=1".into()),
+                page_text: Some("联勒指纹锁全国统一24小时维修服务热线\n400-1865-909".into()),
+                technician_visited: Some(true),
+                amount_paid_yuan: Some(680.5),
+                incident_province: Some("上海市".into()),
+                incident_city: Some(" 上海市 ".into()),
+                ..HotlineForm::default()
+            }),
+            ..ReportForm::default()
+        }
+    }
+
+    #[test]
+    fn a_hotline_report_needs_no_shop_and_stores_one_form_of_the_number() {
+        let report = NewReport::from_form(hotline_form(), now()).expect("valid");
+        assert_eq!(report.merchant_name, None);
+        assert_eq!(report.platform, None);
+        let hotline = report.hotline.as_ref().expect("hotline");
+        assert_eq!(hotline.number, "4001865909");
+        assert_eq!(hotline.found_domain.as_deref(), Some("example.com"));
+        assert_eq!(hotline.amount_paid_fen, Some(68_050));
+        assert_eq!(hotline.amount_paid_yuan(), Some(680.5));
+        assert_eq!(hotline.incident_city.as_deref(), Some("上海市"));
+        assert_eq!(report.routing_province(), Some("上海市"));
+        let mut form = hotline_form();
+        form.merchant_province = Some("浙江省".into());
+        let report = NewReport::from_form(form, now()).expect("valid");
+        assert_eq!(report.routing_province(), Some("浙江省"));
+    }
+
+    #[test]
+    fn a_hotline_report_without_its_hotline_and_a_hotline_on_another_category_are_refused() {
+        let mut form = hotline_form();
+        form.hotline = None;
+        assert_eq!(fields(form), vec![("hotline".to_string(), "required")]);
+        let mut form = valid_form();
+        form.hotline = hotline_form().hotline;
+        assert_eq!(fields(form), vec![("hotline".to_string(), "category")]);
+        let mut form = hotline_form();
+        form.hotline = Some(HotlineForm::default());
+        assert_eq!(
+            fields(form),
+            vec![
+                ("hotline.impersonated_brand".to_string(), "required"),
+                ("hotline.number".to_string(), "required"),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_hotline_fields_are_each_named() {
+        for (number, code) in [
+            ("call now", "phone"),
+            ("400", "too_short"),
+            ("1381234567890", "too_long"),
+        ] {
+            let mut form = hotline_form();
+            if let Some(h) = form.hotline.as_mut() {
+                h.number = Some(number.into());
+            }
+            assert_eq!(
+                fields(form),
+                vec![("hotline.number".to_string(), code)],
+                "{number}"
+            );
+        }
+        let mut form = hotline_form();
+        if let Some(h) = form.hotline.as_mut() {
+            h.found_url = Some("ftp://example.com/x".into());
+            h.page_text = Some("页".repeat(20_001));
+            h.amount_paid_yuan = Some(-1.0);
+            h.incident_province = Some("Shanghai".into());
+        }
+        assert_eq!(
+            fields(form),
+            vec![
+                ("hotline.amount_paid_yuan".to_string(), "range"),
+                ("hotline.found_url".to_string(), "url"),
+                ("hotline.incident_province".to_string(), "invalid_choice"),
+                ("hotline.page_text".to_string(), "length"),
+            ]
+        );
+        for (amount, code) in [(1_000_000.5, "range"), (12.345, "precision")] {
+            let mut form = hotline_form();
+            if let Some(h) = form.hotline.as_mut() {
+                h.amount_paid_yuan = Some(amount);
+            }
+            assert_eq!(
+                fields(form),
+                vec![("hotline.amount_paid_yuan".to_string(), code)],
+                "{amount}"
+            );
+        }
+        let mut form = hotline_form();
+        if let Some(h) = form.hotline.as_mut() {
+            h.page_text = Some("页".repeat(20_000));
+            h.amount_paid_yuan = Some(1_000_000.0);
+        }
+        assert!(NewReport::from_form(form, now()).is_ok());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! "刷单炒信" finds "…刷单炒信…" via the bigrams 刷单 单炒 炒信 in order —
 //! with an ordinary full-text index on both SQLite (FTS5) and PostgreSQL.
 
+use super::report::Hotline;
+
 /// The tokens of `text`, in order.
 pub fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -43,6 +45,24 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F
         | 0x3040..=0x30FF | 0xAC00..=0xD7AF)
+}
+
+/// What `q` in the moderators' queue searches of a case as filed: the
+/// merchant, the description, the reviews, and a hotline's number, brand
+/// and search terms. (Screenshots' text is added once it has been read.)
+pub fn filed_text<'a>(
+    merchant_name: Option<&'a str>,
+    description: &'a str,
+    review_texts: &'a [String],
+    hotline: Option<&'a Hotline>,
+) -> impl Iterator<Item = &'a str> {
+    merchant_name
+        .into_iter()
+        .chain([description])
+        .chain(review_texts.iter().map(String::as_str))
+        .chain(hotline.map(|h| h.number.as_str()))
+        .chain(hotline.map(|h| h.impersonated_brand.as_str()))
+        .chain(hotline.and_then(|h| h.search_terms.as_deref()))
 }
 
 /// The indexed form of a report's searchable text.

@@ -9,11 +9,12 @@ use serde::Serialize;
 use super::state::AppState;
 use crate::domain::catalog::{self, Category, Platform};
 use crate::domain::delivery::{DeliveryKind, DeliveryStatus};
+use crate::domain::hotline::FoundVia;
 use crate::domain::lifecycle::{self, Edge};
 use crate::domain::limits;
 use crate::domain::report::{
-    DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, MAX_MERCHANT_NAME_CHARS, MAX_REVIEW_TEXTS,
-    MAX_REVIEW_TEXT_CHARS,
+    DESCRIPTION_MAX_CHARS, DESCRIPTION_MIN_CHARS, MAX_AMOUNT_PAID_YUAN, MAX_MERCHANT_NAME_CHARS,
+    MAX_PAGE_TEXT_CHARS, MAX_REVIEW_TEXTS, MAX_REVIEW_TEXT_CHARS,
 };
 use crate::domain::signals::{Severity, SignalCode};
 use crate::domain::status::ReportStatus;
@@ -24,6 +25,8 @@ use crate::evidence::{EvidenceKind, UploadLimits};
 struct Meta {
     categories: Vec<Labelled>,
     platforms: Vec<Labelled>,
+    /// Where a fake hotline was found.
+    found_via: Vec<Labelled>,
     provinces: Vec<Labelled>,
     statuses: Vec<Labelled>,
     signals: Vec<Labelled>,
@@ -45,6 +48,8 @@ struct MetaLimits {
     max_review_texts: usize,
     max_review_text_chars: usize,
     max_merchant_name_chars: u64,
+    max_page_text_chars: u64,
+    max_amount_paid_yuan: f64,
     max_note_chars: usize,
     max_reason_chars: usize,
     min_validation_reason_chars: usize,
@@ -58,6 +63,7 @@ pub async fn meta(state: web::Data<AppState>) -> HttpResponse {
         .json(Meta {
             categories: Category::all_labelled(),
             platforms: Platform::all_labelled(),
+            found_via: FoundVia::all_labelled(),
             provinces: catalog::provinces().collect(),
             statuses: ReportStatus::all_labelled(),
             signals: SignalCode::all_labelled(),
@@ -73,6 +79,8 @@ pub async fn meta(state: web::Data<AppState>) -> HttpResponse {
                 max_review_texts: MAX_REVIEW_TEXTS,
                 max_review_text_chars: MAX_REVIEW_TEXT_CHARS,
                 max_merchant_name_chars: MAX_MERCHANT_NAME_CHARS,
+                max_page_text_chars: MAX_PAGE_TEXT_CHARS,
+                max_amount_paid_yuan: MAX_AMOUNT_PAID_YUAN,
                 max_note_chars: limits::MAX_NOTE_CHARS,
                 max_reason_chars: limits::MAX_REASON_CHARS,
                 min_validation_reason_chars: lifecycle::MIN_VALIDATION_REASON_CHARS,

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod blocklist;
 pub mod cases;
 pub mod evidence;
 pub mod extract;
@@ -95,6 +96,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/merchants", Moderator, merchants::list_merchants),
     route!(get "/api/v1/merchants/{id}", Moderator, merchants::get_merchant),
     route!(get "/api/v1/evidence/{id}", Signed, reports::signed_evidence),
+    route!(get "/api/v1/blocklist/hotlines", Public, blocklist::hotlines),
     route!(post "/api/v1/unsubscribe", Signed, reports::unsubscribe),
     route!(get "/api/v1/admin/users", Admin, admin::list_users),
     route!(post "/api/v1/admin/users", Admin, admin::create_user),

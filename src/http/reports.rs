@@ -12,12 +12,12 @@ use super::multipart::read_submission;
 use super::state::AppState;
 use crate::analysis;
 use crate::cases::{self, Caller};
-use crate::db::profiles::NewProfile;
+use crate::db::profiles::{MerchantName, NewProfile};
 use crate::db::{self};
 use crate::domain::limits::MAX_REPLY_CHARS;
 use crate::domain::reference::normalize_reference;
 use crate::domain::report::{NewReport, ReportForm, MAX_REPORT_JSON_BYTES};
-use crate::domain::signals::cross::merchant_keys;
+use crate::domain::signals::cross::{hotline_key, merchant_keys, MerchantKeys};
 use crate::domain::status::ReportStatus;
 use crate::domain::unicode::strip_invisible;
 use crate::error::{AppError, FieldError};
@@ -80,15 +80,27 @@ pub async fn create_report(
 /// What the fraud signals will need of a new report: its merchant's keys
 /// and its reporter's identity (opaque keyed hashes).
 fn new_profile(req: &HttpRequest, state: &AppState, report: &NewReport) -> NewProfile {
-    let keys = merchant_keys(
-        report.platform,
-        &report.merchant_name,
-        report.shop_url.as_deref(),
-    );
+    // A shop is known by its platform and name; a fake hotline that names
+    // none, by its number.
+    let (merchant, keys) = match (report.platform, report.merchant_name.as_deref()) {
+        (Some(platform), Some(name)) => (
+            Some(MerchantName {
+                platform: platform.code().to_owned(),
+                display_name: name.to_owned(),
+            }),
+            merchant_keys(platform, name, report.shop_url.as_deref()),
+        ),
+        _ => (
+            None,
+            MerchantKeys {
+                name_key: hotline_key(report.hotline.as_ref().map_or("", |h| h.number.as_str())),
+                shop_key: None,
+            },
+        ),
+    };
     let reporter = report.reporter.as_ref();
     NewProfile {
-        platform: report.platform.code().to_owned(),
-        display_name: report.merchant_name.clone(),
+        merchant,
         province: report.merchant_province.clone(),
         name_key: keys.name_key,
         shop_key: keys.shop_key,

@@ -20,6 +20,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The origin pages are served from (`QINGLANG_PUBLIC_URL`), when set.
     pub public_origin: Option<String>,
+    /// The bearer token the hotline blocklist asks for, if any.
+    pub blocklist_token: Option<String>,
 }
 
 pub struct AppState {

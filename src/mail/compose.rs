@@ -21,7 +21,7 @@ use crate::db::deliveries::DeliveryRow;
 use crate::db::evidence::EvidenceRow;
 use crate::db::signals::SignalRow;
 use crate::domain::delivery::DeliveryKind;
-use crate::domain::report::{Locale, Logistics};
+use crate::domain::report::{Hotline, Locale, Logistics};
 use crate::evidence::inspect::csv_has_formulas;
 use crate::evidence::EvidenceStore;
 use crate::keys::SigningKey;
@@ -124,14 +124,28 @@ impl Composer {
     ) -> Result<Message, ComposeError> {
         let r = &case.report;
         let category = r.category.labelled();
-        let platform = r.platform.labelled();
-        let subject = format!(
-            "[消费者举报 {}] {} · {} · {}",
-            r.reference,
-            category.zh,
-            one_line(&r.merchant_name),
-            platform.zh
-        );
+        let platform = r.platform.map(|p| p.labelled().zh).unwrap_or("（未填写）");
+        let merchant_name = r
+            .merchant_name
+            .clone()
+            .unwrap_or_else(|| "（未填写）".into());
+        // A fake hotline is named by what it claimed to be and its number.
+        let subject = match &case.hotline {
+            Some(h) => format!(
+                "[消费者举报 {}] {} · 冒充「{}」· {}",
+                r.reference,
+                category.zh,
+                one_line(&h.impersonated_brand),
+                h.number
+            ),
+            None => format!(
+                "[消费者举报 {}] {} · {} · {}",
+                r.reference,
+                category.zh,
+                one_line(&merchant_name),
+                platform
+            ),
+        };
 
         // Attach in manifest order while the total stays under the cap; link the rest.
         let expires = now + self.link_ttl;
@@ -221,8 +235,8 @@ impl Composer {
         let view = RegulatorView {
             reference: r.reference.clone(),
             category: category.zh.to_owned(),
-            platform: platform.zh.to_owned(),
-            merchant_name: r.merchant_name.clone(),
+            platform: platform.to_owned(),
+            merchant_name,
             shop_url: r.shop_url.clone(),
             product_url: r.product_url.clone(),
             order_id: r.order_id.clone(),
@@ -242,6 +256,7 @@ impl Composer {
             description: r.description.clone(),
             review_texts: r.review_texts().to_vec(),
             logistics: r.logistics().map(LogisticsView::from),
+            hotline: case.hotline.as_ref().map(HotlineView::from),
             signals_pending: signals.is_none(),
             signals: signals
                 .map(|list| list.iter().map(SignalLine::from).collect())
@@ -532,6 +547,56 @@ impl From<&Logistics> for LogisticsView {
     }
 }
 
+/// A fake hotline's section of the regulator email.
+pub struct HotlineView {
+    pub fields: Vec<(&'static str, String)>,
+    /// The advertising page as the consumer pasted it.
+    pub page_text: Option<String>,
+}
+
+impl From<&Hotline> for HotlineView {
+    fn from(h: &Hotline) -> Self {
+        let mut fields = vec![
+            ("热线号码", h.number.clone()),
+            ("冒充品牌", h.impersonated_brand.clone()),
+        ];
+        let mut push = |label: &'static str, value: Option<String>| {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                fields.push((label, value));
+            }
+        };
+        push("发现途径", h.found_via.map(|f| f.labelled().zh.to_owned()));
+        push("广告网址", h.found_url.clone());
+        push("搜索关键词", h.search_terms.clone());
+        push(
+            "是否上门",
+            h.technician_visited
+                .map(|v| if v { "有人上门" } else { "无人上门" }.to_owned()),
+        );
+        push(
+            "支付金额",
+            h.amount_paid_yuan().map(|y| format!("{y:.2} 元")),
+        );
+        push(
+            "消费者所在地",
+            match (h.incident_province.as_deref(), h.incident_city.as_deref()) {
+                (None, None) => None,
+                (province, city) => Some(
+                    [province, city]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            },
+        );
+        HotlineView {
+            fields,
+            page_text: h.page_text.clone(),
+        }
+    }
+}
+
 pub struct RegulatorView {
     pub reference: String,
     pub category: String,
@@ -547,6 +612,7 @@ pub struct RegulatorView {
     pub description: String,
     pub review_texts: Vec<String>,
     pub logistics: Option<LogisticsView>,
+    pub hotline: Option<HotlineView>,
     pub signals: Vec<SignalLine>,
     /// The signals were not computed yet when the message was composed.
     pub signals_pending: bool,

@@ -26,8 +26,8 @@ pub struct QueueItem {
     pub reference: String,
     pub status: ReportStatus,
     pub category: Category,
-    pub platform: Platform,
-    pub merchant_name: String,
+    pub platform: Option<Platform>,
+    pub merchant_name: Option<String>,
     pub merchant_province: Option<String>,
     pub assigned_to: Option<i64>,
     pub priority: i32,
@@ -215,9 +215,9 @@ pub struct ReplyItem {
 pub struct RelatedCase {
     pub reference: String,
     pub status: ReportStatus,
-    pub merchant_name: String,
+    pub merchant_name: Option<String>,
     pub created_at: Time,
-    /// `merchant`, `order_id`, `tracking_number`, `evidence_sha256`.
+    /// `merchant`, `hotline_number`, `order_id`, `tracking_number`, `evidence_sha256`.
     pub reasons: Vec<&'static str>,
 }
 
@@ -318,7 +318,7 @@ impl CaseDetail {
             allowed_transitions: lifecycle::next_statuses(r.status, viewer),
             created_at: Time(r.created_at),
             updated_at: Time(r.updated_at),
-            facts: ReportFacts::from(r),
+            facts: ReportFacts::from(&record),
             reporter: ReporterContact::from(r),
             consent_share_contact: r.consent_share_contact,
             priority: PriorityView::new(r.priority, profile.as_ref()),

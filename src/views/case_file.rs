@@ -17,7 +17,10 @@ pub const FORMAT: &str = "qinglang-case/2";
 #[derive(Debug, Serialize)]
 pub struct Labels {
     pub category: Labelled,
-    pub platform: Labelled,
+    /// `None` for a fake hotline that names no platform.
+    pub platform: Option<Labelled>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_via: Option<Labelled>,
 }
 
 #[derive(Debug, Serialize)]
@@ -90,10 +93,15 @@ impl CaseFile {
             created_at: Time(r.created_at),
             validated_at: validation.map(|e| Time(e.at)),
             validation_reason: validation.and_then(|e| e.reason.clone()),
-            facts: ReportFacts::from(r),
+            facts: ReportFacts::from(record),
             labels: Labels {
                 category: r.category.labelled(),
-                platform: r.platform.labelled(),
+                platform: r.platform.map(|p| p.labelled()),
+                found_via: record
+                    .hotline
+                    .as_ref()
+                    .and_then(|h| h.found_via)
+                    .map(|f| f.labelled()),
             },
             signals: signals.map(|list| list.iter().map(SignalItem::from).collect()),
             reporter: CaseFileReporter {

@@ -3,6 +3,7 @@
 //! so the two cannot drift apart. Handlers build these from rows; nothing
 //! here touches the database.
 
+pub mod blocklist;
 pub mod case;
 pub mod case_file;
 pub mod directory;
@@ -12,9 +13,11 @@ pub mod reporter;
 use chrono::NaiveDateTime;
 use serde::{Serialize, Serializer};
 
+use crate::db::case_record::CaseRecord;
 use crate::db::reports::ReportRow;
 use crate::domain::catalog::{Category, Platform};
-use crate::domain::report::Logistics;
+use crate::domain::hotline::FoundVia;
+use crate::domain::report::{Hotline, Logistics};
 
 /// A stored UTC time, shown as RFC 3339 with a `Z` (`2026-12-02T08:30:00Z`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,8 +39,8 @@ pub fn rfc3339(time: NaiveDateTime) -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportFacts {
     pub category: Category,
-    pub platform: Platform,
-    pub merchant_name: String,
+    pub platform: Option<Platform>,
+    pub merchant_name: Option<String>,
     pub shop_url: Option<String>,
     pub product_url: Option<String>,
     pub order_id: Option<String>,
@@ -46,10 +49,49 @@ pub struct ReportFacts {
     pub description: String,
     pub review_texts: Vec<String>,
     pub logistics: Option<Logistics>,
+    /// Only on `fake_service_hotline` reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hotline: Option<HotlineFacts>,
 }
 
-impl From<&ReportRow> for ReportFacts {
-    fn from(r: &ReportRow) -> Self {
+/// A fake hotline as every view shows it: the number normalized (digits
+/// only), the amount in yuan.
+#[derive(Debug, Clone, Serialize)]
+pub struct HotlineFacts {
+    pub number: String,
+    pub impersonated_brand: String,
+    pub found_via: Option<FoundVia>,
+    pub found_url: Option<String>,
+    pub found_domain: Option<String>,
+    pub search_terms: Option<String>,
+    pub page_text: Option<String>,
+    pub technician_visited: Option<bool>,
+    pub amount_paid_yuan: Option<f64>,
+    pub incident_province: Option<String>,
+    pub incident_city: Option<String>,
+}
+
+impl From<&Hotline> for HotlineFacts {
+    fn from(h: &Hotline) -> Self {
+        HotlineFacts {
+            number: h.number.clone(),
+            impersonated_brand: h.impersonated_brand.clone(),
+            found_via: h.found_via,
+            found_url: h.found_url.clone(),
+            found_domain: h.found_domain.clone(),
+            search_terms: h.search_terms.clone(),
+            page_text: h.page_text.clone(),
+            technician_visited: h.technician_visited,
+            amount_paid_yuan: h.amount_paid_yuan(),
+            incident_province: h.incident_province.clone(),
+            incident_city: h.incident_city.clone(),
+        }
+    }
+}
+
+impl From<&CaseRecord> for ReportFacts {
+    fn from(record: &CaseRecord) -> Self {
+        let r = &record.report;
         ReportFacts {
             category: r.category,
             platform: r.platform,
@@ -62,6 +104,7 @@ impl From<&ReportRow> for ReportFacts {
             description: r.description.clone(),
             review_texts: r.review_texts().to_vec(),
             logistics: r.logistics().cloned(),
+            hotline: record.hotline.as_ref().map(HotlineFacts::from),
         }
     }
 }

@@ -50,7 +50,7 @@ impl From<&CaseRecord> for ReporterReport {
             status: r.status,
             created_at: Time(r.created_at),
             updated_at: Time(r.updated_at),
-            facts: ReportFacts::from(r),
+            facts: ReportFacts::from(record),
             reporter: r.has_reporter_contact().then(|| ReporterContact::from(r)),
             consent_share_contact: r.consent_share_contact,
             timeline: record

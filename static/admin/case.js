@@ -137,6 +137,7 @@ function renderCase() {
     forwardingFirst ? forwarding : null,
     signalsSection(c, { paused: poll.signalsPaused, onRefresh: () => refreshCase(true) }),
     reportSection(c),
+    c.hotline ? hotlineSection(c.hotline) : null,
     c.logistics ? logisticsSection(c.logistics) : null,
     evidenceSection(c),
     c.replies.length ? repliesSection(c) : null,
@@ -335,6 +336,26 @@ function reportSection(c) {
     reviews.length ? el('h4', { text: T.t('admin.case.reviews', { n: reviews.length }) }) : null,
     reviews.length ? el('ol', { className: 'review-list' },
       reviews.map((t) => el('li', { 'data-testid': 'review-text', text: t }))) : null
+  ]);
+}
+
+function hotlineSection(h) {
+  const dl = el('dl', { className: 'details' });
+  detailRow(dl, 'f.hotline_number', el('span', { id: 'case-hotline-number', className: 'mono', text: h.number }));
+  detailRow(dl, 'f.hotline_brand', h.impersonated_brand);
+  detailRow(dl, 'f.hotline_found_via', h.found_via ? vocab('found_via', h.found_via) : null);
+  detailRow(dl, 'f.hotline_found_url', h.found_url ? urlNode(h.found_url) : null);
+  detailRow(dl, 'f.hotline_search_terms', h.search_terms);
+  detailRow(dl, 'f.hotline_technician', h.technician_visited === null || h.technician_visited === undefined
+    ? null : T.t(h.technician_visited ? 'd.hotline.visited' : 'd.hotline.not_visited'));
+  detailRow(dl, 'f.hotline_amount', h.amount_paid_yuan === null || h.amount_paid_yuan === undefined
+    ? null : T.t('d.hotline.amount', { yuan: h.amount_paid_yuan.toFixed(2) }));
+  detailRow(dl, 'f.hotline_province', h.incident_province ? vocab('provinces', h.incident_province) : null);
+  detailRow(dl, 'f.hotline_city', h.incident_city);
+  return section('sec.hotline', [
+    dl,
+    h.page_text ? el('h4', { text: T.t('f.hotline_page_text') }) : null,
+    h.page_text ? el('div', { id: 'case-hotline-page', className: 'prose', text: h.page_text }) : null
   ]);
 }
 

@@ -1915,3 +1915,113 @@ async fn a_moderator_changes_their_password() {
         401
     );
 }
+
+/// The form asks what each category needs: a fake hotline gets its own
+/// section (and no shop, reviews or shipping), an empty parcel opens the
+/// shipping details; on a 320 px phone nothing is cut off.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run with `cargo test -- --include-ignored`"]
+async fn the_form_follows_the_category_and_files_a_fake_hotline() {
+    let browser = browser().await;
+    let app = spawn_app().await;
+    let client = &browser.client;
+    client.set_window_size(320, 900).await.expect("phone width");
+    client.goto(&app.url("/")).await.expect("open the form");
+    wait_for(client, "#category option[value=fake_service_hotline]").await;
+    let shown = |id: &'static str| async move {
+        client
+            .execute(
+                &format!("var e = document.getElementById('{id}'); return !e.hidden && e.offsetParent !== null;"),
+                vec![],
+            )
+            .await
+            .expect("script")
+            .as_bool()
+            .unwrap_or(false)
+    };
+    assert!(!shown("hotline-section").await);
+    select(client, "#category", "abnormal_logistics").await;
+    let open = client
+        .execute("return document.getElementById('logistics').open;", vec![])
+        .await
+        .expect("script");
+    assert_eq!(
+        open,
+        json!(true),
+        "an empty-parcel report opens the shipping details"
+    );
+
+    select(client, "#category", "fake_service_hotline").await;
+    assert!(shown("hotline-section").await);
+    assert!(!shown("reviews-section").await);
+    assert!(!shown("logistics").await);
+    assert!(shown("shop-optional-hint").await);
+    let cut_off = client
+        .execute(
+            "var w = document.documentElement.clientWidth; var out = [];
+             if (document.documentElement.scrollWidth > w) out.push('page ' + document.documentElement.scrollWidth);
+             document.querySelectorAll('#report-form input, #report-form select, #report-form textarea, #report-form label, #report-form .hint').forEach(function (e) {
+               var r = e.getBoundingClientRect();
+               if (r.width > 0 && (r.right > w + 0.5 || r.left < -0.5)) out.push(e.id || e.getAttribute('for') || e.className);
+             });
+             return out;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(cut_off, json!([]), "nothing wider than a 320 px phone");
+    let width = client
+        .execute("return document.documentElement.clientWidth;", vec![])
+        .await
+        .expect("script");
+    assert!(
+        width.as_f64().is_some_and(|w| w <= 320.0),
+        "the page is {width} px wide"
+    );
+
+    type_into(client, "#hotline_number", "call us").await;
+    type_into(
+        client,
+        "#description",
+        "搜索到的“官方售后”电话，师傅上门后多收了钱。",
+    )
+    .await;
+    click(client, "#submit-report").await;
+    let error = wait_for_text(client, "#error-hotline_number", |t| !t.trim().is_empty()).await;
+    assert!(error.contains("电话号码格式不正确"), "{error}");
+    let brand_error = wait_for_text(client, "#error-hotline_impersonated_brand", |t| {
+        !t.trim().is_empty()
+    })
+    .await;
+    assert!(brand_error.contains("必填"), "{brand_error}");
+    assert_eq!(app.counts().await, (0, 0), "nothing was sent");
+
+    let number = wait_for(client, "#hotline_number").await;
+    number.clear().await.expect("clear");
+    number.send_keys("(1)400-1865-909").await.expect("type");
+    type_into(client, "#hotline_impersonated_brand", "联勒指纹锁").await;
+    select(client, "#hotline_found_via", "search_engine").await;
+    select(client, "#hotline_technician_visited", "yes").await;
+    type_into(client, "#hotline_amount_paid_yuan", "680").await;
+    select(client, "#hotline_incident_province", "上海市").await;
+    click(client, "#submit-report").await;
+    let reference = wait_for_text(client, "#reference", |t| t.starts_with("QL-")).await;
+    let code = wait_for(client, "#tracking-code")
+        .await
+        .text()
+        .await
+        .expect("code");
+    let view: Value = app
+        .get_report(reference.trim(), code.trim())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["merchant_name"], Value::Null, "{view}");
+    assert_eq!(view["hotline"]["number"], "4001865909", "{view}");
+    assert_eq!(view["hotline"]["impersonated_brand"], "联勒指纹锁");
+    assert_eq!(view["hotline"]["technician_visited"], true);
+    assert_eq!(view["hotline"]["amount_paid_yuan"], 680.0);
+    assert_eq!(view["hotline"]["incident_province"], "上海市");
+    assert_eq!(view["review_texts"], json!([]));
+}

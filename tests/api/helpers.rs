@@ -299,6 +299,29 @@ pub fn valid_report() -> Value {
     })
 }
 
+/// A fake "official" repair hotline as a consumer reports it: no shop, no
+/// platform, the number as the page wrote it.
+pub fn hotline_report() -> Value {
+    json!({
+        "category": "fake_service_hotline",
+        "description": "在百度搜索“联勒指纹锁售后”，打了页面上的“官方热线”，上门师傅说要换主板，收了 680 元，后来联勒官方说这不是他们的电话。",
+        "hotline": {
+            "number": "(1)４００－１８６５－９０９",
+            "impersonated_brand": "联勒指纹锁",
+            "found_via": "search_engine",
+            "found_url": "https://m.lianle-weixiu.example.com/shouhou?id=7",
+            "search_terms": "联勒指纹锁售后电话",
+            "page_text": "联勒指纹锁全国统一24小时维修服务热线 … 400服务电话:400-1865-909(点击咨询) … 联勒指纹锁厂家总部售后统一热线:(1)400-1865-909(点击咨询)(2)400-1865-909(点击咨询) … 联勒指纹锁24小时网点维修服务电话 … 全国报修 有问题 必受理 … 最快30分钟 上门服务",
+            "technician_visited": true,
+            "amount_paid_yuan": 680,
+            "incident_province": "上海市",
+            "incident_city": "上海市"
+        },
+        "reporter": {"email": "li@example.com"},
+        "consent_share_contact": false
+    })
+}
+
 pub fn report_part(report: &Value) -> Part {
     Part::text(report.to_string())
         .mime_str("application/json")

@@ -1178,9 +1178,8 @@ async fn routing_follows_the_directory_and_can_be_overridden() {
             .collect()
     };
 
-    let mut hotline = valid_report();
-    hotline["category"] = json!("fake_service_hotline");
-    hotline["merchant_province"] = json!("广东省");
+    let mut hotline = hotline_report();
+    hotline["hotline"]["incident_province"] = json!("广东省");
     hotline["reporter"] = json!(null);
     let (hotline_ref, _) = app.file_report(&hotline, None).await;
     assert_eq!(
@@ -1941,8 +1940,8 @@ async fn a_corrupt_directory_entry_receives_no_case_until_an_admin_fixes_it() {
         .expect("json");
     assert_eq!(fixed["categories"], json!(["fake_service_hotline"]));
     assert!(fixed.get("problems").is_none(), "{fixed}");
-    let mut hotline = valid_report();
-    hotline["category"] = json!("fake_service_hotline");
+    let mut hotline = hotline_report();
+    hotline["hotline"]["incident_province"] = json!("浙江省");
     hotline["reporter"] = json!(null);
     let (reference, _) = app.file_report(&hotline, None).await;
     let routing: Value = app

@@ -4,6 +4,7 @@ mod abuse;
 mod bad_input;
 mod browser;
 mod helpers;
+mod hotlines;
 mod intake;
 mod mail;
 mod mail_faults;

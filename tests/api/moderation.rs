@@ -44,6 +44,7 @@ const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/merchants", "moderator"),
     ("get", "/api/v1/merchants/{id}", "moderator"),
     ("get", "/api/v1/evidence/{id}", "signed"),
+    ("get", "/api/v1/blocklist/hotlines", "public"),
     ("post", "/api/v1/unsubscribe", "signed"),
     ("get", "/api/v1/admin/users", "admin"),
     ("post", "/api/v1/admin/users", "admin"),

@@ -97,7 +97,7 @@ pub(crate) fn codes(case: &Value) -> Vec<String> {
         .collect()
 }
 
-fn signal<'a>(case: &'a Value, code: &str) -> &'a Value {
+pub(crate) fn signal<'a>(case: &'a Value, code: &str) -> &'a Value {
     case["signals"]
         .as_array()
         .expect("signals")

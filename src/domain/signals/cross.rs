@@ -482,6 +482,12 @@ pub struct MerchantKeys {
 /// "官方旗舰店" is read as "旗舰店" (people drop 官方 when typing). Other shop
 /// kinds stay: "X旗舰店" and "X专营店" are different sellers on Tmall and JD,
 /// so stripping them would merge merchants that are not the same.
+/// The key by which the cases of one fake hotline that name no shop meet,
+/// in place of a merchant's name key: the normalized number.
+pub fn hotline_key(number: &str) -> String {
+    format!("hotline:{number}")
+}
+
 pub fn merchant_keys(platform: Platform, name: &str, shop_url: Option<&str>) -> MerchantKeys {
     let folded = normalize(name).replace("官方旗舰店", "旗舰店");
     MerchantKeys {

@@ -9,6 +9,7 @@
 //! changes, so every function is deterministic in its inputs.
 
 pub mod cross;
+pub mod hotline;
 pub mod image_hash;
 pub mod keywords;
 pub mod logistics;
@@ -42,6 +43,9 @@ vocabulary!(
         InvalidTrackingNumber = "invalid_tracking_number", "运单号格式无效", "Invalid tracking number";
         BrushingKeywords = "brushing_keywords", "刷单用语", "Brushing vocabulary";
         RepeatMerchant = "repeat_merchant", "商家被多人举报", "Merchant reported by several people";
+        RepeatHotline = "repeat_hotline", "热线号码被重复举报", "Hotline number reported again";
+        RepeatHotlineDomain = "repeat_hotline_domain", "广告网站被重复举报", "Advertising site reported again";
+        SeoImpersonation = "seo_impersonation", "冒充官方售后页面", "Page posing as the official service";
     }
 );
 
@@ -269,6 +273,8 @@ pub struct CaseInput<'a> {
     pub tracking_uses: &'a [TrackingUse],
     /// Other cases with the same merchant key (name key or shop key).
     pub merchant_reports: &'a [MerchantReport],
+    /// A fake hotline report's number, page and the other cases it meets.
+    pub hotline: Option<hotline::HotlineInput<'a>>,
 }
 
 /// The signals of a case with its priority, plus what was found along the
@@ -374,6 +380,10 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
         },
     ));
 
+    if let Some(hotline) = &input.hotline {
+        signals.extend(hotline::hotline_signals(hotline));
+    }
+
     let repeat = cross::repeat_merchant(input.reporter, input.created_at, input.merchant_reports);
     signals.extend(repeat.signal);
 
@@ -407,7 +417,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", code.code()));
             assert_eq!(SignalCode::from_code(code.code()), Some(code));
         }
-        assert_eq!(SignalCode::ALL.len(), 11);
+        assert_eq!(SignalCode::ALL.len(), 14);
         let s = signal(SignalCode::NoTransitScans, Severity::High).with_related([
             "QL-B".into(),
             "QL-A".into(),
@@ -571,6 +581,7 @@ mod tests {
             other_reviews: &other_reviews,
             tracking_uses: &tracking_uses,
             merchant_reports: &merchant_reports,
+            hotline: None,
         };
         let result = evaluate_case(&input);
         let codes: Vec<&str> = result.signals.iter().map(|s| s.code.code()).collect();

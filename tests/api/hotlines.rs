@@ -1,0 +1,434 @@
+//! Fake "official" service hotlines: the report of its own, with the number
+//! in one form, found again by search and by other cases, routed by where
+//! the consumer was, and forwarded with a section of its own.
+
+use mail_parser::MimeHeaders;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::mail::{add_regulator, case, html_text, mail_app, validate, wait_for_status, WAIT};
+use crate::smtp::SmtpServer;
+
+#[tokio::test]
+async fn a_hotline_report_needs_no_shop_and_keeps_one_form_of_the_number() {
+    let app = spawn_app().await;
+    let response = app.post_report(form_with(&hotline_report())).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let created: Value = response.json().await.expect("json");
+    let reference = created["reference"].as_str().expect("reference").to_owned();
+    let code = created["tracking_code"].as_str().expect("code").to_owned();
+
+    let moderator = app.moderator().await;
+    let detail = case(&app, &moderator, &reference).await;
+    assert_eq!(detail["merchant_name"], Value::Null);
+    assert_eq!(detail["platform"], Value::Null);
+    let hotline = &detail["hotline"];
+    assert_eq!(hotline["number"], "4001865909", "{detail}");
+    assert_eq!(hotline["impersonated_brand"], "联勒指纹锁");
+    assert_eq!(hotline["found_via"], "search_engine");
+    assert_eq!(hotline["found_domain"], "example.com");
+    assert_eq!(hotline["technician_visited"], true);
+    assert_eq!(hotline["amount_paid_yuan"], 680.0);
+    assert_eq!(hotline["incident_province"], "上海市");
+    assert!(hotline["page_text"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("联勒指纹锁全国统一")));
+
+    // The reporter sees what they filed.
+    let mine: Value = app
+        .get_report(&reference, &code)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["hotline"]["number"], "4001865909", "{mine}");
+
+    // Other reports are unchanged: no hotline key at all.
+    let (other, _) = app.file_report(&valid_report(), None).await;
+    let other = case(&app, &moderator, &other).await;
+    assert!(other.get("hotline").is_none(), "{other}");
+
+    // The number, however it was typed, finds the case, and a second report
+    // of the same number (another brand) is related to it.
+    let mut second = hotline_report();
+    second["hotline"]["number"] = json!("+86 400 186 5909");
+    second["hotline"]["impersonated_brand"] = json!("美的空调");
+    let (second_ref, _) = app.file_report(&second, None).await;
+    let found: Value = app
+        .staff_get(&moderator, "/api/v1/cases?q=4001865909")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let refs: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["reference"].as_str())
+        .collect();
+    assert!(
+        refs.contains(&reference.as_str()) && refs.contains(&second_ref.as_str()),
+        "{found}"
+    );
+    let second = case(&app, &moderator, &second_ref).await;
+    let related = second["related"].as_array().expect("related");
+    assert!(
+        related.iter().any(|r| r["reference"] == reference.as_str()
+            && r["reasons"]
+                .as_array()
+                .is_some_and(|a| a.contains(&json!("hotline_number")))),
+        "{second}"
+    );
+}
+
+#[tokio::test]
+async fn bad_hotline_input_is_refused_field_by_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        ("number", json!("call us now"), "hotline.number", "phone"),
+        ("number", json!("400"), "hotline.number", "too_short"),
+        (
+            "number",
+            json!("1381234567890"),
+            "hotline.number",
+            "too_long",
+        ),
+        ("number", json!(null), "hotline.number", "required"),
+        (
+            "impersonated_brand",
+            json!("  "),
+            "hotline.impersonated_brand",
+            "required",
+        ),
+        (
+            "found_url",
+            json!("javascript:alert(1)"),
+            "hotline.found_url",
+            "url",
+        ),
+        (
+            "page_text",
+            json!("页".repeat(20_001)),
+            "hotline.page_text",
+            "length",
+        ),
+        (
+            "amount_paid_yuan",
+            json!(-5),
+            "hotline.amount_paid_yuan",
+            "range",
+        ),
+        (
+            "amount_paid_yuan",
+            json!(1e9),
+            "hotline.amount_paid_yuan",
+            "range",
+        ),
+        (
+            "amount_paid_yuan",
+            json!(12.345),
+            "hotline.amount_paid_yuan",
+            "precision",
+        ),
+        (
+            "amount_paid_yuan",
+            json!("680"),
+            "hotline.amount_paid_yuan",
+            "invalid_type",
+        ),
+        (
+            "incident_province",
+            json!("Shanghai"),
+            "hotline.incident_province",
+            "invalid_choice",
+        ),
+        (
+            "found_via",
+            json!("tv"),
+            "hotline.found_via",
+            "invalid_choice",
+        ),
+        ("fax", json!("x"), "hotline", "unknown_field"),
+    ];
+    for (key, value, field, code) in cases {
+        let mut report = hotline_report();
+        report["hotline"][key] = value;
+        let response = app.post_report(form_with(&report)).await;
+        let (status, body) = problem(response).await;
+        assert_eq!(status, 422, "{key}: {body}");
+        assert!(
+            error_fields(&body)
+                .iter()
+                .any(|(f, c)| f.starts_with(field) && c == code),
+            "{key}: expected {field}/{code} in {body}"
+        );
+    }
+    // The category and its section go together.
+    let mut without = hotline_report();
+    without.as_object_mut().map(|o| o.remove("hotline"));
+    assert_refused(
+        &app,
+        app.post_report(form_with(&without)).await,
+        422,
+        "hotline",
+        "required",
+    )
+    .await;
+    let mut elsewhere = valid_report();
+    elsewhere["hotline"] = hotline_report()["hotline"].clone();
+    assert_refused(
+        &app,
+        app.post_report(form_with(&elsewhere)).await,
+        422,
+        "hotline",
+        "category",
+    )
+    .await;
+    // Other categories still need their shop.
+    let mut shopless = valid_report();
+    shopless.as_object_mut().map(|o| o.remove("merchant_name"));
+    assert_refused(
+        &app,
+        app.post_report(form_with(&shopless)).await,
+        422,
+        "merchant_name",
+        "required",
+    )
+    .await;
+    app.assert_nothing_stored().await;
+}
+
+#[tokio::test]
+async fn a_hotline_is_routed_by_where_the_consumer_was_and_forwarded_with_its_section() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(Some(smtp.url()), |_| {}).await;
+    let admin = app.admin().await;
+    const SHANGHAI: &str = "ts@sh.gov.example";
+    add_regulator(
+        &app,
+        &admin,
+        json!({"name": "上海市市场监督管理局", "email": SHANGHAI, "provinces": ["上海市"]}),
+    )
+    .await;
+    let (reference, _) = app.file_report(&hotline_report(), None).await;
+    let moderator = app.moderator().await;
+    let routing: Value = app
+        .staff_get(&moderator, &format!("/api/v1/cases/{reference}/routing"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(routing["targets"][0]["email"], SHANGHAI, "{routing}");
+
+    assert_eq!(validate(&app, &moderator, &reference, json!({})).await, 200);
+    wait_for_status(&app, &moderator, &reference, "forwarded").await;
+    let mail = smtp.wait_for(SHANGHAI, 1, WAIT).await.remove(0);
+    let parsed = mail.parsed();
+    assert_eq!(
+        parsed.subject(),
+        Some(
+            format!(
+                "[消费者举报 {reference}] 虚假客服 / 维修热线 · 冒充「联勒指纹锁」· 4001865909"
+            )
+            .as_str()
+        )
+    );
+    let text = parsed.body_text(0).expect("text").into_owned();
+    let html = html_text(&parsed.body_html(0).expect("html"));
+    for body in [&text, &html] {
+        for needle in [
+            "虚假热线",
+            "4001865909",
+            "联勒指纹锁",
+            "搜索引擎",
+            "https://m.lianle-weixiu.example.com/shouhou?id=7",
+            "联勒指纹锁售后电话",
+            "有人上门",
+            "680.00 元",
+            "上海市",
+            "联勒指纹锁全国统一24小时维修服务热线",
+        ] {
+            assert!(body.contains(needle), "{needle} missing from\n{body}");
+        }
+    }
+    let case_file: Value = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some(&format!("case-{reference}.json")))
+        .map(|a| serde_json::from_slice(a.contents()).expect("json"))
+        .expect("case file");
+    assert_eq!(case_file["hotline"]["number"], "4001865909", "{case_file}");
+    assert_eq!(
+        case_file["labels"]["found_via"]["zh"], "搜索引擎",
+        "{case_file}"
+    );
+    assert_eq!(case_file["platform"], Value::Null);
+}
+
+async fn blocklist(app: &TestApp, accept: &str, etag: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .get(app.url("/api/v1/blocklist/hotlines"))
+        .header("accept", accept);
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    request.send().await.expect("sent")
+}
+
+#[tokio::test]
+async fn validated_numbers_are_published_for_platforms_and_leave_when_the_case_is_rejected() {
+    let app = spawn_app().await;
+    let moderator = app.moderator().await;
+    let admin = app.admin().await;
+    let (validated_ref, _) = app.file_report(&hotline_report(), None).await;
+    let mut only_reported = hotline_report();
+    only_reported["hotline"]["number"] = json!("13912345678");
+    app.file_report(&only_reported, None).await;
+    assert_eq!(
+        validate(&app, &moderator, &validated_ref, json!({})).await,
+        200
+    );
+
+    let response = blocklist(&app, "application/json", None).await;
+    assert_eq!(response.status().as_u16(), 200, "public, no token");
+    let etag = response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("an ETag")
+        .to_owned();
+    assert!(response.headers().get("last-modified").is_some());
+    let body: Value = response.json().await.expect("json");
+    let items = body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "only the validated number: {body}");
+    let item = &items[0];
+    assert_eq!(item["number"], "4001865909");
+    assert_eq!(item["brands"], json!(["联勒指纹锁"]));
+    assert_eq!(item["domains"], json!(["example.com"]));
+    assert_eq!(item["cases"], 1);
+    assert!(item["first_validated_at"].is_string() && item["last_validated_at"].is_string());
+    assert!(body["generated_at"].is_string());
+    let text = body.to_string();
+    for private in ["li@example.com", "680", "上门师傅"] {
+        assert!(!text.contains(private), "{private} published: {text}");
+    }
+
+    let unchanged = blocklist(&app, "application/json", Some(&etag)).await;
+    assert_eq!(unchanged.status().as_u16(), 304);
+    assert!(unchanged.bytes().await.expect("body").is_empty());
+
+    let csv = blocklist(&app, "text/csv", None).await;
+    assert_eq!(csv.status().as_u16(), 200);
+    assert!(csv
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv")));
+    let csv_etag = csv
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_ne!(
+        csv_etag.as_deref(),
+        Some(etag.as_str()),
+        "one ETag per representation"
+    );
+    let csv = csv.text().await.expect("text");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("number,brands,domains,cases,first_validated_at,last_validated_at")
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("4001865909,联勒指纹锁,example.com,1,")),
+        "{csv}"
+    );
+
+    // Reopened by an admin and rejected: the number leaves the list.
+    let case = wait_for_status(&app, &moderator, &validated_ref, "forwarded").await;
+    assert_eq!(case["status"], "forwarded");
+    assert_eq!(
+        app.move_case(
+            &admin,
+            &validated_ref,
+            json!({"to": "under_review", "from": "forwarded"})
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        app.move_case(
+            &admin,
+            &validated_ref,
+            json!({"to": "rejected", "reason": "品牌方确认这是其官方号码。"})
+        )
+        .await,
+        200
+    );
+    let changed = blocklist(&app, "application/json", Some(&etag)).await;
+    assert_eq!(changed.status().as_u16(), 200, "the list changed");
+    let body: Value = changed.json().await.expect("json");
+    assert_eq!(body["items"], json!([]), "{body}");
+}
+
+#[tokio::test]
+async fn the_blocklist_can_require_a_token() {
+    let app = spawn_app_with(|c| c.blocklist_token = Some("platform-secret".into())).await;
+    let anonymous = blocklist(&app, "application/json", None).await;
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let allowed = app
+        .client
+        .get(app.url("/api/v1/blocklist/hotlines"))
+        .bearer_auth("platform-secret")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(allowed.status().as_u16(), 200);
+}
+
+/// One number posing as two brands' service lines, advertised on one site:
+/// the second case says so and names the first; the pasted page is
+/// recognised for what it is. A consumer's own plain account is not.
+#[tokio::test]
+async fn one_number_for_several_brands_is_flagged_as_a_ring() {
+    let app = crate::signals::signals_app().await;
+    let moderator = app.moderator().await;
+    let first = crate::signals::file_from(&app, "10.20.0.1", form_with(&hotline_report())).await;
+    let mut second = hotline_report();
+    second["hotline"]["number"] = json!("400 186 5909");
+    second["hotline"]["impersonated_brand"] = json!("美的空调");
+    second["hotline"]["found_url"] = json!("https://www.lianle-weixiu.example.com/meidi");
+    second["hotline"]["page_text"] = json!("我在网上搜到的电话，打过去对方说是美的售后。");
+    second["reporter"] = json!({"email": "wang@example.com"});
+    let second = crate::signals::file_from(&app, "10.20.0.2", form_with(&second)).await;
+
+    let case = crate::signals::wait_for_signal(&app, &moderator, &second, "repeat_hotline").await;
+    let ring = crate::signals::signal(&case, "repeat_hotline");
+    assert_eq!(ring["severity"], "high", "{ring}");
+    let zh = ring["explanation"]["zh-CN"].as_str().expect("zh");
+    assert!(
+        zh.contains("4001865909") && zh.contains("「美的空调」") && zh.contains("「联勒指纹锁」"),
+        "{zh}"
+    );
+    assert_eq!(ring["related"], json!([first.clone()]));
+    let domain = crate::signals::signal(&case, "repeat_hotline_domain");
+    assert!(domain["explanation"]["zh-CN"]
+        .as_str()
+        .is_some_and(|t| t.contains("example.com")));
+    assert!(
+        !crate::signals::codes(&case).contains(&"seo_impersonation".to_owned()),
+        "a consumer's own words are not an advertising page"
+    );
+
+    // The first case hears of the second too, and its pasted page is an SEO page.
+    let case = crate::signals::wait_for_signal(&app, &moderator, &first, "repeat_hotline").await;
+    let seo = crate::signals::signal(&case, "seo_impersonation");
+    let zh = seo["explanation"]["zh-CN"].as_str().expect("zh");
+    assert!(
+        zh.starts_with("粘贴的网页文字") && zh.contains("4001865909 出现 3 次"),
+        "{zh}"
+    );
+}
