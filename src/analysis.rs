@@ -18,9 +18,10 @@ use std::collections::BTreeSet;
 use chrono::NaiveDateTime;
 
 use crate::db::{
-    self, case_record, evidence, hotlines, merchants, profiles, reports, signals as stored_signals,
-    tracking_numbers, write_transaction, DbConnection, DbPool,
+    self, brands, case_record, evidence, hotlines, merchants, profiles, reports,
+    signals as stored_signals, tracking_numbers, write_transaction, DbConnection, DbPool,
 };
+use crate::domain::brands::BrandFields;
 use crate::domain::signals::cross::{self, EvidenceFingerprint, ReporterIdentity};
 use crate::domain::signals::hotline::{is_advertiser_domain, HotlineInput};
 use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
@@ -419,7 +420,15 @@ fn compute(
         ),
         None => (Vec::new(), Vec::new()),
     };
+    // The brand directory is small (admins keep it by hand): read whole.
+    let brand_entries: Vec<BrandFields> = match &case.hotline {
+        Some(_) => brands::list(conn)?.iter().map(|b| b.fields()).collect(),
+        None => Vec::new(),
+    };
     let hotline = case.hotline.as_ref().map(|h| HotlineInput {
+        brand_entry: brand_entries
+            .iter()
+            .find(|b| b.matches(&h.impersonated_brand)),
         number: &h.number,
         brand: &h.impersonated_brand,
         found_domain: h.found_domain.as_deref(),

@@ -1,13 +1,17 @@
-//! The regulator directory as admins change it: each change checked,
-//! written and audited in one transaction.
+//! The directories admins keep — the regulators who receive cases and the
+//! brands whose own service numbers hotlines are checked against — as
+//! admins change them: each change checked, written and audited in one
+//! transaction.
 
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
 use crate::cases::Caller;
 use crate::db::audit::{self, AuditEntry};
+use crate::db::brands::{self, BrandRow};
 use crate::db::regulators::{self, RegulatorRow};
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::brands::{BrandFields, BrandInput};
 use crate::domain::routing::{RegulatorFields, RegulatorInput, Scope};
 use crate::error::{AppError, FieldError};
 
@@ -147,4 +151,95 @@ pub fn delete(
             },
         )
     })
+}
+
+fn brand_snapshot(id: i64, fields: &BrandFields) -> Value {
+    json!({ "id": id, "entry": fields })
+}
+
+/// A new brand directory entry, checked, written and audited together.
+pub fn create_brand(
+    conn: &mut DbConnection,
+    input: BrandInput,
+    caller: &Caller,
+    now: NaiveDateTime,
+) -> Result<BrandRow, AppError> {
+    let fields = BrandFields::check(input, None).map_err(AppError::Validation)?;
+    write_transaction(conn, |conn| {
+        let id = brands::insert(conn, &fields, now)?;
+        audit_brand(
+            conn,
+            "brand.create",
+            caller,
+            None,
+            Some(brand_snapshot(id, &fields)),
+            now,
+        )?;
+        brands::find(conn, id)
+    })
+}
+
+pub fn update_brand(
+    conn: &mut DbConnection,
+    id: i64,
+    input: BrandInput,
+    caller: &Caller,
+    now: NaiveDateTime,
+) -> Result<BrandRow, AppError> {
+    write_transaction(conn, |conn| {
+        let before = brands::find(conn, id)?.fields();
+        let fields = BrandFields::check(input, Some(&before)).map_err(AppError::Validation)?;
+        brands::update(conn, id, &fields, now)?;
+        audit_brand(
+            conn,
+            "brand.update",
+            caller,
+            Some(brand_snapshot(id, &before)),
+            Some(brand_snapshot(id, &fields)),
+            now,
+        )?;
+        brands::find(conn, id)
+    })
+}
+
+pub fn delete_brand(
+    conn: &mut DbConnection,
+    id: i64,
+    caller: &Caller,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    write_transaction(conn, |conn| {
+        let before = brands::find(conn, id)?.fields();
+        brands::delete(conn, id)?;
+        audit_brand(
+            conn,
+            "brand.delete",
+            caller,
+            Some(brand_snapshot(id, &before)),
+            None,
+            now,
+        )
+    })
+}
+
+fn audit_brand(
+    conn: &mut DbConnection,
+    action: &'static str,
+    caller: &Caller,
+    before: Option<Value>,
+    after: Option<Value>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    audit::append(
+        conn,
+        AuditEntry {
+            actor: &caller.audit,
+            action,
+            report_id: None,
+            client_ip: caller.client_ip.as_deref(),
+            before,
+            after,
+            at: now,
+        },
+    )
 }

@@ -6,6 +6,7 @@
 //! workflow in `crate::cases` composes them into transactions.
 
 pub mod audit;
+pub mod brands;
 pub mod case_record;
 pub mod deliveries;
 pub mod dialect;

@@ -259,6 +259,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    brands (id) {
+        id -> BigInt,
+        name -> Text,
+        aliases -> Text,
+        official_numbers -> Text,
+        official_domains -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(hotlines -> reports (report_id));
 diesel::joinable!(case_profiles -> reports (report_id));
@@ -276,6 +288,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_events,
     hotlines,
+    brands,
     evidence,
     users,
     sessions,

@@ -2,6 +2,7 @@
 //! the case lifecycle, accounts and search terms.
 
 pub mod account;
+pub mod brands;
 pub mod catalog;
 pub mod delivery;
 pub mod hotline;

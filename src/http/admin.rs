@@ -1,5 +1,5 @@
-//! The admins' API: staff accounts, the regulator directory and the mail
-//! outbox. Every handler takes an `AdminStaff` first.
+//! The admins' API: staff accounts, the regulator and brand directories and
+//! the mail outbox. Every handler takes an `AdminStaff` first.
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{AdminStaff, JsonBody, QueryParams};
 use super::state::AppState;
-use crate::db::{self, deliveries, regulators, users};
+use crate::db::{self, brands, deliveries, regulators, users};
 use crate::domain::account::Role;
+use crate::domain::brands::BrandInput;
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::routing::RegulatorInput;
 use crate::error::{AppError, FieldError};
 use crate::views::case::DeliveryItem;
-use crate::views::directory::{RegulatorEntry, UserItem};
+use crate::views::directory::{BrandEntry, RegulatorEntry, UserItem};
 use crate::{accounts, directory};
 
 /// `GET /api/v1/admin/users`.
@@ -94,7 +95,7 @@ impl From<RegulatorBody> for RegulatorInput {
     }
 }
 
-fn regulator_id(path: &str) -> Result<i64, AppError> {
+fn entry_id(path: &str) -> Result<i64, AppError> {
     path.parse().map_err(|_| AppError::NotFound)
 }
 
@@ -148,7 +149,7 @@ pub async fn update_regulator(
     body: JsonBody<RegulatorBody>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let id = regulator_id(&path)?;
+    let id = entry_id(&path)?;
     let input = RegulatorInput::from(body.parsed()?);
     let caller = admin.0.caller();
     let row = db::run(&state.pool, move |conn| {
@@ -164,10 +165,67 @@ pub async fn delete_regulator(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let id = regulator_id(&path)?;
+    let id = entry_id(&path)?;
     let caller = admin.0.caller();
     db::run(&state.pool, move |conn| {
         directory::delete(conn, id, &caller, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/admin/brands`.
+pub async fn list_brands(
+    _admin: AdminStaff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let rows = db::run(&state.pool, brands::list).await?;
+    let items: Vec<BrandEntry> = rows.iter().map(BrandEntry::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// `POST /api/v1/admin/brands`.
+pub async fn create_brand(
+    admin: AdminStaff,
+    body: JsonBody<BrandInput>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let input = body.parsed()?;
+    let caller = admin.0.caller();
+    let row = db::run(&state.pool, move |conn| {
+        directory::create_brand(conn, input, &caller, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(BrandEntry::from(&row)))
+}
+
+/// `PATCH /api/v1/admin/brands/{id}`.
+pub async fn update_brand(
+    admin: AdminStaff,
+    path: web::Path<String>,
+    body: JsonBody<BrandInput>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let id = entry_id(&path)?;
+    let input = body.parsed()?;
+    let caller = admin.0.caller();
+    let row = db::run(&state.pool, move |conn| {
+        directory::update_brand(conn, id, input, &caller, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(BrandEntry::from(&row)))
+}
+
+/// `DELETE /api/v1/admin/brands/{id}`.
+pub async fn delete_brand(
+    admin: AdminStaff,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let id = entry_id(&path)?;
+    let caller = admin.0.caller();
+    db::run(&state.pool, move |conn| {
+        directory::delete_brand(conn, id, &caller, Utc::now().naive_utc())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

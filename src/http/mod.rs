@@ -105,6 +105,10 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/v1/admin/regulators", Admin, admin::create_regulator),
     route!(patch "/api/v1/admin/regulators/{id}", Admin, admin::update_regulator),
     route!(delete "/api/v1/admin/regulators/{id}", Admin, admin::delete_regulator),
+    route!(get "/api/v1/admin/brands", Admin, admin::list_brands),
+    route!(post "/api/v1/admin/brands", Admin, admin::create_brand),
+    route!(patch "/api/v1/admin/brands/{id}", Admin, admin::update_brand),
+    route!(delete "/api/v1/admin/brands/{id}", Admin, admin::delete_brand),
     route!(get "/api/v1/admin/deliveries", Admin, admin::list_deliveries),
     route!(post "/api/v1/admin/deliveries/{id}/retry", Admin, admin::retry_delivery),
 ];

@@ -1,8 +1,10 @@
-//! Staff accounts and the regulator directory, as admins see them.
+//! Staff accounts, the regulator directory and the brand directory, as
+//! admins see them.
 
 use serde::Serialize;
 
 use super::Time;
+use crate::db::brands::BrandRow;
 use crate::db::regulators::RegulatorRow;
 use crate::db::users::UserRow;
 use crate::domain::account::Role;
@@ -76,6 +78,32 @@ impl From<&RegulatorRow> for RegulatorEntry {
                 .collect(),
             created_at: Time(row.created_at),
             updated_at: Time(row.updated_at),
+        }
+    }
+}
+
+/// A brand directory entry.
+#[derive(Debug, Serialize)]
+pub struct BrandEntry {
+    pub id: i64,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub official_numbers: Vec<String>,
+    pub official_domains: Vec<String>,
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+impl From<&BrandRow> for BrandEntry {
+    fn from(b: &BrandRow) -> Self {
+        BrandEntry {
+            id: b.id,
+            name: b.name.clone(),
+            aliases: b.aliases.0.clone(),
+            official_numbers: b.official_numbers.0.clone(),
+            official_domains: b.official_domains.0.clone(),
+            created_at: Time(b.created_at),
+            updated_at: Time(b.updated_at),
         }
     }
 }

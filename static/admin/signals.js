@@ -92,7 +92,7 @@ function priorityPanel(c) {
   let reasonsNode;
   if (reasons.length) {
     reasonsNode = el('ul', { className: 'prio-reasons', id: 'priority-reasons' }, reasons.map((r) => el('li', { 'data-testid': 'priority-reason' }, [
-      el('span', { className: 'points', text: '+' + r.points }),
+      el('span', { className: 'points', text: (r.points < 0 ? '−' + Math.abs(r.points) : '+' + r.points) }),
       el('span', { className: 'reason-text', text: reasonText(r) })
     ])));
   } else reasonsNode = el('p', { className: 'hint', id: 'priority-reasons', text: T.t(computed ? 'admin.prio.none' : 'admin.prio.pending') });

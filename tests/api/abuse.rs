@@ -31,7 +31,7 @@ async fn file_as(app: &TestApp, base: &str, ip: &str, report: &Value) -> reqwest
         .expect("sent")
 }
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &'static str) -> i64 {
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

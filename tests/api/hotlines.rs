@@ -432,3 +432,150 @@ async fn one_number_for_several_brands_is_flagged_as_a_ring() {
         "{zh}"
     );
 }
+
+async fn admin_send(
+    app: &TestApp,
+    admin: &Session,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(&admin.token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("sent")
+}
+
+/// Admins keep a directory of brands' own numbers: entries are checked
+/// field by field and audited; a hotline that is not the brand's own is
+/// flagged, one that is lowers the case's priority.
+#[tokio::test]
+async fn the_brand_directory_tells_a_fake_number_from_the_brand_s_own() {
+    let app = crate::signals::signals_app().await;
+    let admin = app.admin().await;
+    let moderator = app.moderator().await;
+    let brands = "/api/v1/admin/brands";
+
+    let refused = admin_send(
+        &app,
+        &admin,
+        reqwest::Method::POST,
+        brands,
+        Some(json!({"name": "", "official_numbers": ["call us"], "official_domains": ["not a domain"]})),
+    )
+    .await;
+    let (status, body) = problem(refused).await;
+    assert_eq!(status, 422, "{body}");
+    let fields: Vec<String> = error_fields(&body).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        fields,
+        ["name", "official_numbers[0]", "official_domains[0]"],
+        "{body}"
+    );
+    let unknown = admin_send(
+        &app,
+        &admin,
+        reqwest::Method::POST,
+        brands,
+        Some(json!({"name": "x", "phone": "1"})),
+    )
+    .await;
+    assert_eq!(unknown.status().as_u16(), 422);
+    let as_moderator = app
+        .client
+        .get(app.url(brands))
+        .bearer_auth(&moderator.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(as_moderator.status().as_u16(), 403);
+
+    let created = admin_send(
+        &app,
+        &admin,
+        reqwest::Method::POST,
+        brands,
+        Some(json!({"name": "联勒", "aliases": ["LianLe"], "official_numbers": ["400-888-1234"], "official_domains": ["https://www.lianle.com/service"]})),
+    )
+    .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let entry: Value = created.json().await.expect("json");
+    assert_eq!(entry["official_numbers"], json!(["4008881234"]));
+    assert_eq!(entry["official_domains"], json!(["lianle.com"]));
+    let id = entry["id"].as_i64().expect("id");
+    let patched = admin_send(
+        &app,
+        &admin,
+        reqwest::Method::PATCH,
+        &format!("{brands}/{id}"),
+        Some(json!({"aliases": ["LianLe", "联勒智能锁"]})),
+    )
+    .await;
+    assert_eq!(patched.status().as_u16(), 200);
+    let listed: Value = admin_send(&app, &admin, reqwest::Method::GET, brands, None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        listed["items"][0]["aliases"],
+        json!(["LianLe", "联勒智能锁"])
+    );
+    assert_eq!(
+        listed["items"][0]["official_numbers"],
+        json!(["4008881234"]),
+        "kept"
+    );
+    assert_eq!(
+        crate::abuse::count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'brand.%'"
+        )
+        .await,
+        2
+    );
+
+    // The fake number.
+    let fake = crate::signals::file_from(&app, "10.30.0.1", form_with(&hotline_report())).await;
+    let case =
+        crate::signals::wait_for_signal(&app, &moderator, &fake, "not_official_number").await;
+    let flagged = crate::signals::signal(&case, "not_official_number");
+    assert_eq!(flagged["severity"], "high");
+    assert!(flagged["explanation"]["zh-CN"]
+        .as_str()
+        .is_some_and(|t| t.contains("4008881234")));
+
+    // The brand's own number, reported by mistake: ranked below.
+    let mut mistaken = hotline_report();
+    mistaken["hotline"]["number"] = json!("400 888 1234");
+    mistaken["hotline"]["page_text"] = json!("联勒官网：服务热线 400-888-1234");
+    let mistaken = crate::signals::file_from(&app, "10.30.0.2", form_with(&mistaken)).await;
+    let case =
+        crate::signals::wait_for_signal(&app, &moderator, &mistaken, "official_number").await;
+    assert!(!crate::signals::codes(&case).contains(&"not_official_number".to_owned()));
+    let reasons = case["priority"]["reasons"].as_array().expect("reasons");
+    assert!(reasons.iter().any(|r| r["points"] == -30), "{reasons:?}");
+    assert_eq!(case["priority"]["score"], 0, "{}", case["priority"]);
+
+    let deleted = admin_send(
+        &app,
+        &admin,
+        reqwest::Method::DELETE,
+        &format!("{brands}/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status().as_u16(), 204);
+    assert_eq!(
+        crate::abuse::count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'brand.delete'"
+        )
+        .await,
+        1
+    );
+}

@@ -3,6 +3,8 @@
 //! `repeat_hotline`: the same number in other cases, whatever brand each
 //! claims — one number posing as several brands' service line is a ring.
 //! `repeat_hotline_domain`: the same advertising site in other cases.
+//! `not_official_number` / `official_number`: for a brand in the admins'
+//! directory, whether the number is the brand's own.
 //!
 //! `seo_impersonation`: text with the shape of the pages that pose as a
 //! brand's "全国统一24小时维修服务热线" — the brand stuffed next to service
@@ -16,6 +18,7 @@
 //! repetition in two of them.
 
 use super::{list_some, Severity, Signal, SignalCode};
+use crate::domain::brands::BrandFields;
 use crate::domain::hotline::numbers_in;
 use crate::domain::signals::text::normalize;
 
@@ -221,6 +224,8 @@ pub struct HotlineInput<'a> {
     pub number_uses: &'a [HotlineUse],
     /// Other cases advertised on the same domain (references).
     pub domain_uses: &'a [String],
+    /// The brand directory's entry for the claimed brand, if it has one.
+    pub brand_entry: Option<&'a BrandFields>,
 }
 
 /// Sites through which people find every kind of ad: a search engine's
@@ -258,6 +263,7 @@ pub fn hotline_signals(input: &HotlineInput<'_>) -> Vec<Signal> {
     let mut signals = Vec::new();
     signals.extend(repeat_hotline(input));
     signals.extend(repeat_hotline_domain(input));
+    signals.extend(official_or_not(input));
     let mut sources = Vec::new();
     if let Some(page) = input.page_text {
         sources.push(SourceText {
@@ -333,6 +339,48 @@ fn repeat_hotline(input: &HotlineInput<'_>) -> Option<Signal> {
         )
     };
     Some(signal.with_related(references))
+}
+
+fn official_or_not(input: &HotlineInput<'_>) -> Option<Signal> {
+    let entry = input.brand_entry?;
+    let number = input.number;
+    let brand = &entry.name;
+    if entry.official_numbers.iter().any(|n| n == number) {
+        return Some(Signal::new(
+            SignalCode::OfficialNumber,
+            Severity::Low,
+            format!("号码 {number} 是品牌目录中「{brand}」的官方服务号码：本举报可能有误。"),
+            format!("{number} is \"{brand}\"'s own service number in the brand directory: the report is probably mistaken."),
+        ));
+    }
+    if entry.official_numbers.is_empty() {
+        // Nothing to compare with: the directory names the brand only.
+        return None;
+    }
+    let listed: Vec<String> = entry.official_numbers.clone();
+    let (listed_zh, listed_en) = list_some(&listed, 5);
+    let mut zh =
+        format!("号码 {number} 不是「{brand}」的官方服务号码（品牌目录所列：{listed_zh}）");
+    let mut en = format!(
+        "{number} is not \"{brand}\"'s service number (the brand directory lists {listed_en})"
+    );
+    if let Some(domain) = input.found_domain {
+        if !entry.official_domains.is_empty() && !entry.official_domains.iter().any(|d| d == domain)
+        {
+            zh.push_str(&format!("，广告网站 {domain} 也不是其官网"));
+            en.push_str(&format!(
+                ", and the advertising site {domain} is not one of its own"
+            ));
+        }
+    }
+    zh.push('。');
+    en.push('.');
+    Some(Signal::new(
+        SignalCode::NotOfficialNumber,
+        Severity::High,
+        zh,
+        en,
+    ))
 }
 
 fn repeat_hotline_domain(input: &HotlineInput<'_>) -> Option<Signal> {
@@ -483,7 +531,66 @@ mod tests {
             screenshot_texts: &[],
             number_uses: uses,
             domain_uses: domains,
+            brand_entry: None,
         }
+    }
+
+    #[test]
+    fn the_brand_directory_says_whose_number_it_is() {
+        let entry = BrandFields {
+            name: "联勒".into(),
+            aliases: vec![],
+            official_numbers: vec!["4008881234".into()],
+            official_domains: vec!["lianle.com".into()],
+        };
+        let mut fake = input(&[], &[]);
+        fake.brand_entry = Some(&entry);
+        let signals = hotline_signals(&fake);
+        let not = find(&signals, SignalCode::NotOfficialNumber).expect("not official");
+        assert_eq!(not.severity, Severity::High);
+        assert!(
+            not.explanation.zh.contains("4008881234"),
+            "{}",
+            not.explanation.zh
+        );
+        assert!(
+            not.explanation
+                .zh
+                .contains("lianle-weixiu.com 也不是其官网"),
+            "{}",
+            not.explanation.zh
+        );
+
+        let mut genuine = input(&[], &[]);
+        genuine.number = "4008881234";
+        genuine.brand_entry = Some(&entry);
+        let signals = hotline_signals(&genuine);
+        assert!(find(&signals, SignalCode::NotOfficialNumber).is_none());
+        let official = find(&signals, SignalCode::OfficialNumber).expect("official");
+        let priority = super::super::priority(&signals, 1, chrono::Duration::zero());
+        assert_eq!(priority.score, 0, "{official:?} lowers the priority");
+        let with_ring = super::super::priority(
+            &[
+                official.clone(),
+                Signal::new(
+                    SignalCode::RepeatHotline,
+                    Severity::High,
+                    String::new(),
+                    String::new(),
+                ),
+            ],
+            1,
+            chrono::Duration::zero(),
+        );
+        assert_eq!(with_ring.score, 0, "30 - 30");
+
+        let unlisted = BrandFields {
+            official_numbers: vec![],
+            ..entry.clone()
+        };
+        let mut nothing = input(&[], &[]);
+        nothing.brand_entry = Some(&unlisted);
+        assert!(hotline_signals(&nothing).is_empty());
     }
 
     fn find(signals: &[Signal], code: SignalCode) -> Option<&Signal> {

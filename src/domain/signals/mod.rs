@@ -46,6 +46,8 @@ vocabulary!(
         RepeatHotline = "repeat_hotline", "热线号码被重复举报", "Hotline number reported again";
         RepeatHotlineDomain = "repeat_hotline_domain", "广告网站被重复举报", "Advertising site reported again";
         SeoImpersonation = "seo_impersonation", "冒充官方售后页面", "Page posing as the official service";
+        NotOfficialNumber = "not_official_number", "非品牌官方号码", "Not the brand's own number";
+        OfficialNumber = "official_number", "品牌官方号码", "The brand's own number";
     }
 );
 
@@ -130,10 +132,23 @@ pub(crate) fn list_some(items: &[String], max: usize) -> (String, String) {
     }
 }
 
+/// What an `official_number` takes off: the reported "fake" number is the
+/// brand's own, so the report is probably mistaken.
+const OFFICIAL_NUMBER_POINTS: i32 = -30;
+
+fn signal_points(signal: &Signal) -> i32 {
+    match signal.code {
+        SignalCode::OfficialNumber => OFFICIAL_NUMBER_POINTS,
+        _ => signal.severity.points() as i32,
+    }
+}
+
 /// Why a case sits where it does in the queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriorityReason {
-    pub points: u32,
+    /// Negative for a signal that makes the report less likely to hold
+    /// (`official_number`).
+    pub points: i32,
     pub explanation: Explanation,
 }
 
@@ -170,7 +185,7 @@ pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -
     best.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
     for signal in best {
         reasons.push(PriorityReason {
-            points: signal.severity.points(),
+            points: signal_points(signal),
             explanation: Explanation::new(
                 format!(
                     "信号 {}（{}）",
@@ -186,7 +201,7 @@ pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -
     let reporters = independent_reporters.max(1);
     let points = REPORTER_POINTS[(reporters as usize - 1).min(REPORTER_POINTS.len() - 1)];
     reasons.push(PriorityReason {
-        points,
+        points: points as i32,
         explanation: if reporters == 1 {
             Explanation::new(
                 "只有本案举报人举报过该商家".to_owned(),
@@ -202,7 +217,7 @@ pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -
     let days = u32::try_from(age.num_days().max(0)).unwrap_or(u32::MAX);
     let age_points = days.min(MAX_AGE_POINTS);
     reasons.push(PriorityReason {
-        points: age_points,
+        points: age_points as i32,
         // Open cases are recomputed daily until the age points are full;
         // past that the text must stay true without a recomputation.
         explanation: if days == 0 {
@@ -225,8 +240,8 @@ pub fn priority(signals: &[Signal], independent_reporters: u32, age: Duration) -
     let score = reasons
         .iter()
         .map(|r| r.points)
-        .sum::<u32>()
-        .min(MAX_PRIORITY);
+        .sum::<i32>()
+        .clamp(0, MAX_PRIORITY as i32) as u32;
     Priority { score, reasons }
 }
 
@@ -417,7 +432,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", code.code()));
             assert_eq!(SignalCode::from_code(code.code()), Some(code));
         }
-        assert_eq!(SignalCode::ALL.len(), 14);
+        assert_eq!(SignalCode::ALL.len(), 16);
         let s = signal(SignalCode::NoTransitScans, Severity::High).with_related([
             "QL-B".into(),
             "QL-A".into(),
