@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{hotlines, report_events, reports};
-use super::DbConnection;
+use super::{DbConnection, MultiBackend};
 use crate::domain::hotline::{FoundVia, ValidatedHotline};
 use crate::domain::report::Hotline;
 use crate::domain::signals::hotline::HotlineUse;
@@ -155,4 +155,125 @@ pub fn validated(conn: &mut DbConnection) -> Result<Vec<ValidatedHotline>, AppEr
             },
         )
         .collect())
+}
+
+/// A number as the moderators' hotlines page lists it.
+#[derive(Debug, Clone)]
+pub struct NumberSummary {
+    pub number: String,
+    pub cases: i64,
+    pub first_seen: NaiveDateTime,
+    pub last_seen: NaiveDateTime,
+}
+
+/// Numbers by how many cases give them (or, `recent`, by their newest
+/// case), at most `limit`; or the one `number`.
+pub fn numbers(
+    conn: &mut DbConnection,
+    number: Option<&str>,
+    recent: bool,
+    limit: i64,
+) -> Result<Vec<NumberSummary>, AppError> {
+    use diesel::dsl::{count_star, max, min};
+    let mut query = hotlines::table
+        .inner_join(reports::table)
+        .group_by(hotlines::number)
+        .select((
+            hotlines::number,
+            count_star(),
+            min(reports::created_at),
+            max(reports::created_at),
+        ))
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if let Some(number) = number {
+        query = query.filter(hotlines::number.eq(number.to_owned()));
+    }
+    query = if recent {
+        query.order((max(reports::created_at).desc(), hotlines::number.asc()))
+    } else {
+        query.order((count_star().desc(), hotlines::number.asc()))
+    };
+    let rows: Vec<(String, i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
+        query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(number, cases, first, last)| {
+            Some(NumberSummary {
+                number,
+                cases,
+                first_seen: first?,
+                last_seen: last?,
+            })
+        })
+        .collect())
+}
+
+/// One case giving a number: what it claimed, where, and where the case stands.
+#[derive(Debug, Clone)]
+pub struct NumberCase {
+    pub reference: String,
+    pub status: ReportStatus,
+    pub brand: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Everything a number posed as and where, and its newest cases.
+#[derive(Debug, Clone)]
+pub struct NumberDetail {
+    pub brands: Vec<String>,
+    pub domains: Vec<String>,
+    pub cases: Vec<NumberCase>,
+}
+
+/// How many brands or domains of one number are listed at most.
+const DISTINCT_LIMIT: i64 = 50;
+
+/// The brands and domains of `number` (all its cases, sorted) and its
+/// newest `newest` cases.
+pub fn number_detail(
+    conn: &mut DbConnection,
+    number: &str,
+    newest: i64,
+) -> Result<NumberDetail, AppError> {
+    let brands: Vec<String> = hotlines::table
+        .filter(hotlines::number.eq(number))
+        .select(hotlines::impersonated_brand)
+        .distinct()
+        .order(hotlines::impersonated_brand.asc())
+        .limit(DISTINCT_LIMIT)
+        .load(conn)?;
+    let domains: Vec<Option<String>> = hotlines::table
+        .filter(hotlines::number.eq(number))
+        .filter(hotlines::found_domain.is_not_null())
+        .select(hotlines::found_domain)
+        .distinct()
+        .order(hotlines::found_domain.asc())
+        .limit(DISTINCT_LIMIT)
+        .load(conn)?;
+    let rows: Vec<(String, ReportStatus, String, NaiveDateTime)> = hotlines::table
+        .inner_join(reports::table)
+        .filter(hotlines::number.eq(number))
+        .select((
+            reports::reference,
+            reports::status,
+            hotlines::impersonated_brand,
+            reports::created_at,
+        ))
+        .order(hotlines::report_id.desc())
+        .limit(newest)
+        .load(conn)?;
+    Ok(NumberDetail {
+        brands,
+        domains: domains.into_iter().flatten().collect(),
+        cases: rows
+            .into_iter()
+            .map(|(reference, status, brand, created_at)| NumberCase {
+                reference,
+                status,
+                brand,
+                created_at,
+            })
+            .collect(),
+    })
 }

@@ -1,7 +1,8 @@
-//! `GET /api/v1/blocklist/hotlines`: the numbers of validated fake-hotline
-//! cases, for the platforms that show their ads. Public unless
+//! Fake hotlines as lists. `GET /api/v1/blocklist/hotlines`: the numbers of
+//! validated cases, for the platforms that show their ads — public unless
 //! `QINGLANG_BLOCKLIST_TOKEN` is set; cacheable (the newest case event
-//! versions it, so a 304 costs one index lookup).
+//! versions it, so a 304 costs one index lookup). `GET /api/v1/hotlines`:
+//! every reported number, for moderators.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -9,12 +10,91 @@ use actix_web::http::header::{self, EntityTag, HttpDate};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::extract::bearer_token;
+use serde::Deserialize;
+
+use super::extract::{bearer_token, QueryParams, Staff};
 use super::state::AppState;
 use crate::db::{self, events, hotlines};
-use crate::domain::hotline::blocklist;
-use crate::error::AppError;
-use crate::views::blocklist::HotlineBlocklist;
+use crate::domain::hotline::{blocklist, normalize_number};
+use crate::domain::limits;
+use crate::error::{AppError, FieldError};
+use crate::views::blocklist::{HotlineBlocklist, HotlineNumber};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumbersQuery {
+    number: Option<String>,
+    sort: Option<String>,
+    limit: Option<String>,
+}
+
+/// How many of a number's newest cases the page shows.
+const RECENT_CASES: i64 = 20;
+
+/// `GET /api/v1/hotlines?number=&sort=cases|recent&limit=`: reported
+/// numbers with the brands each claimed, the domains, first and last seen,
+/// and their newest cases.
+pub async fn numbers(
+    _staff: Staff,
+    query: QueryParams<NumbersQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.parsed()?;
+    let mut errors = Vec::new();
+    let number = match query
+        .number
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(typed) => match normalize_number(typed) {
+            Ok(number) => Some(number),
+            Err(problem) => {
+                errors.push(FieldError::new("number", problem.code(), problem.message()));
+                None
+            }
+        },
+        None => None,
+    };
+    let recent = match query.sort.as_deref().filter(|s| !s.is_empty()) {
+        None | Some("cases") => false,
+        Some("recent") => true,
+        Some(_) => {
+            errors.push(FieldError::new("sort", "invalid_choice", "cases or recent"));
+            false
+        }
+    };
+    let limit = match query.limit.as_deref().filter(|s| !s.is_empty()) {
+        None => 50,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=limits::QUEUE_PAGE_MAX).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new(
+                    "limit",
+                    "range",
+                    format!("between 1 and {}", limits::QUEUE_PAGE_MAX),
+                ));
+                50
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let items = db::run(&state.pool, move |conn| {
+        hotlines::numbers(conn, number.as_deref(), recent, limit)?
+            .into_iter()
+            .map(|summary| {
+                let detail = hotlines::number_detail(conn, &summary.number, RECENT_CASES)?;
+                Ok(HotlineNumber::new(summary, detail))
+            })
+            .collect::<Result<Vec<_>, AppError>>()
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "items": items })))
+}
 
 pub async fn hotlines(
     req: HttpRequest,

@@ -95,6 +95,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/cases/{reference}/routing", Moderator, cases::routing),
     route!(get "/api/v1/merchants", Moderator, merchants::list_merchants),
     route!(get "/api/v1/merchants/{id}", Moderator, merchants::get_merchant),
+    route!(get "/api/v1/hotlines", Moderator, blocklist::numbers),
     route!(get "/api/v1/evidence/{id}", Signed, reports::signed_evidence),
     route!(get "/api/v1/blocklist/hotlines", Public, blocklist::hotlines),
     route!(post "/api/v1/unsubscribe", Signed, reports::unsubscribe),

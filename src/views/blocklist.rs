@@ -1,10 +1,12 @@
-//! The hotline blocklist that search engines, map apps and app stores take
-//! numbers down from: JSON, or CSV for spreadsheets and batch jobs.
+//! Fake hotlines as lists: the blocklist that search engines, map apps and
+//! app stores take numbers down from (JSON, or CSV for spreadsheets and
+//! batch jobs), and the moderators' page of numbers with all their cases.
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::Time;
+use crate::db::hotlines::{NumberDetail, NumberSummary};
 use crate::domain::hotline::BlockedNumber;
 
 #[derive(Debug, Serialize)]
@@ -110,5 +112,50 @@ mod tests {
         let row = lines.next().expect("row");
         assert!(row.starts_with("4001865909,\"'=HYPERLINK"), "{row}");
         assert!(row.contains(";联勒指纹锁\",example.com,2,"), "{row}");
+    }
+}
+
+/// One case of a number, on the moderators' hotlines page.
+#[derive(Debug, Serialize)]
+pub struct HotlineCase {
+    pub reference: String,
+    pub status: crate::domain::status::ReportStatus,
+    pub brand: String,
+    pub created_at: Time,
+}
+
+/// A number as moderators see it: every case, validated or not.
+#[derive(Debug, Serialize)]
+pub struct HotlineNumber {
+    pub number: String,
+    pub cases: i64,
+    pub brands: Vec<String>,
+    pub domains: Vec<String>,
+    pub first_seen_at: Time,
+    pub last_seen_at: Time,
+    /// The newest cases (at most 20).
+    pub recent_cases: Vec<HotlineCase>,
+}
+
+impl HotlineNumber {
+    pub fn new(summary: NumberSummary, detail: NumberDetail) -> Self {
+        HotlineNumber {
+            number: summary.number,
+            cases: summary.cases,
+            brands: detail.brands,
+            domains: detail.domains,
+            first_seen_at: Time(summary.first_seen),
+            last_seen_at: Time(summary.last_seen),
+            recent_cases: detail
+                .cases
+                .into_iter()
+                .map(|c| HotlineCase {
+                    reference: c.reference,
+                    status: c.status,
+                    brand: c.brand,
+                    created_at: Time(c.created_at),
+                })
+                .collect(),
+        }
     }
 }

@@ -102,10 +102,11 @@ export function notice(text) {
 
 // ---- views ------------------------------------------------------------------
 
-const VIEWS = ['login-view', 'queue-view', 'case-view', 'merchants-view', 'merchant-view', 'users-view', 'regulators-view', 'deliveries-view'];
+const VIEWS = ['login-view', 'queue-view', 'case-view', 'merchants-view', 'merchant-view', 'hotlines-view', 'users-view', 'regulators-view', 'deliveries-view'];
 /** The navigation link marked current for each view. */
 const NAV = {
   'queue-view': 'nav-queue', 'case-view': 'nav-queue', 'merchants-view': 'nav-merchants', 'merchant-view': 'nav-merchants',
+  'hotlines-view': 'nav-hotlines',
   'users-view': 'nav-users', 'regulators-view': 'nav-regulators', 'deliveries-view': 'nav-deliveries'
 };
 const viewListeners = [];
@@ -119,7 +120,7 @@ export function onViewChange(fn) {
 export function showView(id) {
   VIEWS.forEach((v) => { $(v).hidden = v !== id; });
   $('app-loading').hidden = true;
-  ['nav-queue', 'nav-merchants', 'nav-users', 'nav-regulators', 'nav-deliveries'].forEach((nav) => {
+  ['nav-queue', 'nav-merchants', 'nav-hotlines', 'nav-users', 'nav-regulators', 'nav-deliveries'].forEach((nav) => {
     $(nav).toggleAttribute('aria-current', NAV[id] === nav);
   });
   viewListeners.forEach((fn) => fn(id));

@@ -6,7 +6,7 @@
  *
  *   state.js  api.js  meta.js  dom.js  dialogs.js  router.js  keyboard.js   shared helpers
  *   queue.js  case.js (+ transition.js signals.js evidence.js lightbox.js mail.js audit.js)
- *   merchants.js  regulators.js  deliveries.js  users.js                    one module per page
+ *   merchants.js  hotlines.js  regulators.js  deliveries.js  users.js       one module per page
  */
 import * as T from '../i18n.js';
 import * as QL from '../common.js';
@@ -20,6 +20,7 @@ import { initLightbox, refreshLightbox } from './lightbox.js';
 import { openQueue, initQueue, fillQueueFilters, renderQueue } from './queue.js';
 import { openCase, initCase, forgetCase, renderCasePreserving } from './case.js';
 import { openMerchants, openMerchant, initMerchants, fillMerchantFilters, renderMerchantPages } from './merchants.js';
+import { openHotlines, initHotlines, renderHotlines } from './hotlines.js';
 import { openRegulators, initRegulators, renderRegulatorsPage } from './regulators.js';
 import { openDeliveries, initDeliveries, renderDeliveriesPage } from './deliveries.js';
 import { openUsers, initUsers, renderUsersPage } from './users.js';
@@ -146,6 +147,7 @@ function redraw() {
   renderRegulatorsPage();
   renderDeliveriesPage();
   renderMerchantPages();
+  renderHotlines();
   refreshLightbox();
 }
 
@@ -153,6 +155,7 @@ register('queue', (r, focus) => openQueue(r.params, focus));
 register('case', (r) => openCase(r.ref, { focus: true }));
 register('merchants', (r, focus) => openMerchants(r.params, focus));
 register('merchant', (r) => openMerchant(r.id, true));
+register('hotlines', (r, focus) => openHotlines(r.params, focus));
 register('users', (r, focus) => openUsers(focus), { admin: true });
 register('regulators', (r, focus) => openRegulators(focus), { admin: true });
 register('deliveries', (r, focus) => openDeliveries(r.params, focus), { admin: true });
@@ -171,6 +174,7 @@ initKeyboard();
 initQueue();
 initCase();
 initMerchants();
+initHotlines();
 initRegulators();
 initDeliveries();
 initUsers();

@@ -1,4 +1,4 @@
-/* Hash routes: #/queue?…, #/case/REF, #/merchants?…, #/merchant/ID, and for admins #/users,
+/* Hash routes: #/queue?…, #/case/REF, #/merchants?…, #/merchant/ID, #/hotlines?…, and for admins #/users,
  * #/regulators, #/deliveries?status=…. Pages register what opens them; a moderator asking for
  * an admin page is sent to the queue. */
 import { session, isAdmin } from './state.js';
@@ -26,7 +26,7 @@ export function parseHash() {
   const m = /^\/merchant\/([^/]+)$/.exec(path);
   if (m) return { name: 'merchant', id: decodeURIComponent(m[1]), params };
   const name = path.replace(/^\//, '');
-  if (['merchants', 'users', 'regulators', 'deliveries'].includes(name)) return { name, params };
+  if (['merchants', 'hotlines', 'users', 'regulators', 'deliveries'].includes(name)) return { name, params };
   return { name: 'queue', params };
 }
 

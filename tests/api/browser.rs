@@ -2025,3 +2025,73 @@ async fn the_form_follows_the_category_and_files_a_fake_hotline() {
     assert_eq!(view["hotline"]["incident_province"], "上海市");
     assert_eq!(view["review_texts"], json!([]));
 }
+
+/// The hotlines page lists each reported number with the brands it posed
+/// as and links its cases; a number typed any way finds it.
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run with `cargo test -- --include-ignored`"]
+async fn the_hotlines_page_shows_one_number_posing_as_several_brands() {
+    let browser = browser().await;
+    let app = spawn_app().await;
+    app.create_user(
+        "mod@example.com",
+        qinglang::domain::account::Role::Moderator,
+    )
+    .await;
+    let (first, _) = app.file_report(&hotline_report(), None).await;
+    let mut second = hotline_report();
+    second["hotline"]["number"] = json!("+86 400 186 5909");
+    second["hotline"]["impersonated_brand"] = json!("美的空调");
+    let (second, _) = app.file_report(&second, None).await;
+    let mut other = hotline_report();
+    other["hotline"]["number"] = json!("021-12345678");
+    app.file_report(&other, None).await;
+
+    let client = &browser.client;
+    log_in(client, &app, "mod@example.com").await;
+    wait_for(client, "[data-testid=queue-row]").await;
+    click(client, "#nav-hotlines").await;
+    let cases = wait_for_text(
+        client,
+        "tr[data-number='4001865909'] [data-testid=hotline-cases]",
+        |t| !t.is_empty(),
+    )
+    .await;
+    assert_eq!(cases.trim(), "2");
+    let brands = text_of(
+        client,
+        "tr[data-number='4001865909'] [data-testid=hotline-brands]",
+    )
+    .await;
+    assert!(
+        brands.contains("美的空调") && brands.contains("联勒指纹锁"),
+        "{brands}"
+    );
+    let rows = client
+        .find_all(Locator::Css("[data-testid=hotline-row]"))
+        .await
+        .expect("rows");
+    assert_eq!(
+        rows.len(),
+        2,
+        "most cases first: 4001865909, then 02112345678"
+    );
+    assert_eq!(
+        rows[0].attr("data-number").await.expect("attr").as_deref(),
+        Some("4001865909")
+    );
+
+    type_into(client, "#h-number", "４００－１８６５－９０９").await;
+    click(client, "#hotlines-filters button[type=submit]").await;
+    wait_for_text(client, "#hotlines-summary", |t| t.contains('1')).await;
+    for reference in [&first, &second] {
+        wait_for(
+            client,
+            &format!("#hotlines-rows a[href='#/case/{reference}']"),
+        )
+        .await;
+    }
+    click(client, &format!("#hotlines-rows a[href='#/case/{first}']")).await;
+    let number = wait_for_text(client, "#case-hotline-number", |t| !t.is_empty()).await;
+    assert_eq!(number, "4001865909");
+}

@@ -579,3 +579,74 @@ async fn the_brand_directory_tells_a_fake_number_from_the_brand_s_own() {
         1
     );
 }
+
+/// Moderators see every reported number (validated or not) with its brands,
+/// sites and newest cases; a number is looked up however it is typed.
+#[tokio::test]
+async fn moderators_list_numbers_by_their_cases() {
+    let app = spawn_app().await;
+    let moderator = app.moderator().await;
+    let (first, _) = app.file_report(&hotline_report(), None).await;
+    let mut second = hotline_report();
+    second["hotline"]["number"] = json!("400-1865-909");
+    second["hotline"]["impersonated_brand"] = json!("美的空调");
+    second["hotline"]["found_url"] = json!("https://ads.example.org/x");
+    let (second, _) = app.file_report(&second, None).await;
+    let mut other = hotline_report();
+    other["hotline"]["number"] = json!("13812345678");
+    app.file_report(&other, None).await;
+
+    let list: Value = app
+        .staff_get(&moderator, "/api/v1/hotlines")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{list}");
+    let ring = &items[0];
+    assert_eq!(ring["number"], "4001865909");
+    assert_eq!(ring["cases"], 2);
+    assert_eq!(ring["brands"], json!(["美的空调", "联勒指纹锁"]));
+    assert_eq!(ring["domains"], json!(["example.com", "example.org"]));
+    assert!(ring["first_seen_at"].is_string() && ring["last_seen_at"].is_string());
+    let refs: Vec<&str> = ring["recent_cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter_map(|c| c["reference"].as_str())
+        .collect();
+    assert_eq!(refs, [second.as_str(), first.as_str()], "newest first");
+
+    let one: Value = app
+        .staff_get(
+            &moderator,
+            "/api/v1/hotlines?number=%2B86%20138%201234%205678",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(one["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(one["items"][0]["number"], "13812345678");
+    for (query, field) in [
+        ("number=abc", "number"),
+        ("sort=brands", "sort"),
+        ("limit=0", "limit"),
+    ] {
+        let (status, body) = problem(
+            app.staff_get(&moderator, &format!("/api/v1/hotlines?{query}"))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{query}: {body}");
+        assert_eq!(error_fields(&body)[0].0, field, "{body}");
+    }
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/hotlines"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status().as_u16(), 401);
+}

@@ -45,6 +45,7 @@ const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/merchants/{id}", "moderator"),
     ("get", "/api/v1/evidence/{id}", "signed"),
     ("get", "/api/v1/blocklist/hotlines", "public"),
+    ("get", "/api/v1/hotlines", "moderator"),
     ("get", "/api/v1/admin/brands", "admin"),
     ("post", "/api/v1/admin/brands", "admin"),
     ("patch", "/api/v1/admin/brands/{id}", "admin"),
