@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::db::schema::{evidence, reports};
+use crate::db::schema::{evidence, hotlines, reports};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::catalog::{Category, Platform, PROVINCES};
 use crate::domain::reference;
@@ -252,6 +252,149 @@ pub fn seed_images(
         progress(done);
     }
     diesel::sql_query("ANALYZE").execute(conn)?;
+    Ok(())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = hotlines)]
+struct SeedHotline {
+    report_id: i64,
+    number: String,
+    impersonated_brand: String,
+    found_via: Option<&'static str>,
+    found_domain: Option<String>,
+    amount_paid_fen: Option<i64>,
+    incident_province: Option<&'static str>,
+}
+
+/// Brands fake hotlines pose as (the seed combines them with a product).
+const BRANDS: &[&str] = &[
+    "联勒",
+    "美的",
+    "海尔",
+    "格力",
+    "西门子",
+    "方太",
+    "老板",
+    "万和",
+    "林内",
+    "史密斯",
+    "松下",
+    "小米",
+];
+const PRODUCTS: &[&str] = &[
+    "指纹锁",
+    "空调",
+    "热水器",
+    "燃气灶",
+    "洗衣机",
+    "冰箱",
+    "油烟机",
+    "净水器",
+];
+
+/// Turns `validated` of the seeded cases into fake-hotline cases standing
+/// validated (forwarded, with their validation event), each with its own
+/// number — a blocklist of that many numbers — and `rings` more cases,
+/// only reported, that give those numbers again under other brands.
+pub fn seed_hotlines(
+    conn: &mut DbConnection,
+    validated: u64,
+    rings: u64,
+    progress: impl Fn(u64),
+) -> Result<(), AppError> {
+    use crate::db::schema::report_events;
+    let total = i64::try_from(validated + rings).unwrap_or(i64::MAX);
+    let ids: Vec<i64> = reports::table
+        .select(reports::id)
+        .order(reports::id.asc())
+        .limit(total)
+        .load(conn)?;
+    if (ids.len() as u64) < validated + rings {
+        return Err(AppError::invalid(
+            "hotlines",
+            "no_cases",
+            "seed more cases first",
+        ));
+    }
+    let mut rng = StdRng::seed_from_u64(20261207);
+    let now = Utc::now().naive_utc();
+    let number_of = |i: u64| format!("400{:07}", 1_000_000 + i);
+    const BATCH: usize = 5000;
+    let mut done = 0u64;
+    for batch in ids.chunks(BATCH) {
+        let rows: Vec<SeedHotline> = batch
+            .iter()
+            .enumerate()
+            .map(|(j, &report_id)| {
+                let i = done + j as u64;
+                // Validated cases get numbers 0..validated; the ring cases reuse them.
+                let n = if i < validated {
+                    i
+                } else {
+                    rng.random_range(0..validated.max(1))
+                };
+                SeedHotline {
+                    report_id,
+                    number: number_of(n),
+                    impersonated_brand: format!(
+                        "{}{}",
+                        pick(&mut rng, BRANDS),
+                        pick(&mut rng, PRODUCTS)
+                    ),
+                    found_via: Some("search_engine"),
+                    found_domain: rng
+                        .random_bool(0.7)
+                        .then(|| format!("weixiu{}.example.com", rng.random_range(0..5000))),
+                    amount_paid_fen: rng
+                        .random_bool(0.5)
+                        .then(|| rng.random_range(5_000..200_000)),
+                    incident_province: Some(pick(&mut rng, PROVINCES).0),
+                }
+            })
+            .collect();
+        let validated_ids: Vec<i64> = batch
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| done + (*j as u64) < validated)
+            .map(|(_, &id)| id)
+            .collect();
+        write_transaction(conn, |conn| -> Result<(), AppError> {
+            diesel::update(reports::table.filter(reports::id.eq_any(batch)))
+                .set(reports::category.eq(Category::FakeServiceHotline.code()))
+                .execute(conn)?;
+            diesel::update(reports::table.filter(reports::id.eq_any(&validated_ids)))
+                .set(reports::status.eq(ReportStatus::Forwarded.code()))
+                .execute(conn)?;
+            for chunk in rows.chunks(100) {
+                match conn {
+                    DbConnection::Sqlite(c) => diesel::insert_into(hotlines::table)
+                        .values(chunk)
+                        .execute(c)?,
+                    DbConnection::Postgresql(c) => diesel::insert_into(hotlines::table)
+                        .values(chunk)
+                        .execute(c)?,
+                };
+            }
+            for id in &validated_ids {
+                diesel::insert_into(report_events::table)
+                    .values((
+                        report_events::report_id.eq(id),
+                        report_events::at.eq(now),
+                        report_events::status.eq(ReportStatus::Validated.code()),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })?;
+        done += batch.len() as u64;
+        progress(done);
+    }
+    let maintenance = match conn {
+        DbConnection::Postgresql(_) => "VACUUM ANALYZE",
+        DbConnection::Sqlite(_) => "ANALYZE",
+    };
+    diesel::sql_query(maintenance).execute(conn)?;
     Ok(())
 }
 

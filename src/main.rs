@@ -48,6 +48,13 @@ enum DevCommand {
         /// (rows only, for the similar-screenshot benchmark).
         #[arg(long, default_value_t = 0)]
         images: u64,
+        /// Also turn this many of the cases into validated fake-hotline
+        /// cases, each with its own number (the hotline benchmark).
+        #[arg(long, default_value_t = 0)]
+        hotlines: u64,
+        /// And this many more, only reported, that give those numbers again.
+        #[arg(long, default_value_t = 0)]
+        hotline_rings: u64,
     },
 }
 
@@ -111,7 +118,13 @@ fn main() -> anyhow::Result<()> {
         }
         Command::User { action } => user_command(&cli.config, action),
         Command::Dev {
-            action: DevCommand::Seed { cases, images },
+            action:
+                DevCommand::Seed {
+                    cases,
+                    images,
+                    hotlines,
+                    hotline_rings,
+                },
         } => {
             let pool = qinglang::db::connect(&cli.config.database_url(), 1, None)?;
             let mut conn = pool.get()?;
@@ -138,6 +151,16 @@ fn main() -> anyhow::Result<()> {
                             started.elapsed().as_secs_f64()
                         );
                     }
+                })
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            }
+            if hotlines > 0 {
+                qinglang::dev::seed_hotlines(&mut conn, hotlines, hotline_rings, |done| {
+                    eprintln!(
+                        "seeded {done}/{} hotline cases ({:.0} s)",
+                        hotlines + hotline_rings,
+                        started.elapsed().as_secs_f64()
+                    );
                 })
                 .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             }
