@@ -639,3 +639,53 @@ fn similar_evidence_precision_and_recall() {
         assert!(counts.recall() >= 0.9, "{counts:?}");
     }
 }
+
+/// `seo_impersonation` on the development pages (`hotline_pages.json`,
+/// which shaped its rule) and on held-out pages
+/// (`hotline_pages_held_out.json`, written before the rule was run on them
+/// and never used to change it): the held-out figures are what a new page
+/// can expect.
+#[test]
+fn seo_impersonation_on_development_and_held_out_pages() {
+    use qinglang::domain::signals::hotline::{seo_impersonation, SourceText};
+    let judge = |name: &str| {
+        let pages = fixture(name);
+        let mut counts = Counts::default();
+        let mut misjudged = Vec::new();
+        for page in pages["pages"].as_array().expect("pages") {
+            let brand = page["brand"].as_str().expect("brand");
+            let text = page["text"].as_str().expect("text");
+            let fake = page["fake"].as_bool().expect("fake");
+            let flagged = seo_impersonation(
+                &[SourceText {
+                    zh: "粘贴的网页文字".into(),
+                    en: "The pasted page text".into(),
+                    text,
+                }],
+                &[brand],
+            )
+            .is_some();
+            counts.add(flagged, fake);
+            if flagged != fake {
+                misjudged.push(format!(
+                    "{}: {brand}",
+                    if fake { "missed" } else { "false positive" }
+                ));
+            }
+        }
+        (counts, misjudged)
+    };
+    let (development, _) = judge("hotline_pages.json");
+    println!(
+        "{}",
+        development.line("seo_impersonation (development pages)")
+    );
+    let (held_out, misjudged) = judge("hotline_pages_held_out.json");
+    println!("{}", held_out.line("seo_impersonation (held-out pages)"));
+    for line in &misjudged {
+        println!("  {line}");
+    }
+    // Aims for pages never seen: most fake pages caught, most flags right.
+    assert!(held_out.recall() >= 0.75, "{misjudged:?}");
+    assert!(held_out.precision() >= 0.75, "{misjudged:?}");
+}
