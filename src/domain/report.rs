@@ -686,7 +686,8 @@ fn check_hotline_number(value: &str) -> Result<(), ValidationError> {
 }
 
 fn check_amount(yuan: f64) -> Result<(), ValidationError> {
-    if !(0.0..=MAX_AMOUNT_PAID_YUAN).contains(&yuan) || yuan.is_nan() {
+    // (NaN is in no range.)
+    if !(0.0..=MAX_AMOUNT_PAID_YUAN).contains(&yuan) {
         return Err(error("range", "must be 0 to 1000000 yuan"));
     }
     if yuan_to_fen(yuan).is_none() {

@@ -117,7 +117,8 @@ pub async fn hotlines(
         let seconds = u64::try_from(at.and_utc().timestamp()).unwrap_or(0);
         HttpDate::from(UNIX_EPOCH + Duration::from_secs(seconds))
     });
-    let mut response = if not_modified(&req, &etag, last_modified) {
+    let unchanged = not_modified(&req, &etag, last_modified);
+    let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
@@ -129,7 +130,7 @@ pub async fn hotlines(
     if let Some(date) = last_modified {
         response.insert_header(header::LastModified(date));
     }
-    if not_modified(&req, &etag, last_modified) {
+    if unchanged {
         return Ok(response.finish());
     }
     let rows = db::run(&state.pool, hotlines::validated).await?;
