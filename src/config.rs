@@ -287,6 +287,22 @@ pub struct Config {
     )]
     pub link_ttl_hours: u64,
 
+    /// Days a regulator's response link (`/respond/<token>`, one per
+    /// delivery) keeps working after the case was sent.
+    #[arg(
+        long,
+        env = "QINGLANG_RESPONSE_LINK_DAYS",
+        default_value_t = 180,
+        global = true
+    )]
+    pub response_link_days: u32,
+
+    /// Reply-To of regulator emails (a moderators' mailbox), e.g.
+    /// `清朗审核组 <moderators@example.org>`. Unset: no Reply-To; the email
+    /// points the officer to the response link.
+    #[arg(long, env = "QINGLANG_REPLY_TO", global = true)]
+    pub reply_to: Option<String>,
+
     /// Key that signs download and unsubscribe links (at least 32 characters).
     /// Default: a random key kept in <data dir>/secret-key. Instances that share
     /// a database must share this key.

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod auth;
+pub mod case_signing;
 pub mod cases;
 pub mod config;
 pub mod db;

@@ -31,6 +31,11 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// The Ed25519 keys that sign the case files sent to regulators.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
     /// Development tools.
     Dev {
         #[command(subcommand)]
@@ -56,6 +61,16 @@ enum DevCommand {
         #[arg(long, default_value_t = 0)]
         hotline_rings: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a key that signs from now on; earlier keys are retired but stay
+    /// published at /.well-known/qinglang-signing-keys.json, so what they
+    /// signed still verifies.
+    Rotate,
+    /// List the keys: id, created, retired.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +132,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action } => user_command(&cli.config, action),
+        Command::Keys { action } => keys_command(&cli.config, action),
         Command::Dev {
             action:
                 DevCommand::Seed {
@@ -205,6 +221,33 @@ fn user_command(config: &Config, action: UserCommand) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("no account {email}"))?;
             qinglang::accounts::disable(&mut conn, user.id, None).map_err(fail)?;
             println!("disabled {}", user.email);
+        }
+    }
+    Ok(())
+}
+
+fn keys_command(config: &Config, action: KeysCommand) -> anyhow::Result<()> {
+    let pool = qinglang::db::connect(&config.database_url(), 1, None)?;
+    let mut conn = pool.get()?;
+    let fail = |e: qinglang::error::AppError| anyhow::anyhow!("{}", describe(&e));
+    match action {
+        KeysCommand::Rotate => {
+            let secret = qinglang::keys::SigningKey::load_or_create(
+                config.secret_key.as_deref(),
+                &config.data_dir,
+            )?;
+            let now = chrono::Utc::now().naive_utc();
+            let key = qinglang::case_signing::rotate(&mut conn, &secret, now).map_err(fail)?;
+            println!("signing key {} now signs case files", key.id);
+            print!("{}", key.public_key_pem);
+        }
+        KeysCommand::List => {
+            for key in qinglang::db::signing_keys::all(&mut conn).map_err(fail)? {
+                let retired = key
+                    .retired_at
+                    .map_or_else(|| "active".to_owned(), |t| format!("retired {t}"));
+                println!("{}	{}	{retired}", key.id, key.created_at);
+            }
         }
     }
     Ok(())

@@ -31,6 +31,8 @@ pub struct Limits {
     pub login_per_account_address: Bucket,
     /// Login attempts from one address, whatever the account.
     pub login_per_address: Bucket,
+    /// Requests to regulators' response links from one address.
+    pub responses_per_address: Bucket,
 }
 
 /// Login attempts per account and address in [`LOGIN_WINDOW`].
@@ -38,6 +40,10 @@ pub const LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS: u32 = 10;
 /// Login attempts per address (any accounts) in [`LOGIN_WINDOW`].
 pub const LOGIN_ATTEMPTS_PER_ADDRESS: u32 = 30;
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Requests to response links per address in [`RESPONSE_WINDOW`]: plenty
+/// for an officer reading and answering, little for a script.
+pub const RESPONSE_REQUESTS_PER_ADDRESS: u32 = 120;
+pub const RESPONSE_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 impl Limits {
     pub fn from_config(config: &Config) -> Self {
@@ -53,6 +59,7 @@ impl Limits {
             filing_total: Bucket::per(config.filing_limit_total, Duration::from_secs(60)),
             login_per_account_address: fixed(LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS, LOGIN_WINDOW),
             login_per_address: fixed(LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW),
+            responses_per_address: fixed(RESPONSE_REQUESTS_PER_ADDRESS, RESPONSE_WINDOW),
         }
     }
 }
@@ -101,6 +108,31 @@ pub async fn reserve_filing(
             }
         }
         Ok(())
+    })
+    .await
+}
+
+/// Reserves one request to a regulator's response link for `client_ip`.
+pub async fn reserve_response(
+    pool: &DbPool,
+    limits: &Limits,
+    client_ip: Option<&str>,
+) -> Result<(), AppError> {
+    let key = format!("response:address:{}", address_key(client_ip));
+    let bucket = limits.responses_per_address;
+    db::run(pool, move |conn| match rate_limits::take(conn, &key, bucket, 1.0)? {
+        Taken::Yes => Ok(()),
+        Taken::No(wait) => {
+            let secs = retry_after_secs(wait);
+            Err(AppError::TooManyRequests {
+                retry_after_secs: secs,
+                detail: format!(
+                    "请求过于频繁，请约 {} 分钟后再试。Too many requests; please try again in about {} minutes.",
+                    minutes(secs),
+                    minutes(secs)
+                ),
+            })
+        }
     })
     .await
 }

@@ -128,6 +128,37 @@ function latestQuestion() {
   return asks.length ? asks[asks.length - 1].note : '';
 }
 
+/** One history entry: a status change, the reporter's own reply, or a regulator's decision. */
+function timelineItem(entry) {
+  if (entry.kind === 'reply') {
+    return el('li', { className: 'own-reply' }, [
+      timeNode(entry.at),
+      el('strong', { text: T.t('timeline.reply') }),
+      el('p', { className: 'note', text: entry.message || '' })
+    ]);
+  }
+  if (entry.kind === 'regulator_response' && entry.response) {
+    var r = entry.response;
+    var lines = [
+      ['response.own_reference', r.own_reference],
+      ['response.expected_date', r.expected_date],
+      ['response.reason', r.reason],
+      ['response.public_summary', r.public_summary]
+    ].filter(function (pair) { return pair[1]; }).map(function (pair) {
+      return el('p', { className: 'note', text: T.t(pair[0]) + T.t('colon') + pair[1] });
+    });
+    return el('li', { className: 'regulator-response' }, [
+      timeNode(entry.at),
+      el('strong', { text: T.t('timeline.response', { regulator: r.regulator, kind: T.label(r.kind_label) }) })
+    ].concat(lines));
+  }
+  return el('li', {}, [
+    timeNode(entry.at),
+    el('strong', { text: QL.statusLabel(entry.status) }),
+    QL.timelineNote(entry) ? el('p', { className: 'note', text: QL.timelineNote(entry) }) : null
+  ]);
+}
+
 function render() {
   if (!view) return;
   $('track-result').hidden = false;
@@ -141,11 +172,7 @@ function render() {
   var timeline = $('track-timeline');
   QL.clear(timeline);
   (view.timeline || []).forEach(function (entry) {
-    timeline.appendChild(el('li', {}, [
-      timeNode(entry.at),
-      el('strong', { text: QL.statusLabel(entry.status) }),
-      QL.timelineNote(entry) ? el('p', { className: 'note', text: QL.timelineNote(entry) }) : null
-    ]));
+    timeline.appendChild(timelineItem(entry));
   });
 
   var details = $('track-details');
@@ -221,20 +248,24 @@ function render() {
   QL.clear(evidence);
   (view.evidence || []).forEach(function (e) {
     var dims = e.width && e.height ? ' · ' + e.width + '×' + e.height : '';
+    // data-label: on a phone each row becomes a card with its labels (see app.css).
     evidence.appendChild(el('tr', {}, [
-      el('td', { className: 'file-name', text: e.display_name }),
-      el('td', { className: 'nowrap', text: e.content_type }),
-      el('td', { className: 'nowrap', text: QL.formatBytes(e.size_bytes) + dims }),
-      el('td', { className: 'mono', text: e.sha256 })
+      el('td', { className: 'file-name', 'data-label': T.t('ev.th.name'), text: e.display_name }),
+      el('td', { className: 'nowrap', 'data-label': T.t('ev.th.type'), text: e.content_type }),
+      el('td', { className: 'nowrap', 'data-label': T.t('ev.th.size'), text: QL.formatBytes(e.size_bytes) + dims }),
+      el('td', { className: 'mono sha', 'data-label': T.t('ev.th.sha'), text: e.sha256 })
     ]));
   });
   $('track-noevidence').hidden = (view.evidence || []).length > 0;
   $('track-evidence-box').hidden = !(view.evidence || []).length;
 
-  var asking = view.status === 'needs_info';
+  // A moderator's question (needs_info), or a regulator's that a moderator relayed.
+  var relayed = view.open_question;
+  var asking = view.status === 'needs_info' || !!relayed;
   $('reply').hidden = !asking;
   if (asking) {
-    var question = latestQuestion();
+    var question = relayed ? relayed.question : latestQuestion();
+    $('reply-question-label').textContent = T.t(relayed ? 'reply.question.regulator' : 'reply.question');
     $('reply-question').textContent = question;
     $('reply-question-box').hidden = !question;
   }

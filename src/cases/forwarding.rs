@@ -72,7 +72,8 @@ fn forward_if_complete(
         .collect();
     let request = TransitionRequest {
         from: Some(ReportStatus::Validated),
-        public_note: Some(format!("已转交 {}", recipients.join("、"))),
+        // The status label already says "forwarded": the note names whom to.
+        public_note: Some(recipients.join("、")),
         ..TransitionRequest::to(ReportStatus::Forwarded)
     };
     apply(

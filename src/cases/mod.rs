@@ -18,6 +18,7 @@ pub mod forwarding;
 pub mod notices;
 pub mod reply;
 pub mod reporter;
+pub mod responses;
 pub mod routing;
 pub mod staff;
 pub mod transition;
@@ -119,9 +120,9 @@ impl Workflow {
         message: String,
         files: Vec<ProcessedEvidence>,
         caller: Caller,
-    ) -> Result<(), AppError> {
+    ) -> Result<crate::domain::status::ReportStatus, AppError> {
         let (store, addressing) = (Arc::clone(&self.store), self.addressing.clone());
-        db::run(&self.pool, move |conn| {
+        let status = db::run(&self.pool, move |conn| {
             reply::reply(
                 conn,
                 store.as_ref(),
@@ -135,7 +136,7 @@ impl Workflow {
         .await?;
         self.wakers.signals.notify_one();
         self.wakers.mail.notify_one();
-        Ok(())
+        Ok(status)
     }
 
     /// Moves a case (a moderator or an admin).
@@ -201,6 +202,60 @@ impl Workflow {
             reporter::unsubscribe(conn, &reference, Utc::now().naive_utc())
         })
         .await
+    }
+
+    /// The case as the recipient of `delivery_id` sees it on its response page.
+    pub async fn response_page(
+        &self,
+        delivery_id: i64,
+    ) -> Result<responses::ResponseCase, AppError> {
+        db::run(&self.pool, move |conn| responses::open(conn, delivery_id)).await
+    }
+
+    /// A regulator's answer through its delivery's link.
+    pub async fn record_regulator_response(
+        &self,
+        delivery_id: i64,
+        answer: crate::domain::response::NewResponse,
+        client_ip: Option<String>,
+    ) -> Result<responses::Recorded, AppError> {
+        let addressing = self.addressing.clone();
+        let recorded = db::run(&self.pool, move |conn| {
+            responses::record(
+                conn,
+                delivery_id,
+                &answer,
+                client_ip.as_deref(),
+                &addressing,
+                Utc::now().naive_utc(),
+            )
+        })
+        .await?;
+        self.wakers.mail.notify_one();
+        Ok(recorded)
+    }
+
+    /// A moderator passes a regulator's question on to the reporter.
+    pub async fn relay_question(
+        &self,
+        reference: String,
+        response_id: i64,
+        caller: Caller,
+    ) -> Result<(), AppError> {
+        let addressing = self.addressing.clone();
+        db::run(&self.pool, move |conn| {
+            responses::relay_question(
+                conn,
+                &reference,
+                response_id,
+                &caller,
+                &addressing,
+                Utc::now().naive_utc(),
+            )
+        })
+        .await?;
+        self.wakers.mail.notify_one();
+        Ok(())
     }
 
     /// Where the case would be forwarded now, and the directory to choose from.

@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::deliveries::{self, NewDelivery};
+use crate::db::deliveries::{self, DeliveryRow, NewDelivery};
 use crate::db::rate_limits::{self, Taken};
 use crate::db::reports::ReportRow;
-use crate::db::DbConnection;
+use crate::db::{users, DbConnection};
 use crate::domain::delivery::{Addressing, DeliveryKind};
 use crate::error::AppError;
 
@@ -60,8 +60,77 @@ pub fn notify_reporter(
             message_id: &message_id,
             note,
             secret,
+            replies_to: None,
         },
         now,
     )
     .map(Some)
+}
+
+/// Queues a message to the staff who should act on the case: its assignee,
+/// or every active admin when nobody (active) is assigned. `note` is the
+/// text they need (e.g. a regulator's question).
+pub fn notify_staff(
+    conn: &mut DbConnection,
+    report: &ReportRow,
+    kind: DeliveryKind,
+    note: &str,
+    addressing: &Addressing,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let assignee = match report.assigned_to {
+        Some(id) => users::find(conn, id)?.filter(|u| u.disabled_at.is_none()),
+        None => None,
+    };
+    let recipients = match assignee {
+        Some(user) => vec![user.email],
+        None => users::active_admin_emails(conn)?,
+    };
+    for email in &recipients {
+        let message_id = addressing.new_message_id(kind);
+        deliveries::insert(
+            conn,
+            NewDelivery {
+                report_id: report.id,
+                kind,
+                regulator_id: None,
+                recipient_name: None,
+                recipient_email: email,
+                message_id: &message_id,
+                note: Some(note),
+                secret: None,
+                replies_to: None,
+            },
+            now,
+        )?;
+    }
+    Ok(recipients.len())
+}
+
+/// Queues a follow-up to the regulator of `original` (its case email),
+/// threaded on it: supplementary material, or a reminder.
+pub fn follow_up_regulator(
+    conn: &mut DbConnection,
+    original: &DeliveryRow,
+    kind: DeliveryKind,
+    note: Option<&str>,
+    addressing: &Addressing,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    let message_id = addressing.new_message_id(kind);
+    deliveries::insert(
+        conn,
+        NewDelivery {
+            report_id: original.report_id,
+            kind,
+            regulator_id: original.regulator_id,
+            recipient_name: original.recipient_name.as_deref(),
+            recipient_email: &original.recipient_email,
+            message_id: &message_id,
+            note,
+            secret: None,
+            replies_to: Some(original.id),
+        },
+        now,
+    )
 }

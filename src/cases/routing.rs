@@ -154,6 +154,7 @@ pub(crate) fn queue_regulator_mail(
                 message_id: &message_id,
                 note: None,
                 secret: None,
+                replies_to: None,
             },
             now,
         )?;

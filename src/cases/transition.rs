@@ -12,6 +12,7 @@ use super::notices::notify_reporter;
 use super::routing;
 use super::Caller;
 use crate::db::audit::{self, AuditEntry};
+use crate::db::deliveries;
 use crate::db::events::{self, EventDetails, NewEvent};
 use crate::db::reports::{self, ReportRow};
 use crate::db::{write_transaction, DbConnection};
@@ -136,6 +137,13 @@ pub(crate) fn apply(
             at: now,
         },
     )?;
+    // A reopened case is no longer what the regulators received: their
+    // response links stop working (a new validation sends new ones).
+    if request.to == ReportStatus::UnderReview
+        && matches!(current, ReportStatus::Forwarded | ReportStatus::Closed)
+    {
+        deliveries::revoke_response_links(conn, report.id, now)?;
+    }
     // The reporter's notice says what their timeline says: the public
     // note, or for a rejection (whose reason is addressed to them) the reason.
     let note = match request.to {

@@ -20,6 +20,13 @@ pub enum AuditActor {
     System,
     /// Whoever holds a signed link from one of our emails (a case officer).
     SignedLink,
+    /// A regulator answering through the response link of its delivery:
+    /// the directory entry (none for the default inbox), by name.
+    Regulator {
+        regulator_id: Option<i64>,
+        name: String,
+        delivery_id: i64,
+    },
     /// A login attempt for an account that may not exist.
     Anonymous {
         claimed: String,
@@ -38,18 +45,27 @@ pub struct AuditEntry<'a> {
 
 pub fn append(conn: &mut DbConnection, entry: AuditEntry<'_>) -> Result<(), AppError> {
     let (kind, id, label) = match entry.actor {
-        AuditActor::User { id, email } => ("user", Some(*id), Some(email.as_str())),
+        AuditActor::User { id, email } => ("user", Some(*id), Some(email.clone())),
         AuditActor::Consumer => ("consumer", None, None),
         AuditActor::System => ("system", None, None),
         AuditActor::SignedLink => ("signed_link", None, None),
-        AuditActor::Anonymous { claimed } => ("anonymous", None, Some(claimed.as_str())),
+        AuditActor::Regulator {
+            regulator_id,
+            name,
+            delivery_id,
+        } => (
+            "regulator",
+            *regulator_id,
+            Some(format!("{name} (delivery {delivery_id})")),
+        ),
+        AuditActor::Anonymous { claimed } => ("anonymous", None, Some(claimed.clone())),
     };
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(entry.at),
             audit_log::actor_kind.eq(kind),
             audit_log::actor_id.eq(id),
-            audit_log::actor_label.eq(label),
+            audit_log::actor_label.eq(label.as_deref()),
             audit_log::action.eq(entry.action),
             audit_log::report_id.eq(entry.report_id),
             audit_log::client_ip.eq(entry.client_ip),

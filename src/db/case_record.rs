@@ -7,6 +7,7 @@ use super::evidence::{self, EvidenceRow};
 use super::hotlines;
 use super::replies::{self, ReplyRow};
 use super::reports::{self, ReportRow};
+use super::responses::{self, Answer};
 use super::DbConnection;
 use crate::domain::report::Hotline;
 use crate::domain::status::ReportStatus;
@@ -23,6 +24,8 @@ pub struct CaseRecord {
     pub timeline: Vec<EventRow>,
     /// Oldest first.
     pub replies: Vec<ReplyRow>,
+    /// The regulators' answers, oldest first.
+    pub responses: Vec<Answer>,
 }
 
 impl CaseRecord {
@@ -51,6 +54,7 @@ fn complete(conn: &mut DbConnection, report: ReportRow) -> Result<CaseRecord, Ap
         evidence: evidence::for_report(conn, report.id)?,
         timeline: events::for_report(conn, report.id)?,
         replies: replies::for_report(conn, report.id)?,
+        responses: responses::for_report(conn, report.id)?,
         report,
     })
 }

@@ -32,6 +32,10 @@ pub struct DeliveryRow {
     pub note: Option<String>,
     pub secret: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The regulator's response link stopped working (the case was reopened).
+    pub response_revoked_at: Option<NaiveDateTime>,
+    /// The delivery this message follows up (threaded on its Message-ID).
+    pub replies_to: Option<i64>,
 }
 
 pub struct NewDelivery<'a> {
@@ -43,6 +47,7 @@ pub struct NewDelivery<'a> {
     pub message_id: &'a str,
     pub note: Option<&'a str>,
     pub secret: Option<&'a str>,
+    pub replies_to: Option<i64>,
 }
 
 /// Queues a message, due now.
@@ -65,6 +70,7 @@ pub fn insert(
             deliveries::window_started_at.eq(now),
             deliveries::note.eq(delivery.note),
             deliveries::secret.eq(delivery.secret),
+            deliveries::replies_to.eq(delivery.replies_to),
             deliveries::created_at.eq(now),
         ))
         .returning(deliveries::id)
@@ -244,4 +250,21 @@ pub fn cancel_pending_notices(conn: &mut DbConnection, report_id: i64) -> Result
     ))
     .execute(conn)?;
     Ok(())
+}
+
+/// Revokes the response links of the case's regulator deliveries (the case
+/// was reopened: what they would answer is no longer what was sent).
+pub fn revoke_response_links(
+    conn: &mut DbConnection,
+    report_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    Ok(diesel::update(
+        deliveries::table
+            .filter(deliveries::report_id.eq(report_id))
+            .filter(deliveries::kind.eq(DeliveryKind::Regulator.code()))
+            .filter(deliveries::response_revoked_at.is_null()),
+    )
+    .set(deliveries::response_revoked_at.eq(now))
+    .execute(conn)?)
 }

@@ -72,6 +72,8 @@ diesel::table! {
         note -> Nullable<Text>,
         secret -> Nullable<Text>,
         created_at -> Timestamp,
+        response_revoked_at -> Nullable<Timestamp>,
+        replies_to -> Nullable<BigInt>,
     }
 }
 
@@ -277,6 +279,36 @@ diesel::joinable!(case_profiles -> reports (report_id));
 diesel::joinable!(case_profiles -> merchants (merchant_id));
 diesel::joinable!(signals -> reports (report_id));
 diesel::joinable!(tracking_numbers -> reports (report_id));
+diesel::table! {
+    regulator_responses (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        delivery_id -> BigInt,
+        kind -> Text,
+        own_reference -> Nullable<Text>,
+        expected_date -> Nullable<Date>,
+        reason -> Nullable<Text>,
+        question -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        public_summary -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        created_at -> Timestamp,
+        relayed_at -> Nullable<Timestamp>,
+        answered_by_reply_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    signing_keys (id) {
+        id -> Text,
+        public_key_pem -> Text,
+        wrapped_seed -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(regulator_responses -> deliveries (delivery_id));
 diesel::joinable!(evidence -> reports (report_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(case_notes -> reports (report_id));
@@ -299,6 +331,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     regulators,
     deliveries,
+    regulator_responses,
+    signing_keys,
     merchants,
     case_profiles,
     tracking_numbers,

@@ -18,6 +18,7 @@ use crate::domain::catalog::{Category, Platform};
 use crate::domain::delivery::{DeliveryKind, DeliveryStatus};
 use crate::domain::hotline::FoundVia;
 use crate::domain::report::Locale;
+use crate::domain::response::ResponseKind;
 use crate::domain::signals::{Severity, SignalCode};
 use crate::domain::status::ReportStatus;
 use crate::error::AppError;
@@ -55,6 +56,7 @@ stored_as_code!(
     Platform,
     DeliveryKind,
     DeliveryStatus,
+    ResponseKind,
     Severity,
     SignalCode,
     Role,

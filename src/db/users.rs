@@ -102,3 +102,13 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> Result
         .execute(conn)?;
     Ok(())
 }
+
+/// The active admins' addresses, oldest account first.
+pub fn active_admin_emails(conn: &mut DbConnection) -> Result<Vec<String>, AppError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.code()))
+        .filter(users::disabled_at.is_null())
+        .order(users::id)
+        .select(users::email)
+        .load(conn)?)
+}

@@ -23,6 +23,12 @@ vocabulary!(
         Forwarded = "forwarded", "已转交通知", "Forwarded notice";
         /// To the reporter: the case was rejected, and why.
         Rejected = "rejected", "驳回通知", "Rejection notice";
+        /// To the reporter: what a regulator decided (accepted, declined, concluded).
+        RegulatorResponse = "regulator_response", "监管部门答复通知", "The regulator's answer";
+        /// To the case's moderator (or the admins): a regulator needs more material.
+        RegulatorQuestion = "regulator_question", "监管部门补充材料请求", "A regulator's question";
+        /// To a regulator that asked: the reporter's answer and files, threaded on the case email.
+        Supplement = "supplement", "补充材料", "Supplementary material";
     }
 );
 

@@ -5,7 +5,7 @@
 //! under_review → needs_info | validated | rejected | duplicate (staff)
 //! needs_info   → under_review (the consumer's reply, or staff) | rejected (staff)
 //! validated    → forwarded                                     (the system, once the regulator mail is sent)
-//! forwarded    → closed                                        (staff)
+//! forwarded    → closed                                        (staff; a regulator's last final answer)
 //! rejected | duplicate → under_review                          (admins only: reopen)
 //! ```
 
@@ -20,6 +20,10 @@ pub enum Actor {
     Consumer,
     /// The service itself (e.g. the mail outbox).
     System,
+    /// A regulator answering through the signed link of its delivery: its
+    /// final answer (concluded or declined) closes a forwarded case once
+    /// every other recipient has given one too.
+    Regulator,
 }
 
 impl Actor {
@@ -28,6 +32,7 @@ impl Actor {
         Actor::Admin,
         Actor::Consumer,
         Actor::System,
+        Actor::Regulator,
     ];
 
     fn is_staff(self) -> bool {
@@ -58,7 +63,7 @@ pub fn check(from: ReportStatus, to: ReportStatus, actor: Actor) -> Result<(), T
         (NeedsInfo, UnderReview) => staff || actor == Actor::Consumer,
         (NeedsInfo, Rejected) => staff,
         (Validated, Forwarded) => actor == Actor::System,
-        (Forwarded, Closed) => staff,
+        (Forwarded, Closed) => staff || actor == Actor::Regulator,
         // An admin may reopen any finished case: a rejection to look again,
         // a forwarded or closed case that turns out mistaken (it then leaves
         // the hotline blocklist unless validated again).
@@ -137,6 +142,7 @@ impl Actor {
             Actor::Admin => "admin",
             Actor::Consumer => "consumer",
             Actor::System => "system",
+            Actor::Regulator => "regulator",
         }
     }
 }
@@ -187,7 +193,11 @@ mod tests {
         ),
         (NeedsInfo, Rejected, &[Actor::Moderator, Actor::Admin]),
         (Validated, Forwarded, &[Actor::System]),
-        (Forwarded, Closed, &[Actor::Moderator, Actor::Admin]),
+        (
+            Forwarded,
+            Closed,
+            &[Actor::Moderator, Actor::Admin, Actor::Regulator],
+        ),
         (Rejected, UnderReview, &[Actor::Admin]),
         (Duplicate, UnderReview, &[Actor::Admin]),
         (Forwarded, UnderReview, &[Actor::Admin]),
@@ -212,7 +222,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 8 * 4);
+        assert_eq!(checked, 8 * 8 * 5);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod brands;
+pub mod calendar;
 pub mod catalog;
 pub mod delivery;
 pub mod hotline;
@@ -10,6 +11,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod reference;
 pub mod report;
+pub mod response;
 pub mod routing;
 pub mod screenshot_text;
 pub mod search;

@@ -495,6 +495,24 @@ pub async fn list_staff(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
+/// `POST /api/v1/cases/{reference}/regulator-responses/{id}/relay`: passes
+/// a regulator's question on to the reporter, who may answer it on their
+/// tracking page; the answer goes back to that regulator.
+pub async fn relay_question(
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let (reference, id) = path.into_inner();
+    let reference = reference_from(&reference)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    state
+        .cases
+        .relay_question(reference, id, staff.caller())
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "relayed": true })))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,8 @@ pub mod meta;
 pub mod multipart;
 pub mod pages;
 pub mod reports;
+pub mod responses;
+pub mod signing;
 pub mod state;
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
@@ -99,6 +101,12 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/evidence/{id}", Signed, reports::signed_evidence),
     route!(get "/api/v1/blocklist/hotlines", Public, blocklist::hotlines),
     route!(post "/api/v1/unsubscribe", Signed, reports::unsubscribe),
+    route!(get "/respond/{token}", Public, pages::respond),
+    route!(get "/verify", Public, pages::verify),
+    route!(get "/.well-known/qinglang-signing-keys.json", Public, signing::signing_keys),
+    route!(get "/api/v1/regulator-responses/{token}", Signed, responses::show),
+    route!(post "/api/v1/regulator-responses/{token}", Signed, responses::answer),
+    route!(post "/api/v1/cases/{reference}/regulator-responses/{id}/relay", Moderator, cases::relay_question),
     route!(get "/api/v1/admin/users", Admin, admin::list_users),
     route!(post "/api/v1/admin/users", Admin, admin::create_user),
     route!(post "/api/v1/admin/users/{id}/disable", Admin, admin::disable_user),

@@ -25,6 +25,17 @@ pub async fn unsubscribe(req: HttpRequest) -> HttpResponse {
     serve(&req, "unsubscribe.html")
 }
 
+/// `/respond/<token>`: the regulator's response page (the token stays in
+/// the path; the page reads it from there).
+pub async fn respond(req: HttpRequest) -> HttpResponse {
+    serve(&req, "respond.html")
+}
+
+/// `/verify`: checks a case file, its signature and its evidence in the browser.
+pub async fn verify(req: HttpRequest) -> HttpResponse {
+    serve(&req, "verify.html")
+}
+
 pub async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     serve(&req, &path)
 }

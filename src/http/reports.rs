@@ -184,14 +184,20 @@ pub async fn reply(
 ) -> Result<HttpResponse, AppError> {
     let code = bearer_token(&req).ok_or(AppError::NotFound)?;
     let reference = normalize_reference(&path.into_inner()).ok_or(AppError::NotFound)?;
-    let status = {
+    let (status, relayed_question) = {
         let reference = reference.clone();
         db::run(&state.pool, move |conn| {
-            cases::reporter::open(conn, &reference, &code).map(|record| record.report.status)
+            cases::reporter::open(conn, &reference, &code).map(|record| {
+                let open = record
+                    .responses
+                    .iter()
+                    .any(|a| a.row.relayed_at.is_some() && a.row.answered_by_reply_id.is_none());
+                (record.report.status, open)
+            })
         })
         .await?
     };
-    if status != ReportStatus::NeedsInfo {
+    if status != ReportStatus::NeedsInfo && !relayed_question {
         return Err(AppError::conflict(format!(
             "replies are accepted only while more information is requested (the case is {status})"
         )));
@@ -233,8 +239,8 @@ pub async fn reply(
     }
     let files = intake.process_all(submission.uploads).await?;
     let caller = Caller::consumer(client_ip(&req, &state.settings));
-    state.cases.reply(reference, message, files, caller).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "status": ReportStatus::UnderReview })))
+    let status = state.cases.reply(reference, message, files, caller).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "status": status })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -16,6 +16,7 @@ use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::Message;
 
+use crate::case_signing::CaseSigner;
 use crate::db::case_record::CaseRecord;
 use crate::db::deliveries::DeliveryRow;
 use crate::db::evidence::EvidenceRow;
@@ -26,7 +27,7 @@ use crate::evidence::inspect::csv_has_formulas;
 use crate::evidence::EvidenceStore;
 use crate::keys::SigningKey;
 use crate::links;
-use crate::views::case_file::{Carried, CaseFile, ManifestEntry};
+use crate::views::case_file::{Carried, CaseFile, ManifestEntry, SignatureInfo, SupplementEntry};
 use crate::views::Time;
 
 /// A message ready for the transport.
@@ -76,6 +77,21 @@ pub struct Composer {
     pub attachments_max_bytes: u64,
     pub link_ttl: Duration,
     pub key: Arc<SigningKey>,
+    /// Reply-To of regulator emails (a moderators' mailbox), if configured.
+    pub reply_to: Option<Mailbox>,
+    /// How long a regulator's response link works after its delivery was queued.
+    pub response_link_ttl: Duration,
+}
+
+/// What composing a message needs besides the delivery and the case.
+pub struct ComposeContext<'a> {
+    pub signals: Option<&'a [SignalRow]>,
+    pub store: &'a dyn EvidenceStore,
+    /// Signs the case file of a regulator email.
+    pub signer: Option<&'a CaseSigner>,
+    /// The message a follow-up is threaded on: (its delivery, its Message-ID).
+    pub thread: Option<(&'a DeliveryRow, String)>,
+    pub now: DateTime<Utc>,
 }
 
 impl Composer {
@@ -83,21 +99,28 @@ impl Composer {
         &self,
         delivery: &DeliveryRow,
         case: &CaseRecord,
-        signals: Option<&[SignalRow]>,
-        store: &dyn EvidenceStore,
-        now: DateTime<Utc>,
+        cx: &ComposeContext<'_>,
     ) -> Result<Composed, ComposeError> {
         let kind = delivery.kind;
+        let now = cx.now;
         let to = recipient(delivery)?;
-        let builder = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .message_id(Some(delivery.message_id.clone()))
             .date(now.into())
             .header(AutoSubmitted)
             .header(QinglangCase(case.report.reference.clone()));
+        if let Some((_, original)) = &cx.thread {
+            builder = builder
+                .in_reply_to(original.clone())
+                .references(original.clone());
+        }
         let message = match kind {
-            DeliveryKind::Regulator => self.regulator(builder, case, signals, store, now)?,
+            DeliveryKind::Regulator | DeliveryKind::Supplement => {
+                self.regulator(builder, delivery, case, cx)?
+            }
+            DeliveryKind::RegulatorQuestion => self.staff(builder, delivery, case)?,
             _ => self.consumer(builder, kind, delivery, case)?,
         };
         let local = delivery
@@ -117,11 +140,20 @@ impl Composer {
     fn regulator(
         &self,
         builder: lettre::message::MessageBuilder,
+        delivery: &DeliveryRow,
         case: &CaseRecord,
-        signals: Option<&[SignalRow]>,
-        store: &dyn EvidenceStore,
-        now: DateTime<Utc>,
+        cx: &ComposeContext<'_>,
     ) -> Result<Message, ComposeError> {
+        let (signals, store, now) = (cx.signals, cx.store, cx.now);
+        let signer = cx
+            .signer
+            .ok_or_else(|| anyhow::anyhow!("no signing key for the case file"))?;
+        // A follow-up answers through the link of the case email it follows.
+        let linked = cx
+            .thread
+            .as_ref()
+            .map_or(delivery, |(original, _)| *original);
+        let supplement = delivery.kind == DeliveryKind::Supplement;
         let r = &case.report;
         let category = r.category.labelled();
         let platform = r.platform.map(|p| p.labelled().zh).unwrap_or("（未填写）");
@@ -130,16 +162,17 @@ impl Composer {
             .clone()
             .unwrap_or_else(|| "（未填写）".into());
         // A fake hotline is named by what it claimed to be and its number.
+        let subject_prefix = if supplement { "[补充材料] " } else { "" };
         let subject = match &case.hotline {
             Some(h) => format!(
-                "[消费者举报 {}] {} · 冒充「{}」· {}",
+                "{subject_prefix}[消费者举报 {}] {} · 冒充「{}」· {}",
                 r.reference,
                 category.zh,
                 one_line(&h.impersonated_brand),
                 h.number
             ),
             None => format!(
-                "[消费者举报 {}] {} · {} · {}",
+                "{subject_prefix}[消费者举报 {}] {} · {} · {}",
                 r.reference,
                 category.zh,
                 one_line(&merchant_name),
@@ -193,6 +226,7 @@ impl Composer {
                 download_url: link.clone(),
                 download_expires_at: link.as_ref().map(|_| Time(expires.naive_utc())),
                 contains_formulas: formulas,
+                supplementary: file.reply_id.is_some(),
             });
             manifest.push(ManifestLine {
                 index,
@@ -205,6 +239,7 @@ impl Composer {
                 link,
                 link_expires: beijing(expires.naive_utc()),
                 formulas,
+                supplementary: file.reply_id.is_some(),
             });
         }
 
@@ -228,10 +263,14 @@ impl Composer {
                 .unwrap_or_else(|| "（未填写）".into()),
         });
         let no_contact_line = if r.consent_share_contact {
-            "举报人未留下联系方式。"
+            "举报人未留下联系方式。如需举报人补充材料，请在答复页面提交「需要补充材料」。"
         } else {
-            "举报人未同意向监管部门提供联系方式；如需联系举报人，请通过清朗平台转达。"
+            "举报人未同意向监管部门提供联系方式。如需举报人补充材料，请在答复页面提交「需要补充材料」，审核员会转达举报人。"
         };
+        let respond_expires = linked.created_at + self.response_link_ttl;
+        let token =
+            links::response_token(&self.key, linked.id, respond_expires.and_utc().timestamp());
+        let supplements = supplements(case);
         let view = RegulatorView {
             reference: r.reference.clone(),
             category: category.zh.to_owned(),
@@ -265,6 +304,17 @@ impl Composer {
             contact,
             no_contact_line: no_contact_line.to_owned(),
             generated_at: beijing(now.naive_utc()),
+            supplement,
+            supplements: supplements.iter().map(|(line, _)| line.clone()).collect(),
+            respond_url: format!("{}/respond/{token}", self.public_url),
+            respond_expires: beijing(linked.created_at + self.response_link_ttl),
+            reply_line: match &self.reply_to {
+                Some(_) => "如有其他问题，可直接回复本邮件，审核组会收到。".to_owned(),
+                None => "本邮件由系统发出，请勿直接回复；请通过上述链接答复。".to_owned(),
+            },
+            signing_key_id: signer.id.clone(),
+            keys_url: format!("{}/.well-known/qinglang-signing-keys.json", self.public_url),
+            verify_url: format!("{}/verify", self.public_url),
         };
         let text = RegulatorText { v: &view }
             .render()
@@ -272,9 +322,15 @@ impl Composer {
         let html = RegulatorHtml { v: &view }
             .render()
             .context("rendering the HTML body")?;
-        let case_file =
-            serde_json::to_vec_pretty(&CaseFile::new(case, signals, entries, now.naive_utc()))
-                .context("serializing the case file")?;
+        let mut file = CaseFile::new(case, signals, entries, now.naive_utc());
+        file.supplements = supplements.into_iter().map(|(_, entry)| entry).collect();
+        file.signature = Some(SignatureInfo {
+            algorithm: "Ed25519",
+            key_id: signer.id.clone(),
+            keys_url: format!("{}/.well-known/qinglang-signing-keys.json", self.public_url),
+        });
+        let case_file = serde_json::to_vec_pretty(&file).context("serializing the case file")?;
+        let signature = signer.sign(&case_file);
 
         let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(text, html));
         for (name, content_type, bytes) in attachments {
@@ -288,6 +344,16 @@ impl Composer {
         body = body.singlepart(
             Attachment::new(format!("case-{}.json", r.reference)).body(case_file, json_type),
         );
+        let octets = ContentType::parse("application/octet-stream")
+            .map_err(|e| anyhow::anyhow!("application/octet-stream refused: {e}"))?;
+        body = body.singlepart(
+            Attachment::new(format!("case-{}.json.sig", r.reference))
+                .body(signature.to_vec(), octets),
+        );
+        let mut builder = builder.header(SigningKeyHeader(signer.id.clone()));
+        if let Some(reply_to) = &self.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
         builder
             .subject(subject)
             .multipart(body)
@@ -373,7 +439,20 @@ impl Composer {
                 vec!["After review, your report was not accepted, for this reason:".into()],
                 note,
             ),
-            (DeliveryKind::Regulator, _) => {
+            (DeliveryKind::RegulatorResponse, false) => (
+                format!("[清朗] 监管部门答复了您的举报 {reference}"),
+                vec!["监管部门对您的举报作出了答复：".into()],
+                note,
+            ),
+            (DeliveryKind::RegulatorResponse, true) => (
+                format!("[Qinglang] The regulator answered your report {reference}"),
+                vec!["The regulator answered your report:".into()],
+                note,
+            ),
+            (
+                DeliveryKind::Regulator | DeliveryKind::Supplement | DeliveryKind::RegulatorQuestion,
+                _,
+            ) => {
                 return Err(ComposeError {
                     permanent: true,
                     error: anyhow::anyhow!("not a consumer notification"),
@@ -419,6 +498,32 @@ impl Composer {
             .header(ListUnsubscribe(format!("<{one_click}>")))
             .header(ListUnsubscribePost)
             .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| ComposeError {
+                permanent: true,
+                error: anyhow::anyhow!("building the message: {e}"),
+            })
+    }
+}
+
+impl Composer {
+    /// To the case's moderator or the admins: a regulator's question, with
+    /// the link to the case where they may relay it to the reporter.
+    fn staff(
+        &self,
+        builder: lettre::message::MessageBuilder,
+        delivery: &DeliveryRow,
+        case: &CaseRecord,
+    ) -> Result<Message, ComposeError> {
+        let reference = case.report.reference.as_str();
+        let question = delivery.note.clone().unwrap_or_default();
+        let case_url = format!("{}/admin#/case/{reference}", self.public_url);
+        let text = format!(
+            "监管部门就案件 {reference} 需要补充材料：\n\n{question}\n\n\
+             请在案件页面查看，并决定是否将问题转达举报人：\n{case_url}\n\n--\n清朗消费者举报平台\n"
+        );
+        builder
+            .subject(format!("[清朗] 监管部门就案件 {reference} 需要补充材料"))
+            .singlepart(lettre::message::SinglePart::plain(text))
             .map_err(|e| ComposeError {
                 permanent: true,
                 error: anyhow::anyhow!("building the message: {e}"),
@@ -483,6 +588,47 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
+/// What the reporter added after filing — each reply with the manifest
+/// numbers of its files — for the email and for the case file.
+fn supplements(case: &CaseRecord) -> Vec<(SupplementLine, SupplementEntry)> {
+    case.replies
+        .iter()
+        .map(|reply| {
+            let files: Vec<usize> = case
+                .evidence
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.reply_id == Some(reply.id))
+                .map(|(i, _)| i + 1)
+                .collect();
+            (
+                SupplementLine {
+                    at: beijing(reply.created_at),
+                    message: reply.message.clone(),
+                    files: files
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                },
+                SupplementEntry {
+                    at: Time(reply.created_at),
+                    message: reply.message.clone(),
+                    evidence: files,
+                },
+            )
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct SupplementLine {
+    pub at: String,
+    pub message: String,
+    /// The manifest numbers of its files ("3、4"), empty when none.
+    pub files: String,
+}
+
 pub struct ManifestLine {
     pub index: usize,
     pub display_name: String,
@@ -495,6 +641,8 @@ pub struct ManifestLine {
     pub link_expires: String,
     /// A CSV file with cells a spreadsheet would run (see `csv_has_formulas`).
     pub formulas: bool,
+    /// Sent by the reporter after filing (with a reply).
+    pub supplementary: bool,
 }
 
 pub struct ContactView {
@@ -620,6 +768,16 @@ pub struct RegulatorView {
     pub contact: Option<ContactView>,
     pub no_contact_line: String,
     pub generated_at: String,
+    /// A follow-up carrying the reporter's answer to the regulator's question.
+    pub supplement: bool,
+    pub supplements: Vec<SupplementLine>,
+    pub respond_url: String,
+    pub respond_expires: String,
+    /// Whether replying to the email reaches anyone.
+    pub reply_line: String,
+    pub signing_key_id: String,
+    pub keys_url: String,
+    pub verify_url: String,
 }
 
 #[derive(Template)]
@@ -673,6 +831,24 @@ impl Header for QinglangCase {
 
     fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(QinglangCase(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `X-Qinglang-Signing-Key: <key id>`: the key that signed the case file.
+#[derive(Clone)]
+struct SigningKeyHeader(String);
+
+impl Header for SigningKeyHeader {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Qinglang-Signing-Key")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(SigningKeyHeader(s.to_owned()))
     }
 
     fn display(&self) -> HeaderValue {

@@ -86,6 +86,15 @@ impl Mailer {
                     i64::try_from(config.link_ttl_hours).unwrap_or(24 * 365),
                 ),
                 key,
+                reply_to: match config.reply_to.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(text) => {
+                        Some(text.parse().with_context(|| {
+                            format!("QINGLANG_REPLY_TO {text:?} is not a mailbox")
+                        })?)
+                    }
+                },
+                response_link_ttl: chrono::Duration::days(i64::from(config.response_link_days)),
             },
             policy: RetryPolicy::new(config.mail_retry_base_secs, config.mail_retry_window_secs),
             send_timeout,

@@ -8,13 +8,14 @@ use std::time::Duration;
 use chrono::Utc;
 use rand::{Rng, RngCore};
 
-use super::compose::{ComposeError, Composed};
+use super::compose::{ComposeContext, ComposeError, Composed};
 use super::Mailer;
+use crate::case_signing;
 use crate::cases::forwarding;
 use crate::db::deliveries::{self, DeliveryRow};
 use crate::db::signals::SignalRow;
 use crate::db::{self, case_record, profiles, DbPool};
-use crate::domain::delivery::{self, Failure, NextStep};
+use crate::domain::delivery::{self, DeliveryKind, Failure, NextStep};
 use crate::error::AppError;
 use crate::evidence::EvidenceStore;
 
@@ -105,9 +106,29 @@ async fn deliver(
         db::run(pool, move |conn| {
             let case = case_record::load(conn, row.report_id)?;
             let signals = computed_signals(conn, row.report_id)?;
-            Ok(mailer
-                .composer
-                .compose(&row, &case, signals.as_deref(), store.as_ref(), Utc::now()))
+            let to_regulator =
+                matches!(row.kind, DeliveryKind::Regulator | DeliveryKind::Supplement);
+            let signer = if to_regulator {
+                Some(case_signing::active_or_create(
+                    conn,
+                    &mailer.composer.key,
+                    Utc::now().naive_utc(),
+                )?)
+            } else {
+                None
+            };
+            let original = match row.replies_to {
+                Some(id) => Some(deliveries::find(conn, id)?),
+                None => None,
+            };
+            let cx = ComposeContext {
+                signals: signals.as_deref(),
+                store: store.as_ref(),
+                signer: signer.as_ref(),
+                thread: original.as_ref().map(|o| (o, o.message_id.clone())),
+                now: Utc::now(),
+            };
+            Ok(mailer.composer.compose(&row, &case, &cx))
         })
         .await
     };

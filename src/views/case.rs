@@ -1,6 +1,7 @@
 //! The moderators' view of cases: the queue, one case with everything
 //! around it, its deliveries, its audit trail and its routing.
 
+use super::response::StaffResponseItem;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -296,6 +297,8 @@ pub struct CaseDetail {
     pub replies: Vec<ReplyItem>,
     pub related: Vec<RelatedCase>,
     pub deliveries: Vec<DeliveryItem>,
+    /// The regulators' answers, oldest first.
+    pub regulator_responses: Vec<StaffResponseItem>,
 }
 
 impl CaseDetail {
@@ -364,6 +367,11 @@ impl CaseDetail {
                 })
                 .collect(),
             deliveries: deliveries.iter().map(DeliveryItem::from).collect(),
+            regulator_responses: record
+                .responses
+                .iter()
+                .map(StaffResponseItem::from)
+                .collect(),
         }
     }
 }

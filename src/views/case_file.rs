@@ -5,14 +5,14 @@
 use serde::Serialize;
 
 use super::case::SignalItem;
-use super::reporter::ReporterTimelineEntry;
+use super::reporter::{public_timeline, ReporterTimelineEntry};
 use super::{ReportFacts, ReporterContact, Time};
 use crate::db::case_record::CaseRecord;
 use crate::db::signals::SignalRow;
 use crate::domain::catalog::Labelled;
 use crate::domain::status::ReportStatus;
 
-pub const FORMAT: &str = "qinglang-case/2";
+pub const FORMAT: &str = "qinglang-case/3";
 
 #[derive(Debug, Serialize)]
 pub struct Labels {
@@ -56,6 +56,26 @@ pub struct ManifestEntry {
     pub download_expires_at: Option<Time>,
     /// A CSV file with cells a spreadsheet would run as formulas: open it as text.
     pub contains_formulas: bool,
+    /// 补充材料: sent by the reporter after filing, with a reply.
+    pub supplementary: bool,
+}
+
+/// One thing the reporter added after filing: their reply, and the manifest
+/// numbers of the files it carried.
+#[derive(Debug, Serialize)]
+pub struct SupplementEntry {
+    pub at: Time,
+    pub message: String,
+    pub evidence: Vec<usize>,
+}
+
+/// How this file is signed: the detached signature is attached beside it
+/// as `case-<reference>.json.sig` (64 raw bytes).
+#[derive(Debug, Serialize)]
+pub struct SignatureInfo {
+    pub algorithm: &'static str,
+    pub key_id: String,
+    pub keys_url: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,8 +93,11 @@ pub struct CaseFile {
     pub signals: Option<Vec<SignalItem>>,
     pub reporter: CaseFileReporter,
     pub evidence: Vec<ManifestEntry>,
+    /// What the reporter added after filing (their replies), oldest first.
+    pub supplements: Vec<SupplementEntry>,
     pub timeline: Vec<ReporterTimelineEntry>,
     pub generated_at: Time,
+    pub signature: Option<SignatureInfo>,
 }
 
 impl CaseFile {
@@ -110,16 +133,9 @@ impl CaseFile {
                     .then(|| ReporterContact::from(r)),
             },
             evidence,
-            timeline: record
-                .timeline
-                .iter()
-                .map(|e| ReporterTimelineEntry {
-                    at: Time(e.at),
-                    status: e.status,
-                    note: e.public_note.clone(),
-                    recipients: e.recipients().to_vec(),
-                })
-                .collect(),
+            supplements: Vec::new(),
+            signature: None,
+            timeline: public_timeline(record),
             generated_at: Time(generated_at),
         }
     }

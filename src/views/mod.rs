@@ -9,6 +9,7 @@ pub mod case_file;
 pub mod directory;
 pub mod merchant;
 pub mod reporter;
+pub mod response;
 
 use chrono::NaiveDateTime;
 use serde::{Serialize, Serializer};

@@ -212,7 +212,8 @@ fn mime_of(part: &mail_parser::MessagePart<'_>) -> String {
 
 /// The regulator's email is `multipart/mixed`: first a
 /// `multipart/alternative` of `text/plain` then `text/html`, then one
-/// attachment per attached evidence file, then `case-<reference>.json`.
+/// attachment per attached evidence file, then `case-<reference>.json` and
+/// its detached signature `case-<reference>.json.sig`.
 pub(crate) fn assert_regulator_mail_structure(
     parsed: &mail_parser::Message<'_>,
     attached_files: usize,
@@ -222,8 +223,8 @@ pub(crate) fn assert_regulator_mail_structure(
     let children = root.sub_parts().expect("the root is multipart");
     assert_eq!(
         children.len(),
-        1 + attached_files + 1,
-        "the bodies, each attached file and the case file"
+        1 + attached_files + 2,
+        "the bodies, each attached file, the case file and its signature"
     );
     let bodies = parsed.part(children[0]).expect("the first part");
     assert_eq!(mime_of(bodies), "multipart/alternative");
@@ -244,11 +245,17 @@ pub(crate) fn assert_regulator_mail_structure(
         assert_eq!(disposition.ctype(), "attachment");
         assert!(part.attachment_name().is_some_and(|n| !n.is_empty()));
     }
-    let last = parsed.part(*children.last().expect("parts")).expect("part");
-    assert_eq!(mime_of(last), "application/json");
-    assert!(last
-        .attachment_name()
-        .is_some_and(|n| n.starts_with("case-") && n.ends_with(".json")));
+    let case_file = parsed.part(children[children.len() - 2]).expect("part");
+    assert_eq!(mime_of(case_file), "application/json");
+    let name = case_file.attachment_name().expect("named").to_owned();
+    assert!(name.starts_with("case-") && name.ends_with(".json"));
+    let signature = parsed.part(*children.last().expect("parts")).expect("part");
+    assert_eq!(mime_of(signature), "application/octet-stream");
+    assert_eq!(
+        signature.attachment_name(),
+        Some(format!("{name}.sig").as_str())
+    );
+    assert_eq!(signature.contents().len(), 64, "a raw Ed25519 signature");
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
@@ -470,7 +477,7 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
         .find(|(n, _)| *n == format!("case-{reference}.json"))
         .expect("the case file");
     let case_file: Value = serde_json::from_slice(case_file).expect("valid JSON");
-    assert_eq!(case_file["format"], "qinglang-case/2");
+    assert_eq!(case_file["format"], "qinglang-case/3");
     assert_eq!(case_file["reference"], reference.as_str());
     assert_eq!(case_file["validation_reason"], reason);
     assert_eq!(case_file["category"], "fake_review");
@@ -520,7 +527,10 @@ async fn a_validated_case_reaches_the_regulators_inbox_complete_and_fingerprinte
         .and_then(|t| t.last())
         .expect("timeline");
     assert_eq!(last["status"], "forwarded");
-    assert_eq!(last["note"], "已转交 浙江省市场监督管理局");
+    assert_eq!(
+        last["note"], "浙江省市场监督管理局",
+        "the status says forwarded; the note says to whom, without repeating it"
+    );
     let notices = smtp.wait_for(REPORTER, 2, WAIT).await;
     let subjects: Vec<String> = notices
         .iter()
@@ -785,7 +795,8 @@ async fn consumer_text_cannot_add_headers_recipients_or_markup() {
         names,
         vec![
             format!("01-{stored_name}"),
-            format!("case-{reference}.json")
+            format!("case-{reference}.json"),
+            format!("case-{reference}.json.sig")
         ],
         "the evidence keeps its whole (harmless) name"
     );

@@ -10,5 +10,6 @@ mod mail;
 mod mail_faults;
 mod moderation;
 mod pages;
+mod responses;
 mod signals;
 mod smtp;
