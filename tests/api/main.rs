@@ -3,6 +3,7 @@
 mod abuse;
 mod bad_input;
 mod browser;
+mod browser_responses;
 mod helpers;
 mod hotlines;
 mod intake;

@@ -17,7 +17,7 @@ use crate::mail::{
 use crate::smtp::{Behaviour, SmtpServer};
 
 /// The response token in a regulator email's text body.
-fn response_token(text: &str) -> String {
+pub(crate) fn response_token(text: &str) -> String {
     text.lines()
         .find_map(|l| {
             l.trim()
@@ -46,7 +46,7 @@ async fn post_response(app: &TestApp, token: &str, body: Value) -> reqwest::Resp
 
 /// Files the standard report (reporter email given), validates it to the
 /// Zhejiang bureau and returns (reference, tracking code, the regulator email).
-async fn forwarded_case(
+pub(crate) async fn forwarded_case(
     app: &TestApp,
     smtp: &SmtpServer,
     moderator: &Session,
