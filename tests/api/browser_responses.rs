@@ -6,7 +6,6 @@ use mail_parser::MimeHeaders;
 use serde_json::json;
 
 use crate::browser::{browser, click, type_into, wait_for, wait_for_text};
-use crate::helpers::*;
 use crate::mail::{mail_app, zhejiang};
 use crate::responses::{forwarded_case, response_token};
 use crate::smtp::SmtpServer;
