@@ -297,6 +297,44 @@ pub struct Config {
     )]
     pub response_link_days: u32,
 
+    /// Working days for a moderation decision after filing (12315: 7).
+    #[arg(
+        long,
+        env = "QINGLANG_MODERATION_DEADLINE_WORKING_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub moderation_deadline_working_days: u32,
+
+    /// Working days for a regulator to acknowledge (accept or decline) a
+    /// forwarded case; a reminder then, and after as many again an
+    /// escalation to the default inbox.
+    #[arg(
+        long,
+        env = "QINGLANG_ACKNOWLEDGEMENT_DEADLINE_WORKING_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub acknowledgement_deadline_working_days: u32,
+
+    /// Days the reporter has to answer a question.
+    #[arg(
+        long,
+        env = "QINGLANG_CONSUMER_ANSWER_DEADLINE_DAYS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub consumer_answer_deadline_days: u32,
+
+    /// Seconds between the workers' scans for overdue cases and due reminders.
+    #[arg(
+        long,
+        env = "QINGLANG_REMINDER_SCAN_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub reminder_scan_secs: u64,
+
     /// Reply-To of regulator emails (a moderators' mailbox), e.g.
     /// `清朗审核组 <moderators@example.org>`. Unset: no Reply-To; the email
     /// points the officer to the response link.

@@ -2,6 +2,7 @@
 //! queued for its first signals, and receipted to the reporter — in one
 //! transaction after the files are committed.
 
+use crate::domain::calendar::DeadlineKind;
 use chrono::Utc;
 
 use super::evidence_files::{insert_rows, with_committed_files};
@@ -82,6 +83,14 @@ pub fn file(
                 },
             )?;
             insert_rows(conn, report_id, None, files, now)?;
+            // The moderators' decision is due within the working days from filing.
+            super::deadlines::start(
+                conn,
+                report_id,
+                DeadlineKind::Moderation,
+                now,
+                &addressing.deadlines,
+            )?;
             let merchant_id = profile
                 .merchant
                 .as_ref()

@@ -13,6 +13,7 @@
 //! [`routing`] (who receives it) and [`forwarding`] (when it is forwarded).
 
 mod evidence_files;
+pub mod deadlines;
 pub mod file;
 pub mod forwarding;
 pub mod notices;

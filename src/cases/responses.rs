@@ -14,7 +14,8 @@ use crate::db::audit::{self, AuditActor, AuditEntry};
 use crate::db::case_record::{self, CaseRecord};
 use crate::db::deliveries::{self, DeliveryRow};
 use crate::db::responses::{self, ResponseRow};
-use crate::db::{dialect, reports, write_transaction, DbConnection};
+use crate::db::{deadlines, dialect, reports, write_transaction, DbConnection};
+use crate::domain::calendar::DeadlineKind;
 use crate::domain::delivery::{Addressing, DeliveryKind, DeliveryStatus};
 use crate::domain::lifecycle;
 use crate::domain::report::Locale;
@@ -160,6 +161,9 @@ pub fn record(
                 now,
             )?;
         }
+        if answer.kind != ResponseKind::NeedsInfo {
+            end_acknowledgement_if_all_answered(conn, report.id)?;
+        }
         let closed =
             answer.kind.is_final() && close_if_settled(conn, report.id, &actor, addressing, now)?;
         Ok(Recorded {
@@ -168,6 +172,54 @@ pub fn record(
             closed,
         })
     })
+}
+
+/// The current recipients: regulator deliveries that reached their server
+/// and whose links still work (a reopened case's earlier ones do not count).
+fn current_recipients(conn: &mut DbConnection, report_id: i64) -> Result<Vec<DeliveryRow>, AppError> {
+    Ok(deliveries::for_report(conn, report_id)?
+        .into_iter()
+        .filter(|d| {
+            d.kind == DeliveryKind::Regulator
+                && d.response_revoked_at.is_none()
+                && d.status == DeliveryStatus::Accepted
+        })
+        .collect())
+}
+
+/// Each recipient's answers, in the order of `recipients`.
+fn histories(
+    conn: &mut DbConnection,
+    report_id: i64,
+    recipients: &[DeliveryRow],
+) -> Result<Vec<Vec<ResponseKind>>, AppError> {
+    let answers = responses::for_report(conn, report_id)?;
+    Ok(recipients
+        .iter()
+        .map(|d| {
+            answers
+                .iter()
+                .filter(|a| a.row.delivery_id == d.id)
+                .map(|a| a.row.kind)
+                .collect()
+        })
+        .collect())
+}
+
+/// The acknowledgement deadline ends once every recipient has accepted or declined.
+fn end_acknowledgement_if_all_answered(conn: &mut DbConnection, report_id: i64) -> Result<(), AppError> {
+    let running = deadlines::find(conn, report_id)?;
+    if running.map(|r| r.kind) != Some(DeadlineKind::RegulatorAcknowledgement) {
+        return Ok(());
+    }
+    let recipients = current_recipients(conn, report_id)?;
+    let acknowledged = histories(conn, report_id, &recipients)?
+        .iter()
+        .all(|h| response::standing(h) != response::Standing::Undecided);
+    if acknowledged {
+        super::deadlines::end(conn, report_id)?;
+    }
+    Ok(())
 }
 
 /// Closes a forwarded case once every current recipient (its regulator
@@ -183,25 +235,8 @@ fn close_if_settled(
     if report.status != ReportStatus::Forwarded {
         return Ok(false);
     }
-    let recipients: Vec<DeliveryRow> = deliveries::for_report(conn, report_id)?
-        .into_iter()
-        .filter(|d| {
-            d.kind == DeliveryKind::Regulator
-                && d.response_revoked_at.is_none()
-                && d.status == DeliveryStatus::Accepted
-        })
-        .collect();
-    let answers = responses::for_report(conn, report_id)?;
-    let histories: Vec<Vec<ResponseKind>> = recipients
-        .iter()
-        .map(|d| {
-            answers
-                .iter()
-                .filter(|a| a.row.delivery_id == d.id)
-                .map(|a| a.row.kind)
-                .collect()
-        })
-        .collect();
+    let recipients = current_recipients(conn, report_id)?;
+    let histories = histories(conn, report_id, &recipients)?;
     if !response::all_settled(histories.iter().map(Vec::as_slice)) {
         return Ok(false);
     }

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use serde_json::json;
 
 use super::notices::notify_reporter;
-use super::routing;
+use super::{deadlines, routing};
 use super::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::deliveries;
@@ -136,6 +136,15 @@ pub(crate) fn apply(
             })),
             at: now,
         },
+    )?;
+    deadlines::after_transition(
+        conn,
+        report.id,
+        report.created_at,
+        current,
+        request.to,
+        &addressing.deadlines,
+        now,
     )?;
     // A reopened case is no longer what the regulators received: their
     // response links stop working (a new validation sends new ones).

@@ -7,6 +7,7 @@ use super::evidence::{self, EvidenceRow};
 use super::hotlines;
 use super::replies::{self, ReplyRow};
 use super::reports::{self, ReportRow};
+use super::deadlines::{self, Running};
 use super::responses::{self, Answer};
 use super::DbConnection;
 use crate::domain::report::Hotline;
@@ -26,6 +27,8 @@ pub struct CaseRecord {
     pub replies: Vec<ReplyRow>,
     /// The regulators' answers, oldest first.
     pub responses: Vec<Answer>,
+    /// The deadline running on the case, if any.
+    pub deadline: Option<Running>,
 }
 
 impl CaseRecord {
@@ -55,6 +58,7 @@ fn complete(conn: &mut DbConnection, report: ReportRow) -> Result<CaseRecord, Ap
         timeline: events::for_report(conn, report.id)?,
         replies: replies::for_report(conn, report.id)?,
         responses: responses::for_report(conn, report.id)?,
+        deadline: deadlines::find(conn, report.id)?,
         report,
     })
 }

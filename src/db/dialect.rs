@@ -214,3 +214,34 @@ pub fn take_tokens(
     };
     Ok(rows.first().map(|row| row.tokens))
 }
+
+/// Records the reminder `key` unless it is recorded already; returns
+/// whether this call recorded it. One statement, so of two instances
+/// scanning at once exactly one queues the reminder.
+pub fn claim_reminder(
+    conn: &mut DbConnection,
+    key: &str,
+    report_id: Option<i64>,
+    now: chrono::NaiveDateTime,
+) -> Result<bool, AppError> {
+    use diesel::sql_types::{Nullable, Timestamp};
+    let inserted = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(
+            "INSERT INTO reminders (key, report_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind::<Text, _>(key)
+        .bind::<Nullable<BigInt>, _>(report_id)
+        .bind::<Timestamp, _>(now)
+        .execute(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "INSERT INTO reminders (key, report_id, created_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind::<Text, _>(key)
+        .bind::<Nullable<BigInt>, _>(report_id)
+        .bind::<Timestamp, _>(now)
+        .execute(sqlite)?,
+    };
+    Ok(inserted == 1)
+}

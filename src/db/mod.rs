@@ -9,6 +9,7 @@ pub mod audit;
 pub mod brands;
 pub mod case_record;
 pub mod deliveries;
+pub mod deadlines;
 pub mod dialect;
 pub mod events;
 pub mod evidence;

@@ -4,9 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use std::collections::HashMap;
 
-use super::schema::{reports, status_counts};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
+
+use super::deadlines::Running;
+use super::schema::{deadlines, reports, status_counts};
 use super::{DbConnection, MultiBackend};
 use crate::domain::catalog::{Category, Platform};
 use crate::domain::signals::SignalCode;
@@ -18,6 +21,8 @@ pub enum Sort {
     Newest,
     Oldest,
     Priority,
+    /// Cases with a running deadline, the soonest due (or most overdue) first.
+    Due,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +38,8 @@ pub enum Assigned {
 pub enum Cursor {
     Id(i64),
     Priority(i32, i64),
+    /// (due time, id) of the last case.
+    Due(NaiveDateTime, i64),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -52,6 +59,10 @@ pub struct QueueFilter {
     pub limit: i64,
     pub cursor: Option<Cursor>,
     pub signal: Option<SignalCode>,
+    /// Only cases whose deadline has passed at `now`.
+    pub overdue: bool,
+    /// The time `overdue` is judged at.
+    pub now: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -72,6 +83,8 @@ pub struct QueueRow {
 
 pub struct Queue {
     pub items: Vec<QueueRow>,
+    /// The running deadline of each listed case that has one, by id.
+    pub deadlines: HashMap<i64, Running>,
     pub next_cursor: Option<Cursor>,
     /// Cases per status, over the whole table (kept by triggers).
     pub counts: Vec<(ReportStatus, i64)>,
@@ -111,6 +124,14 @@ fn filtered(filter: &QueueFilter, viewer: i64, sqlite: bool, with_full_text: boo
         query = query.filter(
             sql::<Bool>("reports.id IN (SELECT report_id FROM signals WHERE code = ")
                 .bind::<Text, _>(code.code())
+                .sql(")"),
+        );
+    }
+    if filter.overdue {
+        let now = filter.now.unwrap_or_else(|| chrono::Utc::now().naive_utc());
+        query = query.filter(
+            sql::<Bool>("reports.id IN (SELECT report_id FROM deadlines WHERE due_at < ")
+                .bind::<Timestamp, _>(now)
                 .sql(")"),
         );
     }
@@ -314,6 +335,70 @@ fn candidates_page(
     Ok(items)
 }
 
+/// `sort=due`: walks the deadlines in due order (an index) in batches and
+/// keeps the cases that pass the other filters, until a page is full.
+fn due_page(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    viewer: i64,
+    want: i64,
+) -> Result<Vec<QueueRow>, AppError> {
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    let mut after = match filter.cursor {
+        Some(Cursor::Due(due, id)) => Some((due, id)),
+        _ => None,
+    };
+    let mut items: Vec<QueueRow> = Vec::new();
+    let mut examined = 0;
+    let batch = CANDIDATE_BATCH;
+    loop {
+        if examined >= MAX_CANDIDATES_EXAMINED {
+            return Err(AppError::Unavailable(format!(
+                "the due-date order examined {examined} cases without filling a page"
+            )));
+        }
+        let mut query = deadlines::table
+            .select((deadlines::due_at, deadlines::report_id))
+            .order((deadlines::due_at.asc(), deadlines::report_id.asc()))
+            .limit(batch)
+            .into_boxed::<MultiBackend>();
+        if let Some((due, id)) = after {
+            query = query.filter(
+                deadlines::due_at
+                    .gt(due)
+                    .or(deadlines::due_at.eq(due).and(deadlines::report_id.gt(id))),
+            );
+        }
+        if filter.overdue {
+            let now = filter.now.unwrap_or_else(|| chrono::Utc::now().naive_utc());
+            query = query.filter(deadlines::due_at.lt(now));
+        }
+        let order: Vec<(NaiveDateTime, i64)> = query.load(conn)?;
+        examined += order.len() as i64;
+        let Some(&last) = order.last() else { break };
+        after = Some(last);
+        let ids: Vec<i64> = order.iter().map(|(_, id)| *id).collect();
+        let mut found: HashMap<i64, QueueRow> = filtered(filter, viewer, sqlite, true)
+            .filter(reports::id.eq_any(&ids))
+            .load::<QueueRow>(conn)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        for id in ids {
+            if let Some(row) = found.remove(&id) {
+                items.push(row);
+                if items.len() as i64 >= want {
+                    return Ok(items);
+                }
+            }
+        }
+        if (order.len() as i64) < batch {
+            break;
+        }
+    }
+    Ok(items)
+}
+
 pub fn queue(
     conn: &mut DbConnection,
     filter: &QueueFilter,
@@ -327,6 +412,7 @@ pub fn queue(
         (_, None)
             | (Sort::Newest | Sort::Oldest, Some(Cursor::Id(_)))
             | (Sort::Priority, Some(Cursor::Priority(..)))
+            | (Sort::Due, Some(Cursor::Due(..)))
     );
     if !cursor_matches {
         return Err(AppError::Validation(vec![FieldError::new(
@@ -335,12 +421,13 @@ pub fn queue(
             "the cursor belongs to another sort order",
         )]));
     }
-    let fast_path = if sort != Sort::Priority {
+    let fast_path = if matches!(sort, Sort::Newest | Sort::Oldest) {
         Candidates::for_filter(filter, sqlite)
     } else {
         None
     };
     let mut items = match fast_path {
+        _ if sort == Sort::Due => due_page(conn, filter, viewer, limit + 1)?,
         Some(candidates) => candidates_page(
             conn,
             filter,
@@ -363,17 +450,25 @@ pub fn queue(
             };
             query = match sort {
                 Sort::Newest => query.order(reports::id.desc()),
-                Sort::Oldest => query.order(reports::id.asc()),
+                Sort::Oldest | Sort::Due => query.order(reports::id.asc()),
                 Sort::Priority => query.order((reports::priority.desc(), reports::id.desc())),
             };
             query.limit(limit + 1).load(conn)?
         }
     };
+    let ids: Vec<i64> = items.iter().map(|row| row.id).collect();
+    let deadlines: HashMap<i64, Running> = deadlines::table
+        .filter(deadlines::report_id.eq_any(&ids))
+        .select((deadlines::report_id, Running::as_select()))
+        .load::<(i64, Running)>(conn)?
+        .into_iter()
+        .collect();
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
-        items.last().map(|last| match sort {
-            Sort::Priority => Cursor::Priority(last.priority, last.id),
-            _ => Cursor::Id(last.id),
+        items.last().and_then(|last| match sort {
+            Sort::Priority => Some(Cursor::Priority(last.priority, last.id)),
+            Sort::Due => deadlines.get(&last.id).map(|d| Cursor::Due(d.due_at, last.id)),
+            _ => Some(Cursor::Id(last.id)),
         })
     } else {
         None
@@ -383,6 +478,7 @@ pub fn queue(
         .load::<(ReportStatus, i64)>(conn)?;
     Ok(Queue {
         items,
+        deadlines,
         next_cursor,
         counts,
     })

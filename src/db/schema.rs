@@ -308,7 +308,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deadlines (report_id) {
+        report_id -> BigInt,
+        kind -> Text,
+        started_at -> Timestamp,
+        due_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        holidays -> Text,
+        workdays -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminders (key) {
+        key -> Text,
+        report_id -> Nullable<BigInt>,
+        delivery_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(regulator_responses -> deliveries (delivery_id));
+diesel::joinable!(deadlines -> reports (report_id));
 diesel::joinable!(evidence -> reports (report_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(case_notes -> reports (report_id));
@@ -333,6 +361,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     regulator_responses,
     signing_keys,
+    calendar_years,
+    deadlines,
+    reminders,
     merchants,
     case_profiles,
     tracking_numbers,

@@ -18,6 +18,7 @@ use crate::domain::catalog::{Category, Platform};
 use crate::domain::delivery::{DeliveryKind, DeliveryStatus};
 use crate::domain::hotline::FoundVia;
 use crate::domain::report::Locale;
+use crate::domain::calendar::DeadlineKind;
 use crate::domain::response::ResponseKind;
 use crate::domain::signals::{Severity, SignalCode};
 use crate::domain::status::ReportStatus;
@@ -57,6 +58,7 @@ stored_as_code!(
     DeliveryKind,
     DeliveryStatus,
     ResponseKind,
+    DeadlineKind,
     Severity,
     SignalCode,
     Role,

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use serde::{Deserialize, Serialize};
 
+use super::vocabulary::vocabulary;
 use crate::error::FieldError;
 
 /// Beijing is UTC+8 all year.
@@ -194,37 +195,17 @@ impl YearSchedule {
     }
 }
 
-/// What a deadline is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeadlineKind {
-    /// The moderators' decision on a filed report (runs from filing).
-    Moderation,
-    /// The reporter's answer to a question (runs from the question).
-    ConsumerAnswer,
-    /// A regulator's acknowledgement (accepted or declined), from forwarding.
-    RegulatorAcknowledgement,
-}
-
-impl DeadlineKind {
-    pub const ALL: &'static [DeadlineKind] = &[
-        DeadlineKind::Moderation,
-        DeadlineKind::ConsumerAnswer,
-        DeadlineKind::RegulatorAcknowledgement,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            DeadlineKind::Moderation => "moderation",
-            DeadlineKind::ConsumerAnswer => "consumer_answer",
-            DeadlineKind::RegulatorAcknowledgement => "regulator_acknowledgement",
-        }
+vocabulary!(
+    /// What a deadline is for.
+    DeadlineKind {
+        /// The moderators' decision on a filed report (runs from filing).
+        Moderation = "moderation", "审核决定", "Moderation decision";
+        /// The reporter's answer to a question (runs from the question).
+        ConsumerAnswer = "consumer_answer", "举报人答复", "Reporter's answer";
+        /// A regulator's acknowledgement (accepted or declined), from forwarding.
+        RegulatorAcknowledgement = "regulator_acknowledgement", "监管部门受理答复", "Regulator's acknowledgement";
     }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.code() == code)
-    }
-}
+);
 
 /// How long each deadline runs: 12315-style defaults, configurable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

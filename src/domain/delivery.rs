@@ -46,9 +46,12 @@ vocabulary!(
     }
 );
 
-/// What the outbox needs to address messages, from the configuration.
+/// What the workflow takes from the configuration: how to address the
+/// messages it queues, and how long the deadlines it starts run.
 #[derive(Debug, Clone)]
 pub struct Addressing {
+    /// Deadlines in working days (see `calendar`).
+    pub deadlines: super::calendar::DeadlinePolicy,
     /// Display name and address of the default regulator inbox.
     pub inbox_name: Option<String>,
     pub inbox_email: String,

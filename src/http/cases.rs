@@ -41,6 +41,8 @@ pub struct QueueQuery {
     cursor: Option<String>,
     /// A signal code: only cases showing it.
     signal: Option<String>,
+    /// `true`: only cases past their deadline.
+    overdue: Option<String>,
 }
 
 fn invalid(field: &str, code: &'static str, message: &str) -> FieldError {
@@ -140,12 +142,19 @@ fn parse_queue_query(query: QueueQuery) -> Result<QueueFilter, AppError> {
         None | Some("newest") => filter.sort = Some(Sort::Newest),
         Some("oldest") => filter.sort = Some(Sort::Oldest),
         Some("priority") => filter.sort = Some(Sort::Priority),
+        Some("due") => filter.sort = Some(Sort::Due),
         Some(_) => errors.push(invalid(
             "sort",
             "invalid_choice",
-            "newest, oldest or priority",
+            "newest, oldest, priority or due",
         )),
     }
+    match nonempty(query.overdue).as_deref() {
+        None | Some("false") => {}
+        Some("true") => filter.overdue = true,
+        Some(_) => errors.push(invalid("overdue", "invalid_choice", "true or false")),
+    }
+    filter.now = Some(Utc::now().naive_utc());
     if let Some(limit) = nonempty(query.limit) {
         match limit.parse::<i64>() {
             Ok(n) if (1..=limits::QUEUE_PAGE_MAX).contains(&n) => filter.limit = n,
@@ -183,6 +192,7 @@ fn encode_cursor(cursor: Cursor) -> String {
     let text = match cursor {
         Cursor::Id(id) => format!("v1:i:{id}"),
         Cursor::Priority(priority, id) => format!("v1:p:{priority}:{id}"),
+        Cursor::Due(due, id) => format!("v1:d:{}:{id}", due.and_utc().timestamp_micros()),
     };
     hex::encode(text)
 }
@@ -196,6 +206,10 @@ fn decode_cursor(value: &str) -> Option<Cursor> {
         ["v1", "p", priority, id] => {
             Some(Cursor::Priority(priority.parse().ok()?, id.parse().ok()?))
         }
+        ["v1", "d", due, id] => Some(Cursor::Due(
+            chrono::DateTime::from_timestamp_micros(due.parse().ok()?)?.naive_utc(),
+            id.parse().ok()?,
+        )),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blocklist;
+pub mod calendar;
 pub mod cases;
 pub mod evidence;
 pub mod extract;
@@ -119,6 +120,8 @@ pub const ROUTES: &[Route] = &[
     route!(patch "/api/v1/admin/brands/{id}", Admin, admin::update_brand),
     route!(delete "/api/v1/admin/brands/{id}", Admin, admin::delete_brand),
     route!(get "/api/v1/admin/deliveries", Admin, admin::list_deliveries),
+    route!(get "/api/v1/admin/calendar/{year}", Admin, calendar::get_year),
+    route!(put "/api/v1/admin/calendar/{year}", Admin, calendar::put_year),
     route!(post "/api/v1/admin/deliveries/{id}/retry", Admin, admin::retry_delivery),
 ];
 

@@ -48,6 +48,11 @@ pub fn addressing(config: &Config) -> anyhow::Result<Addressing> {
         )
     })?;
     Ok(Addressing {
+        deadlines: crate::domain::calendar::DeadlinePolicy {
+            moderation_working_days: config.moderation_deadline_working_days,
+            acknowledgement_working_days: config.acknowledgement_deadline_working_days,
+            consumer_answer_days: config.consumer_answer_deadline_days,
+        },
         inbox_name: inbox.name.clone(),
         inbox_email: inbox.email.to_string(),
         message_id_domain: from.email.domain().to_owned(),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{ReportFacts, ReporterContact, Time};
+use super::{DeadlineView, ReportFacts, ReporterContact, Time};
 use crate::cases::{CaseDetailData, Target};
 use crate::db::audit::AuditRow;
 use crate::db::deliveries::DeliveryRow;
@@ -34,10 +34,11 @@ pub struct QueueItem {
     pub priority: i32,
     pub created_at: Time,
     pub updated_at: Time,
+    pub deadline: Option<DeadlineView>,
 }
 
-impl From<QueueRow> for QueueItem {
-    fn from(r: QueueRow) -> Self {
+impl QueueItem {
+    fn new(r: QueueRow, deadline: Option<&crate::db::deadlines::Running>, now: chrono::NaiveDateTime) -> Self {
         QueueItem {
             reference: r.reference,
             status: r.status,
@@ -49,6 +50,7 @@ impl From<QueueRow> for QueueItem {
             priority: r.priority,
             created_at: Time(r.created_at),
             updated_at: Time(r.updated_at),
+            deadline: deadline.map(|d| DeadlineView::new(d, now)),
         }
     }
 }
@@ -69,7 +71,18 @@ impl QueuePage {
             counts.insert(status, n);
         }
         QueuePage {
-            items: queue.items.into_iter().map(QueueItem::from).collect(),
+            items: {
+                let now = chrono::Utc::now().naive_utc();
+                let deadlines = queue.deadlines;
+                queue
+                    .items
+                    .into_iter()
+                    .map(|row| {
+                        let deadline = deadlines.get(&row.id);
+                        QueueItem::new(row, deadline, now)
+                    })
+                    .collect()
+            },
             next_cursor,
             counts,
         }
@@ -299,6 +312,7 @@ pub struct CaseDetail {
     pub deliveries: Vec<DeliveryItem>,
     /// The regulators' answers, oldest first.
     pub regulator_responses: Vec<StaffResponseItem>,
+    pub deadline: Option<DeadlineView>,
 }
 
 impl CaseDetail {
@@ -367,6 +381,10 @@ impl CaseDetail {
                 })
                 .collect(),
             deliveries: deliveries.iter().map(DeliveryItem::from).collect(),
+            deadline: record
+                .deadline
+                .as_ref()
+                .map(|d| DeadlineView::new(d, chrono::Utc::now().naive_utc())),
             regulator_responses: record
                 .responses
                 .iter()

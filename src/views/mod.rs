@@ -127,3 +127,29 @@ impl From<&ReportRow> for ReporterContact {
         }
     }
 }
+
+/// The deadline running on a case, as every view shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineView {
+    pub kind: crate::domain::calendar::DeadlineKind,
+    pub kind_label: crate::domain::catalog::Labelled,
+    /// The instant it is due: the end of `last_day`, Beijing time.
+    pub due_at: Time,
+    /// The last day (Beijing) on which it is met.
+    pub last_day: chrono::NaiveDate,
+    pub overdue: bool,
+}
+
+impl DeadlineView {
+    pub fn new(running: &crate::db::deadlines::Running, now: NaiveDateTime) -> Self {
+        DeadlineView {
+            kind: running.kind,
+            kind_label: running.kind.labelled(),
+            due_at: Time(running.due_at),
+            last_day: crate::domain::calendar::beijing_date(
+                running.due_at - chrono::Duration::seconds(1),
+            ),
+            overdue: now >= running.due_at,
+        }
+    }
+}

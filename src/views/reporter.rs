@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{ReportFacts, ReporterContact, Time};
+use super::{DeadlineView, ReportFacts, ReporterContact, Time};
 use crate::db::case_record::CaseRecord;
 use crate::domain::catalog::Labelled;
 use crate::domain::response::ResponseKind;
@@ -160,6 +160,9 @@ pub struct ReporterReport {
     /// A question from the regulator, relayed by a moderator: the reporter
     /// may answer it although the case is no longer `needs_info`.
     pub open_question: Option<OpenQuestion>,
+    /// The deadline running on the case (the moderators' decision, the
+    /// reporter's answer, the regulator's acknowledgement), if any.
+    pub deadline: Option<DeadlineView>,
 }
 
 impl From<&CaseRecord> for ReporterReport {
@@ -174,6 +177,10 @@ impl From<&CaseRecord> for ReporterReport {
             reporter: r.has_reporter_contact().then(|| ReporterContact::from(r)),
             consent_share_contact: r.consent_share_contact,
             timeline: public_timeline(record),
+            deadline: record
+                .deadline
+                .as_ref()
+                .map(|d| DeadlineView::new(d, chrono::Utc::now().naive_utc())),
             open_question: record
                 .responses
                 .iter()

@@ -52,6 +52,8 @@ const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
     ("delete", "/api/v1/admin/brands/{id}", "admin"),
     ("post", "/api/v1/unsubscribe", "signed"),
     ("get", "/respond/{token}", "public"),
+    ("get", "/api/v1/admin/calendar/{year}", "admin"),
+    ("put", "/api/v1/admin/calendar/{year}", "admin"),
     ("get", "/verify", "public"),
     ("get", "/.well-known/qinglang-signing-keys.json", "public"),
     ("get", "/api/v1/regulator-responses/{token}", "signed"),

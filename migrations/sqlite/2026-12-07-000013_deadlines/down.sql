@@ -1,0 +1,3 @@
+DROP TABLE reminders;
+DROP TABLE calendar_years;
+DROP TABLE deadlines;
