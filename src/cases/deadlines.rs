@@ -59,7 +59,9 @@ pub fn after_transition(
     use ReportStatus::*;
     match (from, to) {
         // Picked up: the decision is still due from filing.
-        (Submitted, UnderReview) => start(conn, report_id, DeadlineKind::Moderation, filed_at, policy),
+        (Submitted, UnderReview) => {
+            start(conn, report_id, DeadlineKind::Moderation, filed_at, policy)
+        }
         // The reporter answered, or an admin reopened: a fresh decision period.
         (_, UnderReview) => start(conn, report_id, DeadlineKind::Moderation, now, policy),
         (_, NeedsInfo) => start(conn, report_id, DeadlineKind::ConsumerAnswer, now, policy),
@@ -117,7 +119,9 @@ pub fn put_year(
                 report_id: None,
                 client_ip: caller.client_ip.as_deref(),
                 before: Some(json!({ "year": year, "schedule": before })),
-                after: Some(json!({ "year": year, "schedule": schedule, "deadlines_moved": moved })),
+                after: Some(
+                    json!({ "year": year, "schedule": schedule, "deadlines_moved": moved }),
+                ),
                 at: now,
             },
         )?;

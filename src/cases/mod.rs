@@ -12,11 +12,12 @@
 //! To see what happens when a case is validated, read [`transition`], then
 //! [`routing`] (who receives it) and [`forwarding`] (when it is forwarded).
 
-mod evidence_files;
 pub mod deadlines;
+mod evidence_files;
 pub mod file;
 pub mod forwarding;
 pub mod notices;
+pub mod reminders;
 pub mod reply;
 pub mod reporter;
 pub mod responses;

@@ -176,7 +176,10 @@ pub fn record(
 
 /// The current recipients: regulator deliveries that reached their server
 /// and whose links still work (a reopened case's earlier ones do not count).
-fn current_recipients(conn: &mut DbConnection, report_id: i64) -> Result<Vec<DeliveryRow>, AppError> {
+fn current_recipients(
+    conn: &mut DbConnection,
+    report_id: i64,
+) -> Result<Vec<DeliveryRow>, AppError> {
     Ok(deliveries::for_report(conn, report_id)?
         .into_iter()
         .filter(|d| {
@@ -207,7 +210,10 @@ fn histories(
 }
 
 /// The acknowledgement deadline ends once every recipient has accepted or declined.
-fn end_acknowledgement_if_all_answered(conn: &mut DbConnection, report_id: i64) -> Result<(), AppError> {
+fn end_acknowledgement_if_all_answered(
+    conn: &mut DbConnection,
+    report_id: i64,
+) -> Result<(), AppError> {
     let running = deadlines::find(conn, report_id)?;
     if running.map(|r| r.kind) != Some(DeadlineKind::RegulatorAcknowledgement) {
         return Ok(());

@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use serde_json::json;
 
 use super::notices::notify_reporter;
-use super::{deadlines, routing};
 use super::Caller;
+use super::{deadlines, routing};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::deliveries;
 use crate::db::events::{self, EventDetails, NewEvent};

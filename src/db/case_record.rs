@@ -2,12 +2,12 @@
 //! The one place a whole case is loaded — for the moderators' page, the
 //! regulator's email and the signals worker alike.
 
+use super::deadlines::{self, Running};
 use super::events::{self, EventRow};
 use super::evidence::{self, EvidenceRow};
 use super::hotlines;
 use super::replies::{self, ReplyRow};
 use super::reports::{self, ReportRow};
-use super::deadlines::{self, Running};
 use super::responses::{self, Answer};
 use super::DbConnection;
 use crate::domain::report::Hotline;

@@ -51,7 +51,11 @@ pub fn set(
 }
 
 /// Moves a deadline's due time (the calendar changed).
-pub fn set_due(conn: &mut DbConnection, report_id: i64, due_at: NaiveDateTime) -> Result<(), AppError> {
+pub fn set_due(
+    conn: &mut DbConnection,
+    report_id: i64,
+    due_at: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::update(deadlines::table.find(report_id))
         .set(deadlines::due_at.eq(due_at))
         .execute(conn)?;
@@ -69,7 +73,8 @@ pub fn calendar(conn: &mut DbConnection) -> Result<WorkCalendar, AppError> {
 }
 
 fn entered_years(conn: &mut DbConnection) -> Result<BTreeMap<i32, YearSchedule>, AppError> {
-    let rows: Vec<(i32, Json<Vec<NaiveDate>>, Json<Vec<NaiveDate>>)> = calendar_years::table
+    type Dates = Json<Vec<NaiveDate>>;
+    let rows: Vec<(i32, Dates, Dates)> = calendar_years::table
         .select((
             calendar_years::year,
             calendar_years::holidays,
@@ -91,10 +96,7 @@ fn entered_years(conn: &mut DbConnection) -> Result<BTreeMap<i32, YearSchedule>,
 }
 
 /// An entered year and when it was last changed.
-pub fn entered_year(
-    conn: &mut DbConnection,
-    year: i32,
-) -> Result<Option<NaiveDateTime>, AppError> {
+pub fn entered_year(conn: &mut DbConnection, year: i32) -> Result<Option<NaiveDateTime>, AppError> {
     Ok(calendar_years::table
         .find(year)
         .select(calendar_years::updated_at)
@@ -198,9 +200,130 @@ pub fn claim_reminder(
 }
 
 /// The delivery a recorded reminder queued.
-pub fn attach_delivery(conn: &mut DbConnection, key: &str, delivery_id: i64) -> Result<(), AppError> {
+pub fn attach_delivery(
+    conn: &mut DbConnection,
+    key: &str,
+    delivery_id: i64,
+) -> Result<(), AppError> {
     diesel::update(reminders::table.find(key))
         .set(reminders::delivery_id.eq(delivery_id))
         .execute(conn)?;
     Ok(())
+}
+
+/// Which reminder a scan is looking for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// Due before the bound and not reminded yet.
+    Reminder,
+    /// Due before the bound and not escalated yet.
+    Escalation,
+}
+
+/// Cases of `kind` due before `before` still waiting for `pending`, soonest first.
+pub fn awaiting(
+    conn: &mut DbConnection,
+    kind: DeadlineKind,
+    before: NaiveDateTime,
+    pending: Pending,
+    limit: i64,
+) -> Result<Vec<DueCase>, AppError> {
+    let mut query = deadlines::table
+        .inner_join(reports::table)
+        .filter(deadlines::kind.eq(kind.code()))
+        .filter(deadlines::due_at.lt(before))
+        .order((deadlines::due_at.asc(), deadlines::report_id.asc()))
+        .limit(limit)
+        .select((
+            reports::id,
+            reports::reference,
+            Running::as_select(),
+            reports::assigned_to,
+        ))
+        .into_boxed::<super::MultiBackend>();
+    query = match pending {
+        Pending::Reminder => query.filter(deadlines::reminded_at.is_null()),
+        Pending::Escalation => query.filter(deadlines::escalated_at.is_null()),
+    };
+    let rows: Vec<(i64, String, Running, Option<i64>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, reference, deadline, assigned_to)| DueCase {
+            id,
+            reference,
+            deadline,
+            assigned_to,
+        })
+        .collect())
+}
+
+/// Marks a case's deadline reminded (or escalated) — only if it is still
+/// the deadline that was read (a restarted one is a new period).
+pub fn mark(
+    conn: &mut DbConnection,
+    report_id: i64,
+    started_at: NaiveDateTime,
+    pending: Pending,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let row = deadlines::table
+        .filter(deadlines::report_id.eq(report_id))
+        .filter(deadlines::started_at.eq(started_at));
+    let updated = match pending {
+        Pending::Reminder => diesel::update(row.filter(deadlines::reminded_at.is_null()))
+            .set(deadlines::reminded_at.eq(now))
+            .execute(conn)?,
+        Pending::Escalation => diesel::update(row.filter(deadlines::escalated_at.is_null()))
+            .set(deadlines::escalated_at.eq(now))
+            .execute(conn)?,
+    };
+    Ok(updated == 1)
+}
+
+/// Overdue cases counted per assignee (`None`: unassigned).
+pub fn overdue_by_assignee(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<(Option<i64>, i64)>, AppError> {
+    Ok(deadlines::table
+        .inner_join(reports::table)
+        .filter(deadlines::due_at.lt(now))
+        .group_by(reports::assigned_to)
+        .select((reports::assigned_to, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// One assignee's (or, with `None`, the unassigned) overdue cases, most overdue first.
+pub fn overdue_for(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    assignee: Option<i64>,
+    limit: i64,
+) -> Result<Vec<DueCase>, AppError> {
+    let mut query = deadlines::table
+        .inner_join(reports::table)
+        .filter(deadlines::due_at.lt(now))
+        .order((deadlines::due_at.asc(), deadlines::report_id.asc()))
+        .limit(limit)
+        .select((
+            reports::id,
+            reports::reference,
+            Running::as_select(),
+            reports::assigned_to,
+        ))
+        .into_boxed::<super::MultiBackend>();
+    query = match assignee {
+        Some(id) => query.filter(reports::assigned_to.eq(id)),
+        None => query.filter(reports::assigned_to.is_null()),
+    };
+    let rows: Vec<(i64, String, Running, Option<i64>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, reference, deadline, assigned_to)| DueCase {
+            id,
+            reference,
+            deadline,
+            assigned_to,
+        })
+        .collect())
 }

@@ -8,8 +8,8 @@
 pub mod audit;
 pub mod brands;
 pub mod case_record;
-pub mod deliveries;
 pub mod deadlines;
+pub mod deliveries;
 pub mod dialect;
 pub mod events;
 pub mod evidence;

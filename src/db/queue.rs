@@ -467,7 +467,9 @@ pub fn queue(
         items.truncate(limit as usize);
         items.last().and_then(|last| match sort {
             Sort::Priority => Some(Cursor::Priority(last.priority, last.id)),
-            Sort::Due => deadlines.get(&last.id).map(|d| Cursor::Due(d.due_at, last.id)),
+            Sort::Due => deadlines
+                .get(&last.id)
+                .map(|d| Cursor::Due(d.due_at, last.id)),
             _ => Some(Cursor::Id(last.id)),
         })
     } else {

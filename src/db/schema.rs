@@ -314,6 +314,8 @@ diesel::table! {
         kind -> Text,
         started_at -> Timestamp,
         due_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
     }
 }
 

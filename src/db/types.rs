@@ -14,11 +14,11 @@ use serde::Serialize;
 
 use super::MultiBackend;
 use crate::domain::account::Role;
+use crate::domain::calendar::DeadlineKind;
 use crate::domain::catalog::{Category, Platform};
 use crate::domain::delivery::{DeliveryKind, DeliveryStatus};
 use crate::domain::hotline::FoundVia;
 use crate::domain::report::Locale;
-use crate::domain::calendar::DeadlineKind;
 use crate::domain::response::ResponseKind;
 use crate::domain::signals::{Severity, SignalCode};
 use crate::domain::status::ReportStatus;

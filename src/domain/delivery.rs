@@ -29,6 +29,14 @@ vocabulary!(
         RegulatorQuestion = "regulator_question", "监管部门补充材料请求", "A regulator's question";
         /// To a regulator that asked: the reporter's answer and files, threaded on the case email.
         Supplement = "supplement", "补充材料", "Supplementary material";
+        /// To a regulator that has not acknowledged in time, threaded on the case email.
+        RegulatorReminder = "regulator_reminder", "受理提醒", "Acknowledgement reminder";
+        /// To the default inbox: a regulator still silent a second period later.
+        Escalation = "escalation", "逾期升级", "Escalation";
+        /// To staff, daily: the overdue cases they (or, unassigned, the admins) hold.
+        OverdueDigest = "overdue_digest", "逾期案件日报", "Overdue digest";
+        /// To the reporter: their answer to a question is due soon.
+        AnswerReminder = "answer_reminder", "补充材料提醒", "Answer reminder";
     }
 );
 
@@ -45,6 +53,20 @@ vocabulary!(
         Cancelled = "cancelled", "已取消", "Cancelled";
     }
 );
+
+impl DeliveryKind {
+    /// The message carries the whole case to an authority: the signed case
+    /// file, the evidence and the response link.
+    pub fn carries_the_case(self) -> bool {
+        matches!(
+            self,
+            DeliveryKind::Regulator
+                | DeliveryKind::Supplement
+                | DeliveryKind::RegulatorReminder
+                | DeliveryKind::Escalation
+        )
+    }
+}
 
 /// What the workflow takes from the configuration: how to address the
 /// messages it queues, and how long the deadlines it starts run.

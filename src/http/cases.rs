@@ -192,7 +192,12 @@ fn encode_cursor(cursor: Cursor) -> String {
     let text = match cursor {
         Cursor::Id(id) => format!("v1:i:{id}"),
         Cursor::Priority(priority, id) => format!("v1:p:{priority}:{id}"),
-        Cursor::Due(due, id) => format!("v1:d:{}:{id}", due.and_utc().timestamp_micros()),
+        // Nanoseconds: SQLite keeps a stored time to the nanosecond, and a
+        // coarser cursor would fall before the row it ends on.
+        Cursor::Due(due, id) => format!(
+            "v1:d:{}:{id}",
+            due.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX)
+        ),
     };
     hex::encode(text)
 }
@@ -207,7 +212,7 @@ fn decode_cursor(value: &str) -> Option<Cursor> {
             Some(Cursor::Priority(priority.parse().ok()?, id.parse().ok()?))
         }
         ["v1", "d", due, id] => Some(Cursor::Due(
-            chrono::DateTime::from_timestamp_micros(due.parse().ok()?)?.naive_utc(),
+            chrono::DateTime::from_timestamp_nanos(due.parse().ok()?).naive_utc(),
             id.parse().ok()?,
         )),
         _ => None,

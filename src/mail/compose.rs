@@ -117,10 +117,10 @@ impl Composer {
                 .references(original.clone());
         }
         let message = match kind {
-            DeliveryKind::Regulator | DeliveryKind::Supplement => {
-                self.regulator(builder, delivery, case, cx)?
+            kind if kind.carries_the_case() => self.regulator(builder, delivery, case, cx)?,
+            DeliveryKind::RegulatorQuestion | DeliveryKind::OverdueDigest => {
+                self.staff(builder, delivery, case)?
             }
-            DeliveryKind::RegulatorQuestion => self.staff(builder, delivery, case)?,
             _ => self.consumer(builder, kind, delivery, case)?,
         };
         let local = delivery
@@ -153,7 +153,28 @@ impl Composer {
             .thread
             .as_ref()
             .map_or(delivery, |(original, _)| *original);
-        let supplement = delivery.kind == DeliveryKind::Supplement;
+        // A follow-up says first why it comes.
+        let (subject_prefix, intro) = match delivery.kind {
+            DeliveryKind::Supplement => (
+                "[补充材料] ",
+                Some("举报人已就贵单位提出的问题补充了材料（见「补充材料」一节，以及标记为【补充材料】的文件）。以下为案件的最新完整内容。".to_owned()),
+            ),
+            DeliveryKind::RegulatorReminder => (
+                "[提醒：请答复是否受理] ",
+                Some(format!(
+                    "{} 请通过下方链接答复（已受理或不予受理）。以下为案件的完整内容。",
+                    delivery.note.clone().unwrap_or_default()
+                )),
+            ),
+            DeliveryKind::Escalation => (
+                "[逾期未受理] ",
+                Some(format!(
+                    "{} 请通过下方链接答复。以下为案件的完整内容。",
+                    delivery.note.clone().unwrap_or_default()
+                )),
+            ),
+            _ => ("", None),
+        };
         let r = &case.report;
         let category = r.category.labelled();
         let platform = r.platform.map(|p| p.labelled().zh).unwrap_or("（未填写）");
@@ -162,7 +183,6 @@ impl Composer {
             .clone()
             .unwrap_or_else(|| "（未填写）".into());
         // A fake hotline is named by what it claimed to be and its number.
-        let subject_prefix = if supplement { "[补充材料] " } else { "" };
         let subject = match &case.hotline {
             Some(h) => format!(
                 "{subject_prefix}[消费者举报 {}] {} · 冒充「{}」· {}",
@@ -304,7 +324,7 @@ impl Composer {
             contact,
             no_contact_line: no_contact_line.to_owned(),
             generated_at: beijing(now.naive_utc()),
-            supplement,
+            intro,
             supplements: supplements.iter().map(|(line, _)| line.clone()).collect(),
             respond_url: format!("{}/respond/{token}", self.public_url),
             respond_expires: beijing(linked.created_at + self.response_link_ttl),
@@ -449,8 +469,23 @@ impl Composer {
                 vec!["The regulator answered your report:".into()],
                 note,
             ),
+            (DeliveryKind::AnswerReminder, false) => (
+                format!("[清朗] 您的举报 {reference} 仍需补充信息"),
+                vec!["审核员提出的问题尚待您回复。请在查询页面输入追踪码后回复：".into()],
+                note,
+            ),
+            (DeliveryKind::AnswerReminder, true) => (
+                format!("[Qinglang] Your report {reference} still needs your answer"),
+                vec!["A moderator's question is still waiting for your answer. Open the tracking page, enter your tracking code and reply:".into()],
+                note,
+            ),
             (
-                DeliveryKind::Regulator | DeliveryKind::Supplement | DeliveryKind::RegulatorQuestion,
+                DeliveryKind::Regulator
+                | DeliveryKind::Supplement
+                | DeliveryKind::RegulatorQuestion
+                | DeliveryKind::RegulatorReminder
+                | DeliveryKind::Escalation
+                | DeliveryKind::OverdueDigest,
                 _,
             ) => {
                 return Err(ComposeError {
@@ -515,14 +550,27 @@ impl Composer {
         case: &CaseRecord,
     ) -> Result<Message, ComposeError> {
         let reference = case.report.reference.as_str();
-        let question = delivery.note.clone().unwrap_or_default();
-        let case_url = format!("{}/admin#/case/{reference}", self.public_url);
-        let text = format!(
-            "监管部门就案件 {reference} 需要补充材料：\n\n{question}\n\n\
-             请在案件页面查看，并决定是否将问题转达举报人：\n{case_url}\n\n--\n清朗消费者举报平台\n"
-        );
+        let note = delivery.note.clone().unwrap_or_default();
+        let (subject, text) = if delivery.kind == DeliveryKind::OverdueDigest {
+            let queue_url = format!("{}/admin#/queue?overdue=true&sort=due", self.public_url);
+            (
+                "[清朗] 逾期案件日报".to_owned(),
+                format!(
+                    "{note}\n\n按期限排序的逾期案件：\n{queue_url}\n\n--\n清朗消费者举报平台\n"
+                ),
+            )
+        } else {
+            let case_url = format!("{}/admin#/case/{reference}", self.public_url);
+            (
+                format!("[清朗] 监管部门就案件 {reference} 需要补充材料"),
+                format!(
+                    "监管部门就案件 {reference} 需要补充材料：\n\n{note}\n\n\
+                     请在案件页面查看，并决定是否将问题转达举报人：\n{case_url}\n\n--\n清朗消费者举报平台\n"
+                ),
+            )
+        };
         builder
-            .subject(format!("[清朗] 监管部门就案件 {reference} 需要补充材料"))
+            .subject(subject)
             .singlepart(lettre::message::SinglePart::plain(text))
             .map_err(|e| ComposeError {
                 permanent: true,
@@ -768,8 +816,8 @@ pub struct RegulatorView {
     pub contact: Option<ContactView>,
     pub no_contact_line: String,
     pub generated_at: String,
-    /// A follow-up carrying the reporter's answer to the regulator's question.
-    pub supplement: bool,
+    /// Why a follow-up comes (supplementary material, a reminder, an escalation).
+    pub intro: Option<String>,
     pub supplements: Vec<SupplementLine>,
     pub respond_url: String,
     pub respond_expires: String,

@@ -29,6 +29,8 @@ pub struct Mailer {
     pub send_timeout: Duration,
     /// How often the worker looks for due deliveries when nobody wakes it.
     pub poll: Duration,
+    /// How often the worker scans for overdue cases and due reminders.
+    pub reminder_scan: Duration,
     /// Wakes this process's worker when a transaction has queued mail
     /// (shared with the case workflow's wakers).
     pub wake: Arc<Notify>,
@@ -104,6 +106,7 @@ impl Mailer {
             policy: RetryPolicy::new(config.mail_retry_base_secs, config.mail_retry_window_secs),
             send_timeout,
             poll: Duration::from_millis(config.mail_poll_ms.max(10)),
+            reminder_scan: Duration::from_secs(config.reminder_scan_secs.max(1)),
             wake,
         })
     }

@@ -11,11 +11,11 @@ use rand::{Rng, RngCore};
 use super::compose::{ComposeContext, ComposeError, Composed};
 use super::Mailer;
 use crate::case_signing;
-use crate::cases::forwarding;
+use crate::cases::{forwarding, reminders};
 use crate::db::deliveries::{self, DeliveryRow};
 use crate::db::signals::SignalRow;
 use crate::db::{self, case_record, profiles, DbPool};
-use crate::domain::delivery::{self, DeliveryKind, Failure, NextStep};
+use crate::domain::delivery::{self, Failure, NextStep};
 use crate::error::AppError;
 use crate::evidence::EvidenceStore;
 
@@ -29,7 +29,12 @@ const CONCURRENCY: usize = 4;
 /// Runs until the process ends.
 pub async fn run(pool: DbPool, store: Arc<dyn EvidenceStore>, mailer: Arc<Mailer>) {
     tracing::info!(transport = %mailer.transport.describe(), "mail worker started");
+    let mut next_scan = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= next_scan {
+            next_scan = tokio::time::Instant::now() + mailer.reminder_scan;
+            scan_reminders(&pool, &mailer).await;
+        }
         match run_once(&pool, &store, &mailer).await {
             Ok(0) => {}
             // More may be due: go again at once.
@@ -40,6 +45,26 @@ pub async fn run(pool: DbPool, store: Arc<dyn EvidenceStore>, mailer: Arc<Mailer
             _ = mailer.wake.notified() => {}
             _ = tokio::time::sleep(mailer.poll) => {}
         }
+    }
+}
+
+/// Queues the reminders that are due (see `cases::reminders`); what it
+/// queued goes out with the next round of sends.
+pub async fn scan_reminders(pool: &DbPool, mailer: &Arc<Mailer>) {
+    let addressing = mailer.addressing.clone();
+    let started = std::time::Instant::now();
+    match db::run(pool, move |conn| {
+        reminders::scan(conn, &addressing, Utc::now().naive_utc())
+    })
+    .await
+    {
+        Ok(scanned) if scanned.queued() > 0 => tracing::info!(
+            ?scanned,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "reminders queued"
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "reminder scan failed; it runs again later"),
     }
 }
 
@@ -106,9 +131,7 @@ async fn deliver(
         db::run(pool, move |conn| {
             let case = case_record::load(conn, row.report_id)?;
             let signals = computed_signals(conn, row.report_id)?;
-            let to_regulator =
-                matches!(row.kind, DeliveryKind::Regulator | DeliveryKind::Supplement);
-            let signer = if to_regulator {
+            let signer = if row.kind.carries_the_case() {
                 Some(case_signing::active_or_create(
                     conn,
                     &mailer.composer.key,

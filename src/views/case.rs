@@ -38,7 +38,11 @@ pub struct QueueItem {
 }
 
 impl QueueItem {
-    fn new(r: QueueRow, deadline: Option<&crate::db::deadlines::Running>, now: chrono::NaiveDateTime) -> Self {
+    fn new(
+        r: QueueRow,
+        deadline: Option<&crate::db::deadlines::Running>,
+        now: chrono::NaiveDateTime,
+    ) -> Self {
         QueueItem {
             reference: r.reference,
             status: r.status,

@@ -565,6 +565,16 @@ impl TestApp {
             .expect("sent")
     }
 
+    pub async fn staff_put(&self, session: &Session, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(&session.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent")
+    }
+
     /// Files a valid report (optionally with one PNG), returning (reference, tracking code).
     pub async fn file_report(&self, report: &Value, png: Option<Vec<u8>>) -> (String, String) {
         let mut form = form_with(report);

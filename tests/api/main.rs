@@ -4,6 +4,7 @@ mod abuse;
 mod bad_input;
 mod browser;
 mod browser_responses;
+mod deadlines;
 mod helpers;
 mod hotlines;
 mod intake;

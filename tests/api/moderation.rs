@@ -110,13 +110,18 @@ async fn every_route_is_listed_with_its_role_and_enforces_it() {
     let (reference, tracking_code) = app.file_report(&valid_report(), None).await;
     let moderator = app.moderator().await;
     for (method, path, access) in EXPECTED_ROUTES {
-        let path = path.replace("{reference}", &reference).replace("{id}", "1");
+        let path = path
+            .replace("{reference}", &reference)
+            .replace("{id}", "1")
+            .replace("{year}", "2027")
+            .replace("{token}", "1.2.3");
         let request_to = |path: String, body: Option<&'static str>, token: Option<&str>| {
             let url = app.url(&path);
             let mut builder = match *method {
                 "get" => app.client.get(url),
                 "patch" => app.client.patch(url),
                 "delete" => app.client.delete(url),
+                "put" => app.client.put(url),
                 _ => app.client.post(url),
             };
             if *method != "get" && *method != "delete" {

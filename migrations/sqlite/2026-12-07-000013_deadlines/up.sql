@@ -5,7 +5,11 @@ CREATE TABLE deadlines (
     report_id BIGINT PRIMARY KEY REFERENCES reports (id) ON DELETE CASCADE,
     kind TEXT NOT NULL,
     started_at TIMESTAMP NOT NULL,
-    due_at TIMESTAMP NOT NULL
+    due_at TIMESTAMP NOT NULL,
+    -- When the reminder scan reminded, and escalated, this deadline: each
+    -- scan takes the next cases, not the same first ones again.
+    reminded_at TIMESTAMP,
+    escalated_at TIMESTAMP
 );
 CREATE INDEX deadlines_due ON deadlines (due_at, report_id);
 CREATE INDEX deadlines_kind_due ON deadlines (kind, due_at);
