@@ -168,6 +168,16 @@ function render() {
   status.appendChild(el('span', { className: 'badge s-' + view.status, text: QL.statusLabel(view.status) }));
   $('track-meta').textContent = T.t('d.reference') + ' ' + view.reference + ' · ' +
     T.t('track.updated', { t: QL.formatTime(view.updated_at) });
+  var due = $('track-due');
+  if (view.deadline && view.deadline.last_day) {
+    var parts = view.deadline.last_day.split('-');
+    due.textContent = T.t('track.due.' + view.deadline.kind, { month: Number(parts[1]), day: Number(parts[2]) }) +
+      (view.deadline.overdue ? T.t('track.due.overdue') : '');
+    due.hidden = false;
+  } else {
+    due.textContent = '';
+    due.hidden = true;
+  }
 
   var timeline = $('track-timeline');
   QL.clear(timeline);

@@ -10,7 +10,7 @@ import {
 import { api, casePath, failure } from './api.js';
 import { vocab, statusLabel, limit } from './meta.js';
 import { session, staffEmail } from './state.js';
-import { queueHash, queuePosition, queueNeighbour, updateQueueItem, setLastOpened } from './queue.js';
+import { queueHash, queuePosition, queueNeighbour, updateQueueItem, setLastOpened, deadlineNode } from './queue.js';
 import { signalsSection, signalsPending, priorityScoreNode, merchantLink } from './signals.js';
 import { evidenceSection } from './evidence.js';
 import { deliveryItem, retryDelivery } from './mail.js';
@@ -121,7 +121,10 @@ function renderCase() {
     el('p', { className: 'hint case-meta' }, [
       T.t('d.created_at') + colon(), timeEl(c.created_at), ' · ',
       T.t('admin.updated') + colon(), timeEl(c.updated_at), ' · ',
-      T.t('admin.col.priority') + colon(), priorityScoreNode(c)
+      T.t('admin.col.priority') + colon(), priorityScoreNode(c),
+      c.deadline ? ' · ' : null,
+      c.deadline ? T.label(c.deadline.kind_label) + colon() : null,
+      c.deadline ? deadlineNode(c.deadline) : null
     ]),
     c.duplicate_of ? el('p', { className: 'notice' }, [
       T.t('admin.case.duplicate_of') + ' ', el('a', { href: '#/case/' + c.duplicate_of, className: 'mono', text: c.duplicate_of })
@@ -140,6 +143,7 @@ function renderCase() {
     c.hotline ? hotlineSection(c.hotline) : null,
     c.logistics ? logisticsSection(c.logistics) : null,
     evidenceSection(c),
+    (c.regulator_responses || []).length ? responsesSection(c) : null,
     c.replies.length ? repliesSection(c) : null,
     timelineSection(c),
     forwardingFirst ? null : forwarding,
@@ -381,6 +385,42 @@ function logisticsSection(l) {
       ])))
     ])]) : null
   ]);
+}
+
+/** The regulators' answers; a question can be relayed to the reporter once. */
+function responsesSection(c) {
+  return section('admin.case.responses', [el('ol', { className: 'replies', id: 'regulator-responses' }, c.regulator_responses.map((r) => {
+    const lines = [
+      ['admin.resp.own_reference', r.own_reference], ['admin.resp.expected_date', r.expected_date],
+      ['admin.resp.reason', r.reason], ['admin.resp.question', r.question],
+      ['admin.resp.outcome', r.outcome], ['admin.resp.public_summary', r.public_summary]
+    ].filter(([, v]) => v).map(([k, v]) => el('p', { className: 'prose', text: T.t(k) + colon() + v }));
+    let relay = null;
+    if (r.kind === 'needs_info') {
+      if (r.relayed_at) {
+        relay = el('p', { className: 'hint', text: T.t(r.answered_by_reply_id ? 'admin.resp.answered' : 'admin.resp.relayed') });
+      } else {
+        relay = el('button', { type: 'button', className: 'small', 'data-relay': String(r.id), text: T.t('admin.resp.relay') });
+        relay.addEventListener('click', async () => {
+          relay.disabled = true;
+          try {
+            await api('POST', casePath(c.reference, '/regulator-responses/' + r.id + '/relay'), {});
+            toast(T.t('admin.resp.relayed'));
+            refreshCase(true);
+          } catch (err) {
+            relay.disabled = false;
+            toast(failure(err), true);
+          }
+        });
+      }
+    }
+    return el('li', { 'data-kind': r.kind }, [
+      timeEl(r.created_at),
+      el('strong', { text: r.regulator + colon() + T.label(r.kind_label) }),
+      ...lines,
+      relay
+    ]);
+  }))]);
 }
 
 function repliesSection(c) {

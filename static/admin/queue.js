@@ -6,7 +6,7 @@ import { api, failure } from './api.js';
 import { codes, options, vocab, statusLabel, limit } from './meta.js';
 import { session, staffEmail } from './state.js';
 
-const FILTERS = ['status', 'q', 'merchant', 'category', 'platform', 'province', 'signal', 'assigned', 'created_from', 'created_to', 'sort'];
+const FILTERS = ['status', 'q', 'merchant', 'category', 'platform', 'province', 'signal', 'assigned', 'created_from', 'created_to', 'sort', 'overdue'];
 /** Cases per request: the server's most, or fewer. */
 const PAGE_SIZE = 50;
 
@@ -87,6 +87,7 @@ function writeFilterForm(filters) {
   $('f-from').value = filters.created_from || '';
   $('f-to').value = filters.created_to || '';
   $('f-sort').value = filters.sort || 'newest';
+  $('f-overdue').checked = filters.overdue === 'true';
 }
 
 function readFilterForm() {
@@ -101,7 +102,8 @@ function readFilterForm() {
     assigned: $('f-assigned').value,
     created_from: $('f-from').value,
     created_to: $('f-to').value,
-    sort: $('f-sort').value === 'newest' ? '' : $('f-sort').value
+    sort: $('f-sort').value === 'newest' ? '' : $('f-sort').value,
+    overdue: $('f-overdue').checked ? 'true' : ''
   };
 }
 
@@ -133,6 +135,16 @@ function renderTabs() {
   });
 }
 
+/** A deadline as a short label: its last day, marked when it has passed. */
+export function deadlineNode(deadline) {
+  if (!deadline) return document.createTextNode('—');
+  return el('span', {
+    className: 'deadline' + (deadline.overdue ? ' overdue' : ''),
+    title: T.label(deadline.kind_label),
+    'data-overdue': deadline.overdue ? 'true' : 'false'
+  }, [deadline.last_day, deadline.overdue ? ' ' + T.t('admin.due.overdue') : '']);
+}
+
 function queueRow(item, index) {
   const link = el('a', { href: '#/case/' + item.reference, className: 'ref-link mono', text: item.reference });
   const unassigned = item.assigned_to === null || item.assigned_to === undefined;
@@ -145,7 +157,8 @@ function queueRow(item, index) {
     el('td', { text: item.merchant_province ? vocab('provinces', item.merchant_province) : '—' }),
     el('td', { className: 'assignee-cell', title: staffEmail(item.assigned_to) || null, text: unassigned ? '—' : staffEmail(item.assigned_to) }),
     el('td', { className: 'num prio-cell' }, [priorityBadge(item.priority)]),
-    el('td', { className: 'nowrap' }, [timeEl(item.created_at)])
+    el('td', { className: 'nowrap' }, [timeEl(item.created_at)]),
+    el('td', { className: 'nowrap due-cell' }, [deadlineNode(item.deadline)])
   ]);
   tr.addEventListener('click', (e) => {
     if (e.target.closest('a') || (window.getSelection && String(window.getSelection()))) return;

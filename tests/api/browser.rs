@@ -337,7 +337,7 @@ pub async fn press(client: &Client, key: char) {
 
 const ENTER: char = '\u{e007}';
 
-async fn log_in(client: &Client, app: &TestApp, email: &str) {
+pub async fn log_in(client: &Client, app: &TestApp, email: &str) {
     client.goto(&app.url("/admin")).await.expect("open /admin");
     type_into(client, "#login-email", email).await;
     type_into(client, "#login-password", STAFF_PASSWORD).await;

@@ -195,3 +195,81 @@ async fn the_verify_page_tells_intact_files_from_altered_ones() {
     wait_for_text(client, "#verify-signature", |t| t.contains("签名无效")).await;
     let _ = client.clone().close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver; run with `cargo test -- --include-ignored`"]
+async fn deadlines_show_in_the_queue_the_case_and_on_track_and_a_question_is_relayed() {
+    let browser = browser().await;
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(Some(smtp.url()), |_| {}).await;
+    let admin = app.admin().await;
+    zhejiang(&app, &admin).await;
+    let moderator = app.moderator().await;
+    let (late, _) = app.file_report(&crate::helpers::valid_report(), None).await;
+    crate::deadlines::backdate(
+        &app,
+        &late,
+        crate::deadlines::days_ago(20),
+        crate::deadlines::days_ago(2),
+    )
+    .await;
+    let (forwarded, code, mail) = forwarded_case(&app, &smtp, &moderator, 0).await;
+    let token = response_token(&mail.parsed().body_text(0).expect("text"));
+    let asked = app
+        .client
+        .post(app.url(&format!("/api/v1/regulator-responses/{token}")))
+        .json(&json!({"kind": "needs_info", "question": "请补充付款凭证"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(asked.status().as_u16(), 201);
+
+    let client = &browser.client;
+    // The reporter of the late case reads when the decision is due.
+    let (fresh, fresh_code) = app.file_report(&crate::helpers::valid_report(), None).await;
+    client
+        .goto(&app.url(&format!("/track?ref={fresh}")))
+        .await
+        .expect("open /track");
+    type_into(client, "#track-code", &fresh_code).await;
+    click(client, "#track-submit").await;
+    let due = wait_for_text(client, "#track-due", |t| t.contains("给出审核结果")).await;
+    assert!(
+        due.starts_with("预计在 ") && due.contains(" 月 ") && due.contains(" 日前"),
+        "{due}"
+    );
+
+    crate::browser::log_in(client, &app, "mod@example.com").await;
+    client
+        .goto(&app.url("/admin#/queue?overdue=true"))
+        .await
+        .expect("open the overdue queue");
+    let rows = wait_for_text(client, "#queue-rows", |t| t.contains(&late)).await;
+    assert!(!rows.contains(&fresh), "only the overdue case: {rows}");
+    wait_for_text(client, "#queue-rows .deadline.overdue", |t| {
+        t.contains("已逾期")
+    })
+    .await;
+
+    client
+        .goto(&app.url(&format!("/admin#/case/{forwarded}")))
+        .await
+        .expect("open the forwarded case");
+    wait_for_text(client, "#regulator-responses", |t| {
+        t.contains("请补充付款凭证")
+    })
+    .await;
+    click(client, "#regulator-responses [data-relay]").await;
+    wait_for_text(client, "#regulator-responses", |t| {
+        t.contains("已转达举报人")
+    })
+    .await;
+    let view: serde_json::Value = app
+        .get_report(&forwarded, &code)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["open_question"]["question"], "请补充付款凭证");
+    let _ = client.clone().close().await;
+}

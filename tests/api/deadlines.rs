@@ -22,7 +22,12 @@ use crate::smtp::SmtpServer;
 
 /// Moves the deadline of `reference` as if time had passed: it started at
 /// `started` and is due at `due` (UTC).
-async fn backdate(app: &TestApp, reference: &str, started: NaiveDateTime, due: NaiveDateTime) {
+pub(crate) async fn backdate(
+    app: &TestApp,
+    reference: &str,
+    started: NaiveDateTime,
+    due: NaiveDateTime,
+) {
     let pool = app.state().pool.clone();
     let reference = reference.to_owned();
     tokio::task::spawn_blocking(move || {
@@ -42,7 +47,7 @@ async fn backdate(app: &TestApp, reference: &str, started: NaiveDateTime, due: N
     .expect("joined");
 }
 
-fn days_ago(days: i64) -> NaiveDateTime {
+pub(crate) fn days_ago(days: i64) -> NaiveDateTime {
     Utc::now().naive_utc() - chrono::Duration::days(days)
 }
 
