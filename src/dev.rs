@@ -162,6 +162,28 @@ pub fn seed(
         .execute(conn)?;
         Ok(())
     })?;
+    // The deadline each open case would run under (the moderators' decision,
+    // the reporter's answer, the regulator's acknowledgement), due nine
+    // calendar days after it started — about seven working days. Cases
+    // seeded over two years are mostly long overdue: the reminder scan's
+    // worst case.
+    write_transaction(conn, |conn| -> Result<(), AppError> {
+        let due = match conn {
+            DbConnection::Postgresql(_) => "created_at + INTERVAL '9 days'",
+            DbConnection::Sqlite(_) => "datetime(created_at, '+9 days')",
+        };
+        diesel::sql_query(format!(
+            "INSERT INTO deadlines (report_id, kind, started_at, due_at) \
+             SELECT id, CASE status WHEN 'needs_info' THEN 'consumer_answer' \
+                 WHEN 'forwarded' THEN 'regulator_acknowledgement' ELSE 'moderation' END, \
+                 created_at, {due} \
+             FROM reports r \
+             WHERE status IN ('submitted', 'under_review', 'needs_info', 'forwarded') \
+               AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.report_id = r.id)"
+        ))
+        .execute(conn)?;
+        Ok(())
+    })?;
     // Fresh statistics, as autovacuum would gather later: without them the
     // planners guess, and PostgreSQL guesses badly after a bulk load. On
     // PostgreSQL also the visibility map autovacuum would set, without which

@@ -879,14 +879,14 @@ async fn a_moderator_validates_a_case_and_watches_it_reach_the_regulator() {
     );
     let forwarded = "#timeline [data-testid=timeline-entry][data-status=forwarded]";
     wait_for_text(client, forwarded, |t| {
-        t.contains(&format!("已转交 {ZJ_NAME}"))
+        t.contains(&format!("收件单位：{ZJ_NAME}"))
     })
     .await;
 
     // In English the timeline names the recipients in English, and every date is 2026-12-02 14:05.
     click(client, ".lang-switch").await;
     wait_for_text(client, forwarded, |t| {
-        t.contains(&format!("Forwarded to {ZJ_NAME}")) && !t.contains("已转交")
+        t.contains(&format!("Sent to {ZJ_NAME}")) && !t.contains("已转交")
     })
     .await;
     wait_for_text(client, "#forwarding-lead", |t| {
