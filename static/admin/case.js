@@ -441,15 +441,25 @@ function actorText(entry) {
 }
 
 function timelineSection(c) {
-  return section('track.timeline', [el('ol', { className: 'timeline', id: 'timeline' }, c.timeline.map((e) => {
+  const moves = c.timeline.map((e) => {
     const note = QL.timelineNote(e);
-    return el('li', { 'data-testid': 'timeline-entry', 'data-status': e.status }, [
+    return { at: e.at, node: el('li', { 'data-testid': 'timeline-entry', 'data-status': e.status }, [
       el('div', { className: 'when' }, [timeEl(e.at), ' · ' + actorText(e)]),
       el('strong', { text: e.from ? statusLabel(e.from) + ' → ' + statusLabel(e.status) : statusLabel(e.status) }),
       note ? el('p', { className: 'note' }, [el('span', { className: 'note-label', text: T.t('admin.note.public') + colon() }), note]) : null,
       e.reason ? el('p', { className: 'note' }, [el('span', { className: 'note-label', text: T.t('admin.note.reason') + colon() }), e.reason]) : null
-    ]);
-  }))]);
+    ]) };
+  });
+  // The regulators' answers in the same history, each at its time (details in their own section).
+  const answers = (c.regulator_responses || []).map((r) => ({
+    at: r.created_at,
+    node: el('li', { 'data-testid': 'timeline-entry', 'data-response': r.kind }, [
+      el('div', { className: 'when' }, [timeEl(r.created_at), ' · ' + r.regulator]),
+      el('strong', { text: T.label(r.kind_label) })
+    ])
+  }));
+  const entries = moves.concat(answers).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return section('track.timeline', [el('ol', { className: 'timeline', id: 'timeline' }, entries.map((e) => e.node))]);
 }
 
 function assignSection(c) {

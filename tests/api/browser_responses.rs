@@ -259,6 +259,10 @@ async fn deadlines_show_in_the_queue_the_case_and_on_track_and_a_question_is_rel
         t.contains("请补充付款凭证")
     })
     .await;
+    wait_for_text(client, "#timeline [data-response=needs_info]", |t| {
+        t.contains("浙江省市场监督管理局") && t.contains("需要补充材料")
+    })
+    .await;
     click(client, "#regulator-responses [data-relay]").await;
     wait_for_text(client, "#regulator-responses", |t| {
         t.contains("已转达举报人")

@@ -554,8 +554,15 @@ async fn the_brand_directory_tells_a_fake_number_from_the_brand_s_own() {
     mistaken["hotline"]["number"] = json!("400 888 1234");
     mistaken["hotline"]["page_text"] = json!("联勒官网：服务热线 400-888-1234");
     let mistaken = crate::signals::file_from(&app, "10.30.0.2", form_with(&mistaken)).await;
-    let case =
-        crate::signals::wait_for_signal(&app, &moderator, &mistaken, "official_number").await;
+    crate::signals::wait_for_signal(&app, &moderator, &mistaken, "official_number").await;
+    // Filing it recomputes the other case with that number, and may mark this
+    // one again: read its priority once no computation is pending.
+    let case = crate::mail::eventually("a settled priority", crate::mail::WAIT, || async {
+        let case = crate::mail::case(&app, &moderator, &mistaken).await;
+        (case["priority"]["recomputing"] == false && case["priority"]["computed_at"].is_string())
+            .then_some(case)
+    })
+    .await;
     assert!(!crate::signals::codes(&case).contains(&"not_official_number".to_owned()));
     let reasons = case["priority"]["reasons"].as_array().expect("reasons");
     assert!(reasons.iter().any(|r| r["points"] == -30), "{reasons:?}");
