@@ -173,10 +173,10 @@ pub fn seed(
             DbConnection::Sqlite(_) => "datetime(created_at, '+9 days')",
         };
         diesel::sql_query(format!(
-            "INSERT INTO deadlines (report_id, kind, started_at, due_at) \
+            "INSERT INTO deadlines (report_id, kind, started_at, due_at, assigned_to) \
              SELECT id, CASE status WHEN 'needs_info' THEN 'consumer_answer' \
                  WHEN 'forwarded' THEN 'regulator_acknowledgement' ELSE 'moderation' END, \
-                 created_at, {due} \
+                 created_at, {due}, assigned_to \
              FROM reports r \
              WHERE status IN ('submitted', 'under_review', 'needs_info', 'forwarded') \
                AND NOT EXISTS (SELECT 1 FROM deadlines d WHERE d.report_id = r.id)"

@@ -253,28 +253,54 @@ fn remind_reporter(
 }
 
 /// One digest per recipient and Beijing day, naming their overdue cases
-/// (the unassigned ones go to every active admin).
+/// (the unassigned ones, and those of disabled accounts, go to every active
+/// admin). Each staff member's overdue cases are counted and listed by
+/// index; once a day's digests are all queued a marker spares later scans
+/// that day the work.
 fn digests(
     conn: &mut DbConnection,
     addressing: &Addressing,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let groups = deadlines::overdue_by_assignee(conn, now)?;
-    if groups.is_empty() {
+    let today = beijing_date(now);
+    let done_key = format!("digests:{today}");
+    if deadlines::reminder_recorded(conn, &done_key)? {
         return Ok(0);
     }
-    let total: i64 = groups.iter().map(|(_, n)| n).sum();
-    let admins = users::active_admin_emails(conn)?;
-    let today = beijing_date(now);
+    let staff = users::list(conn)?;
+    let admins: Vec<String> = staff
+        .iter()
+        .filter(|u| u.disabled_at.is_none() && u.role == crate::domain::account::Role::Admin)
+        .map(|u| u.email.clone())
+        .collect();
+    // (assignee, who reads about their cases)
+    let mut groups: Vec<(Option<i64>, Vec<String>)> = staff
+        .iter()
+        .map(|u| {
+            let readers = if u.disabled_at.is_none() {
+                vec![u.email.clone()]
+            } else {
+                admins.clone()
+            };
+            (Some(u.id), readers)
+        })
+        .collect();
+    groups.push((None, admins.clone()));
+    let mut counted = Vec::new();
+    let mut total = 0;
+    for (assignee, readers) in groups {
+        let count = deadlines::count_overdue_for(conn, now, assignee)?;
+        total += count;
+        if count > 0 {
+            counted.push((assignee, readers, count));
+        }
+    }
+    if counted.is_empty() {
+        // Nothing overdue yet today: a later scan may find some.
+        return Ok(0);
+    }
     let mut sent = 0;
-    for (assignee, count) in groups {
-        let recipients = match assignee {
-            Some(id) => match users::find(conn, id)?.filter(|u| u.disabled_at.is_none()) {
-                Some(user) => vec![user.email],
-                None => admins.clone(),
-            },
-            None => admins.clone(),
-        };
+    for (assignee, readers, count) in counted {
         let cases = deadlines::overdue_for(conn, now, assignee, DIGEST_LISTED as i64)?;
         let Some(first) = cases.first() else { continue };
         let mut lines: Vec<String> = cases
@@ -299,7 +325,7 @@ fn digests(
             "截至 {today}，{whose}逾期案件 {count} 件（全平台逾期 {total} 件）：\n{}",
             lines.join("\n")
         );
-        for email in recipients {
+        for email in readers {
             let key = format!(
                 "digest:{today}:{}:{email}",
                 assignee.map_or_else(|| "unassigned".to_owned(), |id| id.to_string())
@@ -331,5 +357,8 @@ fn digests(
             sent += usize::from(queued);
         }
     }
+    write_transaction(conn, |conn| {
+        deadlines::claim_reminder(conn, &done_key, None, now)
+    })?;
     Ok(sent)
 }

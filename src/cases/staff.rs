@@ -1,5 +1,6 @@
 //! Staff's own changes to a case: internal notes and assignment.
 
+use crate::db::deadlines;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
@@ -57,6 +58,7 @@ pub fn assign(
             }
         }
         reports::set_assignee(conn, report.id, assignee, now)?;
+        deadlines::reassign(conn, report.id, assignee)?;
         audit::append(
             conn,
             AuditEntry {

@@ -38,15 +38,32 @@ pub fn set(
 ) -> Result<(), AppError> {
     diesel::delete(deadlines::table.find(report_id)).execute(conn)?;
     if let Some(r) = running {
+        let assigned_to: Option<i64> = reports::table
+            .find(report_id)
+            .select(reports::assigned_to)
+            .first(conn)?;
         diesel::insert_into(deadlines::table)
             .values((
                 deadlines::report_id.eq(report_id),
                 deadlines::kind.eq(r.kind.code()),
                 deadlines::started_at.eq(r.started_at),
                 deadlines::due_at.eq(r.due_at),
+                deadlines::assigned_to.eq(assigned_to),
             ))
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// The case changed hands: its deadline follows (for the digest's counts).
+pub fn reassign(
+    conn: &mut DbConnection,
+    report_id: i64,
+    assignee: Option<i64>,
+) -> Result<(), AppError> {
+    diesel::update(deadlines::table.find(report_id))
+        .set(deadlines::assigned_to.eq(assignee))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -144,6 +161,61 @@ pub struct DueCase {
     pub assigned_to: Option<i64>,
 }
 
+type DueRow = (i64, String, Running, Option<i64>);
+
+/// Cases due before `before`, soonest first, as a query the callers narrow.
+fn due_cases(
+    before: NaiveDateTime,
+    limit: i64,
+) -> diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::Limit<
+        diesel::dsl::Order<
+            diesel::dsl::Select<
+                diesel::dsl::Filter<
+                    diesel::dsl::InnerJoin<deadlines::table, reports::table>,
+                    diesel::dsl::Lt<deadlines::due_at, NaiveDateTime>,
+                >,
+                (
+                    reports::id,
+                    reports::reference,
+                    diesel::dsl::AsSelect<Running, super::MultiBackend>,
+                    reports::assigned_to,
+                ),
+            >,
+            (
+                diesel::dsl::Asc<deadlines::due_at>,
+                diesel::dsl::Asc<deadlines::report_id>,
+            ),
+        >,
+    >,
+    super::MultiBackend,
+> {
+    deadlines::table
+        .inner_join(reports::table)
+        .filter(deadlines::due_at.lt(before))
+        .select((
+            reports::id,
+            reports::reference,
+            Running::as_select(),
+            reports::assigned_to,
+        ))
+        .order((deadlines::due_at.asc(), deadlines::report_id.asc()))
+        .limit(limit)
+        .into_boxed()
+}
+
+fn into_cases(rows: Vec<DueRow>) -> Vec<DueCase> {
+    rows.into_iter()
+        .map(|(id, reference, deadline, assigned_to)| DueCase {
+            id,
+            reference,
+            deadline,
+            assigned_to,
+        })
+        .collect()
+}
+
 /// Cases of `kind` due before `before`, soonest first, at most `limit` (a
 /// range scan of the `(kind, due_at)` index however many cases there are).
 pub fn due_before(
@@ -152,28 +224,10 @@ pub fn due_before(
     kind: DeadlineKind,
     limit: i64,
 ) -> Result<Vec<DueCase>, AppError> {
-    let rows: Vec<(i64, String, Running, Option<i64>)> = deadlines::table
-        .inner_join(reports::table)
+    let rows: Vec<DueRow> = due_cases(before, limit)
         .filter(deadlines::kind.eq(kind.code()))
-        .filter(deadlines::due_at.lt(before))
-        .order((deadlines::due_at.asc(), deadlines::report_id.asc()))
-        .limit(limit)
-        .select((
-            reports::id,
-            reports::reference,
-            Running::as_select(),
-            reports::assigned_to,
-        ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, reference, deadline, assigned_to)| DueCase {
-            id,
-            reference,
-            deadline,
-            assigned_to,
-        })
-        .collect())
+    Ok(into_cases(rows))
 }
 
 /// How many cases of `kind` are due before `before`.
@@ -228,33 +282,12 @@ pub fn awaiting(
     pending: Pending,
     limit: i64,
 ) -> Result<Vec<DueCase>, AppError> {
-    let mut query = deadlines::table
-        .inner_join(reports::table)
-        .filter(deadlines::kind.eq(kind.code()))
-        .filter(deadlines::due_at.lt(before))
-        .order((deadlines::due_at.asc(), deadlines::report_id.asc()))
-        .limit(limit)
-        .select((
-            reports::id,
-            reports::reference,
-            Running::as_select(),
-            reports::assigned_to,
-        ))
-        .into_boxed::<super::MultiBackend>();
-    query = match pending {
+    let query = due_cases(before, limit).filter(deadlines::kind.eq(kind.code()));
+    let query = match pending {
         Pending::Reminder => query.filter(deadlines::reminded_at.is_null()),
         Pending::Escalation => query.filter(deadlines::escalated_at.is_null()),
     };
-    let rows: Vec<(i64, String, Running, Option<i64>)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, reference, deadline, assigned_to)| DueCase {
-            id,
-            reference,
-            deadline,
-            assigned_to,
-        })
-        .collect())
+    Ok(into_cases(query.load(conn)?))
 }
 
 /// Marks a case's deadline reminded (or escalated) — only if it is still
@@ -280,17 +313,22 @@ pub fn mark(
     Ok(updated == 1)
 }
 
-/// Overdue cases counted per assignee (`None`: unassigned).
-pub fn overdue_by_assignee(
+/// How many of one assignee's (with `None`, the unassigned) cases are
+/// overdue: a range count of the `(assigned_to, due_at)` index.
+pub fn count_overdue_for(
     conn: &mut DbConnection,
     now: NaiveDateTime,
-) -> Result<Vec<(Option<i64>, i64)>, AppError> {
-    Ok(deadlines::table
-        .inner_join(reports::table)
+    assignee: Option<i64>,
+) -> Result<i64, AppError> {
+    let query = deadlines::table
         .filter(deadlines::due_at.lt(now))
-        .group_by(reports::assigned_to)
-        .select((reports::assigned_to, diesel::dsl::count_star()))
-        .load(conn)?)
+        .count()
+        .into_boxed::<super::MultiBackend>();
+    let query = match assignee {
+        Some(id) => query.filter(deadlines::assigned_to.eq(id)),
+        None => query.filter(deadlines::assigned_to.is_null()),
+    };
+    Ok(query.get_result(conn)?)
 }
 
 /// One assignee's (or, with `None`, the unassigned) overdue cases, most overdue first.
@@ -300,30 +338,15 @@ pub fn overdue_for(
     assignee: Option<i64>,
     limit: i64,
 ) -> Result<Vec<DueCase>, AppError> {
-    let mut query = deadlines::table
-        .inner_join(reports::table)
-        .filter(deadlines::due_at.lt(now))
-        .order((deadlines::due_at.asc(), deadlines::report_id.asc()))
-        .limit(limit)
-        .select((
-            reports::id,
-            reports::reference,
-            Running::as_select(),
-            reports::assigned_to,
-        ))
-        .into_boxed::<super::MultiBackend>();
-    query = match assignee {
-        Some(id) => query.filter(reports::assigned_to.eq(id)),
-        None => query.filter(reports::assigned_to.is_null()),
+    let query = due_cases(now, limit);
+    let query = match assignee {
+        Some(id) => query.filter(deadlines::assigned_to.eq(id)),
+        None => query.filter(deadlines::assigned_to.is_null()),
     };
-    let rows: Vec<(i64, String, Running, Option<i64>)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, reference, deadline, assigned_to)| DueCase {
-            id,
-            reference,
-            deadline,
-            assigned_to,
-        })
-        .collect())
+    Ok(into_cases(query.load(conn)?))
+}
+
+/// Whether the reminder `key` is recorded.
+pub fn reminder_recorded(conn: &mut DbConnection, key: &str) -> Result<bool, AppError> {
+    Ok(reminders::table.find(key).count().get_result::<i64>(conn)? > 0)
 }

@@ -130,9 +130,12 @@ fn filtered(filter: &QueueFilter, viewer: i64, sqlite: bool, with_full_text: boo
     if filter.overdue {
         let now = filter.now.unwrap_or_else(|| chrono::Utc::now().naive_utc());
         query = query.filter(
-            sql::<Bool>("reports.id IN (SELECT report_id FROM deadlines WHERE due_at < ")
-                .bind::<Timestamp, _>(now)
-                .sql(")"),
+            // Correlated: walking the page's order, each case is one primary-key probe.
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM deadlines d WHERE d.report_id = reports.id AND d.due_at < ",
+            )
+            .bind::<Timestamp, _>(now)
+            .sql(")"),
         );
     }
     if let Some(from) = filter.created_from {

@@ -316,6 +316,7 @@ diesel::table! {
         due_at -> Timestamp,
         reminded_at -> Nullable<Timestamp>,
         escalated_at -> Nullable<Timestamp>,
+        assigned_to -> Nullable<BigInt>,
     }
 }
 

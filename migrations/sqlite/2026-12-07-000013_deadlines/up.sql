@@ -9,10 +9,14 @@ CREATE TABLE deadlines (
     -- When the reminder scan reminded, and escalated, this deadline: each
     -- scan takes the next cases, not the same first ones again.
     reminded_at TIMESTAMP,
-    escalated_at TIMESTAMP
+    escalated_at TIMESTAMP,
+    -- The case's assignee, kept with the deadline (the workflow updates
+    -- both) so the daily digest counts each one's overdue cases by index.
+    assigned_to BIGINT
 );
 CREATE INDEX deadlines_due ON deadlines (due_at, report_id);
 CREATE INDEX deadlines_kind_due ON deadlines (kind, due_at);
+CREATE INDEX deadlines_assignee_due ON deadlines (assigned_to, due_at);
 
 -- Working-day calendar years admins entered (the current year ships in the
 -- code); each list a JSON array of YYYY-MM-DD dates.
