@@ -56,43 +56,58 @@ pub fn scan(
         digests: digests(conn, addressing, now)?,
         ..Scanned::default()
     };
-    for case in deadlines::awaiting(
-        conn,
-        DeadlineKind::RegulatorAcknowledgement,
-        now,
-        Pending::Reminder,
-        SCAN_BATCH,
-    )? {
-        scanned.regulator_reminders += remind_regulators(conn, &case, addressing, now)?;
-    }
+    // Each pass is one transaction: a commit per case would cost a disk flush
+    // per case on PostgreSQL. The conditional `reminded_at`/`escalated_at`
+    // update inside each still decides which of two scanning instances acts.
+    scanned.regulator_reminders = write_transaction(conn, |conn| -> Result<usize, AppError> {
+        let mut sent = 0;
+        for case in deadlines::awaiting(
+            conn,
+            DeadlineKind::RegulatorAcknowledgement,
+            now,
+            Pending::Reminder,
+            SCAN_BATCH,
+        )? {
+            sent += remind_regulators(conn, &case, addressing, now)?;
+        }
+        Ok(sent)
+    })?;
     // The second period: as long again after the first due time.
     let calendar = deadlines::calendar(conn)?;
     let policy = addressing.deadlines;
-    for case in deadlines::awaiting(
-        conn,
-        DeadlineKind::RegulatorAcknowledgement,
-        now,
-        Pending::Escalation,
-        SCAN_BATCH,
-    )? {
-        let second = policy.due_at(
-            &calendar,
+    scanned.escalations = write_transaction(conn, |conn| -> Result<usize, AppError> {
+        let mut sent = 0;
+        for case in deadlines::awaiting(
+            conn,
             DeadlineKind::RegulatorAcknowledgement,
-            case.deadline.due_at,
-        );
-        if now >= second {
-            scanned.escalations += escalate(conn, &case, addressing, now)?;
+            now,
+            Pending::Escalation,
+            SCAN_BATCH,
+        )? {
+            let second = policy.due_at(
+                &calendar,
+                DeadlineKind::RegulatorAcknowledgement,
+                case.deadline.due_at,
+            );
+            if now >= second {
+                sent += escalate(conn, &case, addressing, now)?;
+            }
         }
-    }
-    for case in deadlines::awaiting(
-        conn,
-        DeadlineKind::ConsumerAnswer,
-        now + ANSWER_REMINDER_LEAD,
-        Pending::Reminder,
-        SCAN_BATCH,
-    )? {
-        scanned.answer_reminders += remind_reporter(conn, &case, addressing, now)?;
-    }
+        Ok(sent)
+    })?;
+    scanned.answer_reminders = write_transaction(conn, |conn| -> Result<usize, AppError> {
+        let mut sent = 0;
+        for case in deadlines::awaiting(
+            conn,
+            DeadlineKind::ConsumerAnswer,
+            now + ANSWER_REMINDER_LEAD,
+            Pending::Reminder,
+            SCAN_BATCH,
+        )? {
+            sent += remind_reporter(conn, &case, addressing, now)?;
+        }
+        Ok(sent)
+    })?;
     Ok(scanned)
 }
 
@@ -126,32 +141,30 @@ fn remind_regulators(
     addressing: &Addressing,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    write_transaction(conn, |conn| {
-        if !deadlines::mark(
+    if !deadlines::mark(
+        conn,
+        case.id,
+        case.deadline.started_at,
+        Pending::Reminder,
+        now,
+    )? {
+        return Ok(0);
+    }
+    let due = beijing_date(case.deadline.due_at - Duration::seconds(1));
+    let note = format!("受理答复期限为 {due}，贵单位尚未答复是否受理。");
+    let mut sent = 0;
+    for original in unacknowledged(conn, case.id)? {
+        follow_up_regulator(
             conn,
-            case.id,
-            case.deadline.started_at,
-            Pending::Reminder,
+            &original,
+            DeliveryKind::RegulatorReminder,
+            Some(&note),
+            addressing,
             now,
-        )? {
-            return Ok(0);
-        }
-        let due = beijing_date(case.deadline.due_at - Duration::seconds(1));
-        let note = format!("受理答复期限为 {due}，贵单位尚未答复是否受理。");
-        let mut sent = 0;
-        for original in unacknowledged(conn, case.id)? {
-            follow_up_regulator(
-                conn,
-                &original,
-                DeliveryKind::RegulatorReminder,
-                Some(&note),
-                addressing,
-                now,
-            )?;
-            sent += 1;
-        }
-        Ok(sent)
-    })
+        )?;
+        sent += 1;
+    }
+    Ok(sent)
 }
 
 fn escalate(
@@ -160,51 +173,49 @@ fn escalate(
     addressing: &Addressing,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    write_transaction(conn, |conn| {
-        if !deadlines::mark(
+    if !deadlines::mark(
+        conn,
+        case.id,
+        case.deadline.started_at,
+        Pending::Escalation,
+        now,
+    )? {
+        return Ok(0);
+    }
+    let mut sent = 0;
+    for original in unacknowledged(conn, case.id)? {
+        // The default inbox itself was the recipient: nobody to escalate to.
+        if original
+            .recipient_email
+            .eq_ignore_ascii_case(&addressing.inbox_email)
+        {
+            continue;
+        }
+        let name = original
+            .recipient_name
+            .clone()
+            .unwrap_or_else(|| original.recipient_email.clone());
+        let note = format!("原收件单位「{name}」逾期未答复是否受理，现转交贵单位。");
+        let message_id = addressing.new_message_id(DeliveryKind::Escalation);
+        let inbox_name = addressing.inbox_display_name();
+        deliveries::insert(
             conn,
-            case.id,
-            case.deadline.started_at,
-            Pending::Escalation,
+            NewDelivery {
+                report_id: case.id,
+                kind: DeliveryKind::Escalation,
+                regulator_id: None,
+                recipient_name: Some(&inbox_name),
+                recipient_email: &addressing.inbox_email,
+                message_id: &message_id,
+                note: Some(&note),
+                secret: None,
+                replies_to: Some(original.id),
+            },
             now,
-        )? {
-            return Ok(0);
-        }
-        let mut sent = 0;
-        for original in unacknowledged(conn, case.id)? {
-            // The default inbox itself was the recipient: nobody to escalate to.
-            if original
-                .recipient_email
-                .eq_ignore_ascii_case(&addressing.inbox_email)
-            {
-                continue;
-            }
-            let name = original
-                .recipient_name
-                .clone()
-                .unwrap_or_else(|| original.recipient_email.clone());
-            let note = format!("原收件单位「{name}」逾期未答复是否受理，现转交贵单位。");
-            let message_id = addressing.new_message_id(DeliveryKind::Escalation);
-            let inbox_name = addressing.inbox_display_name();
-            deliveries::insert(
-                conn,
-                NewDelivery {
-                    report_id: case.id,
-                    kind: DeliveryKind::Escalation,
-                    regulator_id: None,
-                    recipient_name: Some(&inbox_name),
-                    recipient_email: &addressing.inbox_email,
-                    message_id: &message_id,
-                    note: Some(&note),
-                    secret: None,
-                    replies_to: Some(original.id),
-                },
-                now,
-            )?;
-            sent += 1;
-        }
-        Ok(sent)
-    })
+        )?;
+        sent += 1;
+    }
+    Ok(sent)
 }
 
 fn remind_reporter(
@@ -213,43 +224,41 @@ fn remind_reporter(
     addressing: &Addressing,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    write_transaction(conn, |conn| {
-        if !deadlines::mark(
-            conn,
-            case.id,
-            case.deadline.started_at,
-            Pending::Reminder,
-            now,
-        )? {
-            return Ok(0);
-        }
-        let report = reports::find(conn, case.id)?;
-        if report.status != ReportStatus::NeedsInfo {
-            return Ok(0);
-        }
-        let question = events::for_report(conn, case.id)?
-            .into_iter()
-            .rev()
-            .find(|e| e.status == ReportStatus::NeedsInfo)
-            .and_then(|e| e.public_note);
-        let due = beijing_date(case.deadline.due_at - Duration::seconds(1));
-        let note = match (report.locale, question) {
-            (crate::domain::report::Locale::En, Some(q)) => format!("Please answer by {due}: {q}"),
-            (crate::domain::report::Locale::En, None) => format!("Please answer by {due}."),
-            (_, Some(q)) => format!("请于 {due} 前回复：{q}"),
-            (_, None) => format!("请于 {due} 前回复。"),
-        };
-        let queued = notify_reporter(
-            conn,
-            &report,
-            DeliveryKind::AnswerReminder,
-            Some(&note),
-            None,
-            addressing,
-            now,
-        )?;
-        Ok(usize::from(queued.is_some()))
-    })
+    if !deadlines::mark(
+        conn,
+        case.id,
+        case.deadline.started_at,
+        Pending::Reminder,
+        now,
+    )? {
+        return Ok(0);
+    }
+    let report = reports::find(conn, case.id)?;
+    if report.status != ReportStatus::NeedsInfo {
+        return Ok(0);
+    }
+    let question = events::for_report(conn, case.id)?
+        .into_iter()
+        .rev()
+        .find(|e| e.status == ReportStatus::NeedsInfo)
+        .and_then(|e| e.public_note);
+    let due = beijing_date(case.deadline.due_at - Duration::seconds(1));
+    let note = match (report.locale, question) {
+        (crate::domain::report::Locale::En, Some(q)) => format!("Please answer by {due}: {q}"),
+        (crate::domain::report::Locale::En, None) => format!("Please answer by {due}."),
+        (_, Some(q)) => format!("请于 {due} 前回复：{q}"),
+        (_, None) => format!("请于 {due} 前回复。"),
+    };
+    let queued = notify_reporter(
+        conn,
+        &report,
+        DeliveryKind::AnswerReminder,
+        Some(&note),
+        None,
+        addressing,
+        now,
+    )?;
+    Ok(usize::from(queued.is_some()))
 }
 
 /// One digest per recipient and Beijing day, naming their overdue cases
