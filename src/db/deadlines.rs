@@ -314,21 +314,24 @@ pub fn mark(
 }
 
 /// How many of one assignee's (with `None`, the unassigned) cases are
-/// overdue: a range count of the `(assigned_to, due_at)` index.
+/// overdue, counting no further than `cap`: a bounded range of the
+/// `(assigned_to, due_at)` index, however large the backlog.
 pub fn count_overdue_for(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     assignee: Option<i64>,
+    cap: i64,
 ) -> Result<i64, AppError> {
     let query = deadlines::table
         .filter(deadlines::due_at.lt(now))
-        .count()
+        .select(deadlines::report_id)
+        .limit(cap)
         .into_boxed::<super::MultiBackend>();
     let query = match assignee {
         Some(id) => query.filter(deadlines::assigned_to.eq(id)),
         None => query.filter(deadlines::assigned_to.is_null()),
     };
-    Ok(query.get_result(conn)?)
+    Ok(query.load::<i64>(conn)?.len() as i64)
 }
 
 /// One assignee's (or, with `None`, the unassigned) overdue cases, most overdue first.
