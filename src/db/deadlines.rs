@@ -163,34 +163,27 @@ pub struct DueCase {
 
 type DueRow = (i64, String, Running, Option<i64>);
 
-/// Cases due before `before`, soonest first, as a query the callers narrow.
-fn due_cases(
-    before: NaiveDateTime,
-    limit: i64,
-) -> diesel::dsl::IntoBoxed<
+/// The columns a due case is read with.
+type DueColumns = (
+    reports::id,
+    reports::reference,
+    diesel::dsl::AsSelect<Running, super::MultiBackend>,
+    reports::assigned_to,
+);
+type DueJoin = diesel::dsl::InnerJoin<deadlines::table, reports::table>;
+type DueBefore = diesel::dsl::Filter<DueJoin, diesel::dsl::Lt<deadlines::due_at, NaiveDateTime>>;
+type DueOrder = (
+    diesel::dsl::Asc<deadlines::due_at>,
+    diesel::dsl::Asc<deadlines::report_id>,
+);
+type DueQuery = diesel::dsl::IntoBoxed<
     'static,
-    diesel::dsl::Limit<
-        diesel::dsl::Order<
-            diesel::dsl::Select<
-                diesel::dsl::Filter<
-                    diesel::dsl::InnerJoin<deadlines::table, reports::table>,
-                    diesel::dsl::Lt<deadlines::due_at, NaiveDateTime>,
-                >,
-                (
-                    reports::id,
-                    reports::reference,
-                    diesel::dsl::AsSelect<Running, super::MultiBackend>,
-                    reports::assigned_to,
-                ),
-            >,
-            (
-                diesel::dsl::Asc<deadlines::due_at>,
-                diesel::dsl::Asc<deadlines::report_id>,
-            ),
-        >,
-    >,
+    diesel::dsl::Limit<diesel::dsl::Order<diesel::dsl::Select<DueBefore, DueColumns>, DueOrder>>,
     super::MultiBackend,
-> {
+>;
+
+/// Cases due before `before`, soonest first, as a query the callers narrow.
+fn due_cases(before: NaiveDateTime, limit: i64) -> DueQuery {
     deadlines::table
         .inner_join(reports::table)
         .filter(deadlines::due_at.lt(before))
