@@ -100,6 +100,7 @@ impl Application {
             _ => format!("http://{}:{port}", config.bind.ip()),
         };
         let key = signing_key(&config)?;
+        ensure_case_signing_key(&pool, &key).await?;
         let wakers = Wakers::default();
         let mailer = Arc::new(Mailer::from_config(
             &config,
@@ -276,6 +277,21 @@ fn analysis_settings(
         budget,
         cpu,
     }
+}
+
+/// The Ed25519 key that signs case files exists from the first start, so
+/// `/.well-known/qinglang-signing-keys.json` lists it before any email goes
+/// out; a key this server's secret cannot unwrap stops the start.
+async fn ensure_case_signing_key(pool: &db::DbPool, key: &Arc<SigningKey>) -> anyhow::Result<()> {
+    let (pool, key) = (pool.clone(), Arc::clone(key));
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = pool.get().context("a database connection")?;
+        case_signing::active_or_create(&mut conn, &key, chrono::Utc::now().naive_utc())
+            .map_err(|e| anyhow::anyhow!("the case-file signing key: {e}"))?;
+        Ok(())
+    })
+    .await
+    .context("checking the case-file signing key")?
 }
 
 fn signing_key(config: &Config) -> anyhow::Result<Arc<SigningKey>> {

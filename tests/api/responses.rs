@@ -563,6 +563,17 @@ async fn response_links_are_rate_limited_per_address() {
 async fn the_case_file_verifies_with_openssl_and_the_published_keys() {
     let smtp = SmtpServer::start().await;
     let app = mail_app(Some(smtp.url()), |_| {}).await;
+    // Published from the first start, before any email.
+    let at_start: Value = app
+        .client
+        .get(app.url("/.well-known/qinglang-signing-keys.json"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(at_start["keys"].as_array().map(Vec::len), Some(1));
     let admin = app.admin().await;
     zhejiang(&app, &admin).await;
     let moderator = app.moderator().await;
