@@ -51,7 +51,9 @@ pub fn reply(
             } else {
                 let ids: Vec<i64> = questions.iter().map(|q| q.id).collect();
                 responses::mark_answered(conn, &ids, reply_id)?;
+                // One message per regulator that asked, however many questions it asked.
                 let mut asked: Vec<i64> = questions.iter().map(|q| q.delivery_id).collect();
+                asked.sort_unstable();
                 asked.dedup();
                 for delivery_id in asked {
                     let original = deliveries::find(conn, delivery_id)?;

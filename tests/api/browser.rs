@@ -1449,9 +1449,17 @@ async fn the_merchant_page_lists_its_cases_and_signal_totals() {
     let list = get_json(&app, &moderator, "/api/v1/merchants").await;
     assert_eq!(list["items"][0]["name"], name);
     let id = list["items"][0]["id"].as_i64().expect("id");
-    let detail = until("three independent reporters", || async {
-        let detail = get_json(&app, &moderator, &format!("/api/v1/merchants/{id}")).await;
-        (detail["reporter_count"] == 3 && detail["signal_totals"]["repeat_merchant"] == 3)
+    // Settled: each filing recomputes the merchant's other cases, so a total
+    // may still grow after repeat_merchant reached 3; wait until two reads a
+    // second apart agree.
+    let detail = until("three independent reporters, totals settled", || async {
+        let path = format!("/api/v1/merchants/{id}");
+        let first = get_json(&app, &moderator, &path).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let detail = get_json(&app, &moderator, &path).await;
+        (detail["reporter_count"] == 3
+            && detail["signal_totals"]["repeat_merchant"] == 3
+            && detail["signal_totals"] == first["signal_totals"])
             .then_some(detail)
     })
     .await;
