@@ -54,9 +54,13 @@ pub enum TokenProblem {
     Expired,
 }
 
-/// The delivery a response token was made for, if the token is genuine and
-/// still valid at `now` (Unix seconds).
-pub fn verify_response_token(key: &SigningKey, token: &str, now: i64) -> Result<i64, TokenProblem> {
+/// The delivery a response token was made for and when the token expires
+/// (Unix seconds), if it is genuine and still valid at `now`.
+pub fn verify_response_token(
+    key: &SigningKey,
+    token: &str,
+    now: i64,
+) -> Result<(i64, i64), TokenProblem> {
     let mut parts = token.splitn(3, '.');
     let (Some(id), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -77,7 +81,7 @@ pub fn verify_response_token(key: &SigningKey, token: &str, now: i64) -> Result<
     if now >= expires_at {
         return Err(TokenProblem::Expired);
     }
-    Ok(delivery_id)
+    Ok((delivery_id, expires_at))
 }
 
 #[cfg(test)]
@@ -101,7 +105,7 @@ mod tests {
     fn a_response_token_names_its_delivery_until_it_expires() {
         let key = SigningKey::from_bytes(&[9u8; 32]);
         let token = response_token(&key, 17, 2_000);
-        assert_eq!(verify_response_token(&key, &token, 1_999), Ok(17));
+        assert_eq!(verify_response_token(&key, &token, 1_999), Ok((17, 2_000)));
         assert_eq!(
             verify_response_token(&key, &token, 2_000),
             Err(TokenProblem::Expired)

@@ -33,20 +33,14 @@ async fn authenticate(
         client_ip(req, &state.settings).as_deref(),
     )
     .await?;
-    let delivery_id = links::verify_response_token(&state.keys, token, Utc::now().timestamp())
+    links::verify_response_token(&state.keys, token, Utc::now().timestamp())
         .map_err(|problem| match problem {
             TokenProblem::Invalid => AppError::NotFound,
             TokenProblem::Expired => AppError::Gone(
                 "此答复链接已过期，请联系清朗平台。This response link has expired; contact the platform."
                     .into(),
             ),
-        })?;
-    let expires = token
-        .split('.')
-        .nth(1)
-        .and_then(|e| e.parse().ok())
-        .unwrap_or_default();
-    Ok((delivery_id, expires))
+        })
 }
 
 /// `GET /api/v1/regulator-responses/{token}`: the case summary, this
