@@ -134,6 +134,7 @@ fn case_bench(rounds: usize) {
             sha256: format!("{i:064x}"),
             phash: Some(ImageHash(i.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
             thumbnail: None,
+            ocr_text: None,
         })
         .collect();
     let candidates: Vec<_> = bases
@@ -155,6 +156,7 @@ fn case_bench(rounds: usize) {
             // Far from every hash: only the thumbnails can match.
             phash: Some(ImageHash(!found.hash.0)),
             thumbnail: Some(found.thumbnail.clone()),
+            ocr_text: None,
         }
     }));
     let tracking_uses = vec![TrackingUse {
@@ -191,6 +193,7 @@ fn case_bench(rounds: usize) {
                     sha256: format!("{i:064x}"),
                     phash: Some(found.hash),
                     thumbnail: Some(found.thumbnail),
+                    ocr_text: None,
                 }
             })
             .collect();
@@ -198,7 +201,7 @@ fn case_bench(rounds: usize) {
             category: Category::FakeReview,
             description: "商家要求好评返现，明显刷单。",
             review_texts: &reviews,
-            screenshot_texts: &[],
+            screenshots: &[],
             order_id: Some("1234"),
             logistics: Some(&logistics),
             logistics_exports: &exports,
@@ -228,6 +231,7 @@ fn case_bench(rounds: usize) {
                 sha256: format!("{i:064x}"),
                 phash: Some(found.hash),
                 thumbnail: Some(found.thumbnail),
+                ocr_text: None,
             }
         })
         .collect();
@@ -238,7 +242,7 @@ fn case_bench(rounds: usize) {
             category: Category::FakeReview,
             description: "商家要求好评返现，明显刷单。",
             review_texts: &reviews,
-            screenshot_texts: &[],
+            screenshots: &[],
             order_id: Some("1234"),
             logistics: Some(&logistics),
             logistics_exports: &exports,

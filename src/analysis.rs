@@ -25,7 +25,7 @@ use crate::domain::brands::BrandFields;
 use crate::domain::signals::cross::{self, EvidenceFingerprint, ReporterIdentity};
 use crate::domain::signals::hotline::{is_advertiser_domain, HotlineInput};
 use crate::domain::signals::image_hash::{self, ImageHash, SIMILAR_MAX_DISTANCE};
-use crate::domain::signals::{self, logistics, CaseInput, CaseSignals};
+use crate::domain::signals::{self, logistics, CaseInput, CaseSignals, ScreenshotText};
 use crate::domain::{screenshot_text, search};
 use crate::error::AppError;
 use crate::evidence::budget::BYTES_PER_DECODED_PIXEL;
@@ -269,7 +269,7 @@ fn compute(
 
     let mut fingerprints = Vec::with_capacity(case.evidence.len());
     let mut exports = Vec::new();
-    let mut screenshot_texts: Vec<(String, String)> = Vec::new();
+    let mut screenshots: Vec<ScreenshotText> = Vec::new();
     // Each screenshot's whole text, for the shape of an advertising page.
     let mut screenshot_pages: Vec<(String, String)> = Vec::new();
     let mut ocr_spent = Duration::ZERO;
@@ -334,11 +334,14 @@ fn compute(
             screenshot_pages.push((row.display_name.clone(), text.clone()));
         }
         if let Some(text) = &ocr_text {
-            screenshot_texts.extend(
-                screenshot_text::passages(text)
-                    .into_iter()
-                    .map(|passage| (row.display_name.clone(), passage)),
-            );
+            let reading = screenshot_text::read(text);
+            if !reading.passages.is_empty() {
+                screenshots.push(ScreenshotText {
+                    name: row.display_name.clone(),
+                    kind: reading.kind,
+                    passages: reading.passages,
+                });
+            }
         }
         if is_logistics_export(&row.content_type) {
             exports.push((row.display_name.clone(), read(&row.storage_key)?));
@@ -348,6 +351,7 @@ fn compute(
             sha256: row.sha256.clone(),
             phash,
             thumbnail,
+            ocr_text: ocr_text.clone(),
         });
     }
 
@@ -361,7 +365,18 @@ fn compute(
     if fingerprints.iter().any(|f| f.thumbnail.is_some()) {
         other_evidence.extend(evidence::crop_candidates(conn, &same_merchant)?);
     }
-    let other_evidence = cross::merge_other_evidence(other_evidence);
+    let mut other_evidence = cross::merge_other_evidence(other_evidence);
+    if settings.ocr.is_some() {
+        // Another case's screenshot not read yet cannot be told apart from
+        // one of the same app's layout with other words: it is left out
+        // until it is read. That case's own computation, which comes, finds
+        // this one if they match, and this case is then recomputed.
+        other_evidence.retain(|other| {
+            other.ocr_text.is_some()
+                || other.phash.is_none()
+                || sha256s.iter().any(|s| s.eq_ignore_ascii_case(&other.sha256))
+        });
+    }
     let (merchant_reports, other_reviews) = profiles::merchant_reports(conn, &same_merchant)?;
 
     let logistics_record = report.logistics();
@@ -388,7 +403,14 @@ fn compute(
     let tracking_uses = tracking_numbers::uses_elsewhere(conn, report_id, &numbers)?;
 
     let typed_reviews = report.review_texts();
-    if !screenshot_texts.is_empty() {
+    // One case's screenshots give at most `MAX_PASSAGES` passages in all.
+    let mut room = screenshot_text::MAX_PASSAGES;
+    for screenshot in &mut screenshots {
+        screenshot.passages.truncate(room);
+        room -= screenshot.passages.len();
+    }
+    screenshots.retain(|s| !s.passages.is_empty());
+    if !screenshots.is_empty() {
         // Text in screenshots is searchable like typed text.
         let terms = search::index_text(
             search::filed_text(
@@ -397,14 +419,16 @@ fn compute(
                 typed_reviews,
                 case.hotline.as_ref(),
             )
-            .chain(screenshot_texts.iter().map(|(_, text)| text.as_str())),
+            .chain(
+                screenshots
+                    .iter()
+                    .flat_map(|s| s.passages.iter().map(String::as_str)),
+            ),
         );
         write_transaction(conn, |conn| {
             reports::set_search_terms(conn, report_id, &terms)
         })?;
     }
-    // Passages read from screenshots are compared like pasted reviews, after them.
-    screenshot_texts.truncate(screenshot_text::MAX_PASSAGES);
     let reporter: ReporterIdentity = profile.reporter();
     let (number_uses, domain_uses) = match &case.hotline {
         Some(h) => (
@@ -441,7 +465,7 @@ fn compute(
         category: report.category,
         description: &report.description,
         review_texts: typed_reviews,
-        screenshot_texts: &screenshot_texts,
+        screenshots: &screenshots,
         order_id: report.order_id.as_deref(),
         logistics: logistics_record,
         logistics_exports: &exports,

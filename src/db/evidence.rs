@@ -227,7 +227,7 @@ pub fn similar_in_other_cases(
     hashes: &[ImageHash],
     max_distance: u32,
 ) -> Result<Vec<OtherEvidence>, AppError> {
-    type Row = (String, String, String, Option<i64>);
+    type Row = (String, String, String, Option<i64>, Option<String>);
     let select = || {
         evidence::table
             .inner_join(reports::table)
@@ -237,6 +237,7 @@ pub fn similar_in_other_cases(
                 evidence::display_name,
                 evidence::sha256,
                 evidence::phash,
+                evidence::ocr_text,
             ))
             // Past the bound, the newest: a ring is found by its recent copies.
             .order(evidence::id.desc())
@@ -269,7 +270,7 @@ pub fn similar_in_other_cases(
                 )
                 .load::<Row>(conn)?
                 .into_iter()
-                .filter(|(_, _, _, phash)| {
+                .filter(|(_, _, _, phash, _)| {
                     phash.is_some_and(|p| ImageHash::from_i64(p).distance(*hash) <= max_distance)
                 }),
         );
@@ -278,12 +279,13 @@ pub fn similar_in_other_cases(
     rows.dedup();
     Ok(rows
         .into_iter()
-        .map(|(case_reference, name, sha256, phash)| OtherEvidence {
+        .map(|(case_reference, name, sha256, phash, ocr_text)| OtherEvidence {
             case_reference,
             name,
             sha256,
             phash: phash.map(ImageHash::from_i64),
             thumbnail: None,
+            ocr_text,
         })
         .collect())
 }
@@ -304,7 +306,14 @@ pub fn crop_candidates(
     if report_ids.is_empty() {
         return Ok(Vec::new());
     }
-    type Row = (String, String, String, Option<i64>, Option<Vec<u8>>);
+    type Row = (
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<Vec<u8>>,
+        Option<String>,
+    );
     let rows: Vec<Row> = evidence::table
         .inner_join(reports::table)
         .filter(evidence::report_id.eq_any(report_ids))
@@ -317,17 +326,19 @@ pub fn crop_candidates(
             evidence::sha256,
             evidence::phash,
             evidence::thumbnail,
+            evidence::ocr_text,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
         .map(
-            |(case_reference, name, sha256, phash, thumbnail)| OtherEvidence {
+            |(case_reference, name, sha256, phash, thumbnail, ocr_text)| OtherEvidence {
                 case_reference,
                 name,
                 sha256,
                 phash: phash.map(ImageHash::from_i64),
                 thumbnail: thumbnail.as_deref().and_then(Thumbnail::from_bytes),
+                ocr_text,
             },
         )
         .collect())

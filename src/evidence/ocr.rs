@@ -1,7 +1,8 @@
 //! Optional OCR: when a `tesseract` command with Simplified Chinese data is
 //! installed, text is read from screenshots (for the template-review and
 //! keyword signals, and for the queue's search). Nothing depends on it
-//! being there.
+//! being there. Only words tesseract is confident of are kept: what a
+//! person could not read is never compared or quoted.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -9,6 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+
+use crate::domain::screenshot_text;
 
 /// The most address space one tesseract may take: enough for a screenshot
 /// within [`MAX_PIXELS`] (about 250 MB resident), far below what a hostile
@@ -88,13 +91,22 @@ impl Ocr {
         command
     }
 
-    /// The text of an image (PNG, JPEG or WebP bytes), streamed through stdin
-    /// and stdout so no file name is ever involved and the image is never
-    /// held whole in our memory.
-    pub fn read_text(&self, mut image: impl Read + Send + 'static) -> anyhow::Result<String> {
+    /// The readable text of an image (PNG, JPEG or WebP bytes): tesseract's
+    /// TSV output (words with confidences and layout) made into lines and
+    /// paragraphs of the words it read with confidence
+    /// ([`screenshot_text::readable_text`]). Streamed through stdin and
+    /// stdout so no file name is ever involved and the image is never held
+    /// whole in our memory.
+    pub fn read_text(&self, image: impl Read + Send + 'static) -> anyhow::Result<String> {
+        self.read_tsv(image)
+            .map(|tsv| screenshot_text::readable_text(&tsv))
+    }
+
+    /// Tesseract's TSV output for an image.
+    pub fn read_tsv(&self, mut image: impl Read + Send + 'static) -> anyhow::Result<String> {
         let mut child = self
             .command()
-            .args(["stdin", "stdout", "-l", "chi_sim+eng", "--psm", "3"])
+            .args(["stdin", "stdout", "-l", "chi_sim+eng", "--psm", "3", "tsv"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

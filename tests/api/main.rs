@@ -13,5 +13,7 @@ mod mail_faults;
 mod moderation;
 mod pages;
 mod responses;
+#[path = "../support/screens.rs"]
+mod screens;
 mod signals;
 mod smtp;

@@ -147,10 +147,14 @@ async fn a_brushing_case_is_explained_and_ranked_first() {
     for (i, ip) in ["10.2.0.1", "10.3.0.1", "10.4.0.1"].iter().enumerate() {
         let mut report = report_by(&format!("reporter{i}@example.com"), "星光数码旗舰店");
         report["description"] = json!("商家让我好评返现，还拉我进用户体验官群刷单，收到的是空包。");
+        // Two different reviews from one template, stock praise, and a
+        // review that speaks of the cash back (the description's words
+        // add nothing: they are the reporter's).
         report["review_texts"] = json!([
             "宝贝收到了，质量非常好，物流也很快，五星好评！",
             "宝贝收到啦，质量非常好，物流也超快，五星好评！！",
             "超赞",
+            "商家说好评返现五元，我就给了五星",
         ]);
         report["logistics"] = json!({
             "carrier": "顺丰速运",
@@ -1005,11 +1009,15 @@ async fn a_review_read_from_a_screenshot_matches_one_typed_in_another_case() {
     let moderator = app.moderator().await;
     let (typed_ref, shot_ref) = typed_then_screenshot(&app, "声悦数码专营店", vec![]).await;
     let case = computed_within(&app, &moderator, &shot_ref, OCR_WAIT).await;
-    let templated = signal(&case, "template_reviews");
-    assert_eq!(templated["related"], json!([typed_ref]), "{templated}");
+    // One review quoted by two independent reporters: corroboration, not a template.
+    assert!(!codes(&case).contains(&"template_reviews".to_owned()), "{}", case["signals"]);
+    let corroborated = signal(&case, "corroborated_review");
+    assert_eq!(corroborated["related"], json!([typed_ref]), "{corroborated}");
+    assert_eq!(corroborated["severity"], "low", "{corroborated}");
     assert!(
-        explanation(templated, "zh-CN").contains(&typed_ref),
-        "{templated}"
+        explanation(corroborated, "zh-CN").contains(&typed_ref)
+            && explanation(corroborated, "zh-CN").contains("2 位独立举报人"),
+        "{corroborated}"
     );
     // And the screenshot's text is searchable.
     let found: Value = app
@@ -1044,7 +1052,7 @@ async fn signals_found_in_screenshots_name_the_screenshot() {
     let case = computed_within(&app, &moderator, &shot_ref, OCR_WAIT).await;
     // The review is in 评价截图.png, the cash-back talk in 返现卡片.png.
     for (code, screenshot) in [
-        ("template_reviews", "评价截图.png"),
+        ("corroborated_review", "评价截图.png"),
         ("brushing_keywords", "返现卡片.png"),
     ] {
         let found = signal(&case, code);
@@ -1332,4 +1340,85 @@ async fn a_reply_with_the_file_of_an_already_related_case_recomputes_it() {
         |c| related_by(c, "duplicate_evidence") == [replying.clone()],
     )
     .await;
+}
+
+/// Screenshots that OCR can make nothing honest of: a blank screen, a photo
+/// without text, a 40-megapixel image (the most intake takes), a page in
+/// English only, a page turned on its side. None may give a signal, and
+/// the worker goes on to the next report.
+#[tokio::test]
+#[ignore = "needs tesseract with chi_sim and fonts-noto-cjk; run with `cargo test -- --include-ignored`"]
+async fn screenshots_ocr_cannot_read_give_no_signal_and_do_not_stall_the_worker() {
+    require_tesseract();
+    let fonts = crate::screens::Fonts::load().unwrap_or_else(|e| panic!("{e}"));
+    let app = signals_app().await;
+    let moderator = app.moderator().await;
+    let png = |image: image::RgbImage| encode(image::DynamicImage::ImageRgb8(image), image::ImageFormat::Png);
+    let blank = png(image::RgbImage::from_pixel(1080, 2340, image::Rgb([255, 255, 255])));
+    let photo = png(crate::screens::photo(1200, 1600, crate::screens::Photo::Parcel, &mut crate::screens::Rng::new(5)));
+    let mut huge = image::RgbImage::from_pixel(8000, 5000, image::Rgb([240, 240, 240]));
+    for x in (0..8000).step_by(97) {
+        for y in 0..5000 {
+            huge.put_pixel(x, y, image::Rgb([30, 30, 30]));
+        }
+    }
+    let huge = png(huge);
+    let english = crate::screens::render_scripted(
+        &fonts,
+        crate::screens::Page::Reviews,
+        750,
+        1334,
+        crate::screens::Photos::Few,
+        7,
+        Some(crate::screens::Script {
+            reviews: vec![
+                "Great phone case, fits well and the colour is exactly as shown.".into(),
+                "Battery life is shorter than advertised, about six hours of music.".into(),
+                "Shipping took a week but the seller answered my questions quickly.".into(),
+            ],
+            chat: vec![],
+        }),
+    )
+    .0;
+    let rotated = image::imageops::rotate90(&crate::screens::render_scripted(
+        &fonts,
+        crate::screens::Page::Reviews,
+        750,
+        1334,
+        crate::screens::Photos::Few,
+        8,
+        Some(crate::screens::Script {
+            reviews: vec![
+                "给老妈买的，做工很扎实，颜色跟图片一样，比实体店便宜不少".into(),
+                "袖子有点长，我一米七穿到手背，面料摸着还可以，洗了一次没有掉色".into(),
+            ],
+            chat: vec![],
+        }),
+    )
+    .0);
+    let mut form = form_with(&plain_report("unreadable@example.com", "读不出来的店"));
+    for (bytes, name) in [
+        (blank, "blank.png"),
+        (photo, "photo.png"),
+        (huge, "huge.png"),
+        (png(english), "english.png"),
+        (png(rotated), "rotated.png"),
+    ] {
+        form = form.part("evidence", file_part(bytes, name, "image/png"));
+    }
+    let started = std::time::Instant::now();
+    let reference = file_from(&app, "10.90.0.1", form).await;
+    let case = computed_within(&app, &moderator, &reference, OCR_WAIT).await;
+    let took = started.elapsed();
+    assert_eq!(codes(&case), Vec::<String>::new(), "{}", case["signals"]);
+    assert_eq!(case["priority"]["score"], 0, "{}", case["priority"]);
+    // The worker is free again: the next report is computed promptly.
+    let next = file_from(
+        &app,
+        "10.91.0.1",
+        form_with(&plain_report("next@example.com", "下一家店")),
+    )
+    .await;
+    computed(&app, &moderator, &next).await;
+    println!("five unreadable screenshots analysed in {:.1} s", took.as_secs_f64());
 }

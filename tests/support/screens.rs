@@ -27,7 +27,7 @@ pub const FONT_DIR: &str = "/usr/share/fonts/opentype/noto";
 const SC_INDEX: u32 = 2;
 
 /// Bumped whenever the output changes, so cached corpora are not reused.
-pub const GENERATOR_VERSION: u32 = 3;
+pub const GENERATOR_VERSION: u32 = 4;
 
 /// The regular and bold faces of Noto Sans CJK SC.
 pub struct Fonts {
@@ -120,11 +120,24 @@ const LINE: Color = [232, 232, 232];
 const ORANGE: Color = [255, 80, 0];
 const RED: Color = [255, 40, 60];
 
+/// The words a page shows instead of made-up ones, for evaluations that
+/// need real text (reviews from a public corpus, a recruiter's messages).
+/// A scripted page shows only its script: when a list runs out, the page
+/// ends there.
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// Review texts, in order (review pages and product pages).
+    pub reviews: Vec<String>,
+    /// Chat messages in order: (sent by the customer, text).
+    pub chat: Vec<(bool, String)>,
+}
+
 /// An RGB image with drawing in points (1 pt = `scale` pixels, as on a phone).
 pub struct Canvas<'f> {
     pub img: RgbImage,
     scale: f32,
     fonts: &'f Fonts,
+    script: Option<Script>,
 }
 
 impl<'f> Canvas<'f> {
@@ -133,6 +146,36 @@ impl<'f> Canvas<'f> {
             img: RgbImage::from_pixel(width, height, Rgb(background)),
             scale: width as f32 / 375.0,
             fonts,
+            script: None,
+        }
+    }
+
+    /// The next review to show: the script's, or a made-up one; `None`
+    /// when the script has run out.
+    fn next_review(&mut self, rng: &mut Rng) -> Option<String> {
+        match &mut self.script {
+            None => Some(review_text(rng)),
+            Some(script) if script.reviews.is_empty() => None,
+            Some(script) => Some(script.reviews.remove(0)),
+        }
+    }
+
+    /// The next chat message, `(from the customer, text)`, or `None` when
+    /// the script has run out.
+    fn next_message(&mut self, customer: bool, rng: &mut Rng) -> Option<(bool, String)> {
+        match &mut self.script {
+            None => Some((
+                customer,
+                if customer {
+                    rng.pick(CUSTOMER_LINES).to_string()
+                } else if rng.chance(0.3) {
+                    format!("{}，{}", rng.pick(SHOP_LINES), rng.pick(SHOP_LINES))
+                } else {
+                    rng.pick(SHOP_LINES).to_string()
+                },
+            )),
+            Some(script) if script.chat.is_empty() => None,
+            Some(script) => Some(script.chat.remove(0)),
         }
     }
 
@@ -843,7 +886,12 @@ fn reviews_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
     c.rect(0.0, y - 6.0, c.width(), 8.0, LIGHT);
     y += 6.0;
     let bottom = c.height() - 50.0;
+    let mut last = None;
     while y < bottom {
+        let Some(text) = c.next_review(rng) else {
+            break;
+        };
+        last = Some(text.clone());
         avatar(c, 12.0, y, 32.0, rng);
         let name = nickname(rng);
         let nw = c.text(52.0, y, 13.0, false, &name, TEXT);
@@ -856,7 +904,6 @@ fn reviews_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
         let bought = format!("{} · 已购:{}", date(rng), rng.word(VARIANTS));
         c.text(12.0, y, 12.0, false, &bought, GREY);
         y += 22.0;
-        let text = review_text(rng);
         y += c.paragraph(12.0, y, c.width() - 24.0, 15.0, 22.0, 6, &text, TEXT);
         y += 6.0;
         let pictures = match photos {
@@ -888,7 +935,9 @@ fn reviews_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
             }
             y += side + 8.0;
         }
-        if rng.chance(0.3) {
+        // Made-up follow-ups only on made-up pages: a scripted page shows
+        // its script's words and no others.
+        if c.script.is_none() && rng.chance(0.3) {
             let follow = format!("追评：用了{}天，{}", rng.range(3, 60), rng.word(DETAILS));
             c.round_rect(12.0, y, c.width() - 24.0, 40.0, 4.0, LIGHT);
             c.paragraph(
@@ -915,6 +964,10 @@ fn reviews_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
         y += 24.0;
         c.rect(12.0, y, c.width() - 12.0, 0.5, LINE);
         y += 12.0;
+    }
+    // A review cut off at the bottom shows again on the next screenshot.
+    if let (Some(script), Some(text), true) = (&mut c.script, last, y > bottom) {
+        script.reviews.insert(0, text);
     }
     // The bottom bar: two buttons.
     let by = c.height() - 50.0;
@@ -961,12 +1014,24 @@ fn chat_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
             c.text((c.width() - w) / 2.0, y, 12.0, false, &stamp, GREY);
             y += 26.0;
         }
+        let image_message = c.script.is_none()
+            && rng.chance(match photos {
+                Photos::Few => 0.06,
+                Photos::Many => 0.25,
+            });
+        let message = if image_message {
+            None
+        } else {
+            match c.next_message(customer, rng) {
+                Some(message) => Some(message),
+                None => break,
+            }
+        };
+        if let Some((from_customer, _)) = &message {
+            customer = *from_customer;
+        }
         let avatar_x = if customer { c.width() - 48.0 } else { 10.0 };
         avatar(c, avatar_x, y, 38.0, rng);
-        let image_message = rng.chance(match photos {
-            Photos::Few => 0.06,
-            Photos::Many => 0.25,
-        });
         if image_message {
             let (w, h) = (140.0, 180.0);
             let x = if customer { c.width() - 58.0 - w } else { 56.0 };
@@ -974,13 +1039,7 @@ fn chat_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
             c.photo(x, y, w, h, 6.0, kind, rng);
             y += h + 16.0;
         } else {
-            let text = if customer {
-                rng.pick(CUSTOMER_LINES).to_string()
-            } else if rng.chance(0.3) {
-                format!("{}，{}", rng.pick(SHOP_LINES), rng.pick(SHOP_LINES))
-            } else {
-                rng.pick(SHOP_LINES).to_string()
-            };
+            let text = message.map(|(_, text)| text).unwrap_or_default();
             let max = 230.0;
             let lines = c.wrap(15.0, max, &text);
             let width = lines
@@ -1208,6 +1267,9 @@ fn product_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
     );
     y += 30.0;
     while y < c.height() - 150.0 {
+        let Some(review) = c.next_review(rng) else {
+            break;
+        };
         avatar(c, 12.0, y, 24.0, rng);
         c.text(44.0, y + 3.0, 12.0, false, &nickname(rng), [90, 90, 90]);
         y += 32.0;
@@ -1218,7 +1280,7 @@ fn product_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
             14.0,
             20.0,
             2,
-            &review_text(rng),
+            &review,
             TEXT,
         );
         y += 14.0;
@@ -1255,6 +1317,21 @@ pub fn render(
     photos: Photos,
     seed: u64,
 ) -> RgbImage {
+    render_scripted(fonts, page, width, height, photos, seed, None).0
+}
+
+/// Renders one page showing `script`'s words (see [`Script`]), and what
+/// of the script did not fit on the screen (for the next screenshot, as a
+/// reporter scrolls on).
+pub fn render_scripted(
+    fonts: &Fonts,
+    page: Page,
+    width: u32,
+    height: u32,
+    photos: Photos,
+    seed: u64,
+    script: Option<Script>,
+) -> (RgbImage, Script) {
     let mut rng = Rng::new(seed);
     let background = match page {
         Page::Chat => [237, 237, 237],
@@ -1262,13 +1339,14 @@ pub fn render(
         _ => WHITE,
     };
     let mut canvas = Canvas::new(fonts, width, height, background);
+    canvas.script = script;
     match page {
         Page::Reviews => reviews_page(&mut canvas, &mut rng, photos),
         Page::Chat => chat_page(&mut canvas, &mut rng, photos),
         Page::Tracking => tracking_page(&mut canvas, &mut rng, photos),
         Page::Product => product_page(&mut canvas, &mut rng, photos),
     }
-    canvas.img
+    (canvas.img, canvas.script.unwrap_or_default())
 }
 
 /// PNG as a phone writes a screenshot: zlib's default level, adaptive filters.

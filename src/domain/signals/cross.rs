@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::image_hash::{ImageHash, NEAR_IDENTICAL_MAX_DISTANCE, SIMILAR_MAX_DISTANCE};
 use super::logistics::normalize_tracking_number;
-use super::text::normalize;
+use super::text::{containment, normalize, shingles};
 use super::thumbnail::{crop_match, PreparedThumbnail, Thumbnail};
 use super::{list_some, Severity, Signal, SignalCode};
 use crate::domain::catalog::Platform;
@@ -28,6 +28,10 @@ pub struct EvidenceFingerprint {
     /// The thumbnail, for images: finds cropped copies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<Thumbnail>,
+    /// What OCR read in it, when it was read: tells two screenshots of one
+    /// app's layout apart when their pictures look alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_text: Option<String>,
 }
 
 /// An evidence file of another case, found by SHA-256, by hash chunks, or
@@ -40,6 +44,8 @@ pub struct OtherEvidence {
     pub phash: Option<ImageHash>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<Thumbnail>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_text: Option<String>,
 }
 
 /// How a screenshot of another case matched.
@@ -84,10 +90,88 @@ pub fn merge_other_evidence(mut found: Vec<OtherEvidence>) -> Vec<OtherEvidence>
     found
 }
 
-/// An image as compared: its hash and prepared thumbnail.
-type Looks = (Option<ImageHash>, Option<PreparedThumbnail>);
+/// An image as compared: its hash, prepared thumbnail, and what was read
+/// in it (empty when nothing was).
+type Looks = (Option<ImageHash>, Option<PreparedThumbnail>, ReadText);
+
+/// What a screenshot's text is compared by: the bigrams of its readable
+/// passages, and the numbers on it (clock, counts, dates, prices).
+#[derive(Debug, Clone, Default)]
+struct ReadText {
+    shingles: Vec<u64>,
+    numbers: Vec<String>,
+}
+
+/// Numbers of at least this many digits are compared.
+const NUMBER_MIN_DIGITS: usize = 2;
+/// Screenshots with at least this many numbers each…
+const NUMBERS_CHECK_MIN: usize = 5;
+/// …that share less than this share of them (of the smaller list) are two
+/// screens, not one: a copy shows the same clock, counts and dates, while
+/// two pages of one layout, even nearly empty ones, do not.
+const NUMBERS_AGREEMENT_MIN: f64 = 0.5;
+
+/// Screenshots whose texts (each at least [`TEXT_CHECK_MIN_SHINGLES`]
+/// bigrams) share less than this (containment of the smaller) show
+/// different words: two pages of one app's layout, not one page copied.
+/// A copy, even cropped or re-encoded, reads the same words (up to OCR's
+/// slips); on the tuning split of `benches/signals_eval.rs`, review pages of
+/// one layout at Hamming distance 2 shared 0.04 of their text.
+pub const TEXT_AGREEMENT_MIN: f64 = 0.5;
+/// Below this many bigrams, a screenshot's text is too little to judge by.
+const TEXT_CHECK_MIN_SHINGLES: usize = 12;
+
+fn read_text(ocr_text: Option<&str>) -> ReadText {
+    let Some(text) = ocr_text else {
+        return ReadText::default();
+    };
+    let passages = crate::domain::screenshot_text::passages(text).join("");
+    let mut numbers: Vec<String> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|n| n.len() >= NUMBER_MIN_DIGITS)
+        .map(str::to_owned)
+        .collect();
+    numbers.sort();
+    ReadText {
+        shingles: shingles(&normalize(&passages)),
+        numbers,
+    }
+}
+
+/// Shared entries of two sorted lists (a multiset intersection).
+fn shared(a: &[String], b: &[String]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Whether two screenshots' texts say different things (so whatever their
+/// pictures share is the app's layout): their passages, or else their
+/// numbers, disagree. Unknown when either has too little of both.
+fn texts_differ(a: &ReadText, b: &ReadText) -> bool {
+    let words_differ = a.shingles.len() >= TEXT_CHECK_MIN_SHINGLES
+        && b.shingles.len() >= TEXT_CHECK_MIN_SHINGLES
+        && containment(&a.shingles, &b.shingles) < TEXT_AGREEMENT_MIN;
+    let smaller = a.numbers.len().min(b.numbers.len());
+    let numbers_differ = smaller >= NUMBERS_CHECK_MIN
+        && (shared(&a.numbers, &b.numbers) as f64) < NUMBERS_AGREEMENT_MIN * smaller as f64;
+    words_differ || numbers_differ
+}
 
 fn likeness(this: &Looks, other: &Looks) -> Option<Likeness> {
+    if texts_differ(&this.2, &other.2) {
+        return None;
+    }
     if let (Some(a), Some(b)) = (this.0, other.0) {
         let distance = a.distance(b);
         if distance <= SIMILAR_MAX_DISTANCE {
@@ -165,25 +249,32 @@ pub fn similar_evidence(this: &[EvidenceFingerprint], others: &[OtherEvidence]) 
     // A ring re-uses its screenshots across cases: copies of one file look
     // alike, so each distinct file is prepared and compared once.
     let mut file_of: HashMap<String, usize> = HashMap::new();
-    let mut files: Vec<(Option<ImageHash>, Option<&Thumbnail>)> = Vec::new();
+    let mut files: Vec<(Option<ImageHash>, Option<&Thumbnail>, Option<&str>)> = Vec::new();
     let other_file: Vec<usize> = others
         .iter()
         .map(|o| {
             let index = *file_of
                 .entry(o.sha256.to_ascii_lowercase())
                 .or_insert_with(|| {
-                    files.push((None, None));
+                    files.push((None, None, None));
                     files.len() - 1
                 });
             let file = &mut files[index];
             file.0 = file.0.or(o.phash);
             file.1 = file.1.or(o.thumbnail.as_ref());
+            file.2 = file.2.or(o.ocr_text.as_deref());
             index
         })
         .collect();
     let file_looks: Vec<Looks> = files
         .iter()
-        .map(|(phash, thumbnail)| (*phash, thumbnail.map(Thumbnail::prepare)))
+        .map(|(phash, thumbnail, text)| {
+            (
+                *phash,
+                thumbnail.map(Thumbnail::prepare),
+                read_text(*text),
+            )
+        })
         .collect();
     for evidence in this {
         if evidence.phash.is_none() && evidence.thumbnail.is_none() {
@@ -192,6 +283,7 @@ pub fn similar_evidence(this: &[EvidenceFingerprint], others: &[OtherEvidence]) 
         let looks = (
             evidence.phash,
             evidence.thumbnail.as_ref().map(Thumbnail::prepare),
+            read_text(evidence.ocr_text.as_deref()),
         );
         let file_likeness: Vec<Option<Likeness>> = file_looks
             .iter()
@@ -358,6 +450,9 @@ pub struct RepeatMerchant {
     /// the input of [`super::priority`].
     pub independent_reporters: u32,
     pub signal: Option<Signal>,
+    /// The other cases filed by reporters independent of this case's, each
+    /// with a key shared by the cases of one reporter.
+    pub independent_cases: BTreeMap<String, usize>,
 }
 
 /// `repeat_merchant`: how many independent reporters reported the same
@@ -405,11 +500,13 @@ pub fn repeat_merchant(
     let own = find(&mut parent, 0);
     let mut groups = BTreeSet::new();
     let mut independent_others: Vec<&MerchantReport> = Vec::new();
+    let mut independent_cases = BTreeMap::new();
     for (i, other) in others.iter().enumerate() {
         let root = find(&mut parent, i + 1);
         groups.insert(root);
         if root != own {
             independent_others.push(other);
+            independent_cases.insert(other.case_reference.clone(), root);
         }
     }
     groups.insert(own);
@@ -419,6 +516,7 @@ pub fn repeat_merchant(
         return RepeatMerchant {
             independent_reporters,
             signal: None,
+            independent_cases,
         };
     }
     let first = independent_others
@@ -464,6 +562,7 @@ pub fn repeat_merchant(
     RepeatMerchant {
         independent_reporters,
         signal: Some(signal),
+        independent_cases,
     }
 }
 
@@ -555,6 +654,7 @@ mod tests {
             sha256: sha.into(),
             phash: hash.map(ImageHash),
             thumbnail: None,
+            ocr_text: None,
         }
     }
 
@@ -565,6 +665,7 @@ mod tests {
             sha256: sha.into(),
             phash: hash.map(ImageHash),
             thumbnail: None,
+            ocr_text: None,
         }
     }
 
@@ -632,6 +733,55 @@ mod tests {
         let medium = similar_evidence(&this, &others[3..]).expect("signal");
         assert_eq!(medium.severity, Severity::Medium);
         assert_eq!(similar_evidence(&this, &others[1..3]), None);
+    }
+
+    #[test]
+    fn screenshots_of_one_layout_with_different_words_are_not_similar() {
+        let page = |reviews: &[&str]| {
+            let mut text = "中国移动 12:30\n商品评价(2万+)\n\n".to_owned();
+            for review in reviews {
+                text.push_str("小**猫\n2026-04-17已购:默认款\n");
+                text.push_str(review);
+                text.push_str("\n有用(12) 评论\n\n");
+            }
+            text
+        };
+        let mine = page(&[
+            "给老妈买的，做工很扎实，颜色跟图片一样，比实体店便宜不少",
+            "袖子有点长，我一米七穿到手背，面料摸着还可以，洗了一次没有掉色",
+        ]);
+        let theirs = page(&[
+            "这本书内容很充实，翻译也流畅，就是纸张有点薄，送货很快",
+            "酒店位置方便，离地铁站很近，早餐品种少了点，房间干净",
+        ]);
+        let mut this = fp("a.png", "aa", Some(0));
+        this.ocr_text = Some(mine.clone());
+        let mut layout = other("QL-1111-1111", "b.png", "bb", Some(0b11));
+        layout.ocr_text = Some(theirs);
+        assert_eq!(similar_evidence(std::slice::from_ref(&this), &[layout.clone()]), None);
+        // The same page re-encoded reads (nearly) the same: similar.
+        let mut copy = other("QL-2222-2222", "c.jpg", "cc", Some(0b11));
+        copy.ocr_text = Some(mine.replace("便宜", "便宣"));
+        assert!(similar_evidence(std::slice::from_ref(&this), &[copy]).is_some());
+        // Without text on one side the pictures decide.
+        layout.ocr_text = None;
+        assert!(similar_evidence(std::slice::from_ref(&this), &[layout]).is_some());
+        // Two nearly empty pages of the layout: no passages to compare, but
+        // the clock, counts and dates differ.
+        let empty = |clock: &str, counts: [u32; 4], date: &str| {
+            format!(
+                "中国电信{clock}\n商品评价(6万+)\n物流很快({})性价比高({})做工精细({})有色差({})\n{date}已购:升级版\n有用(228)评论\n",
+                counts[0], counts[1], counts[2], counts[3]
+            )
+        };
+        let mut a = fp("a.png", "aa", Some(0));
+        a.ocr_text = Some(empty("15:36", [8218, 5644, 8993, 8515], "2026-09-25"));
+        let mut b = other("QL-3333-3333", "b.png", "bb", Some(0b11));
+        b.ocr_text = Some(empty("18:11", [4694, 4092, 1308, 1568], "2026-03-24"));
+        assert_eq!(similar_evidence(std::slice::from_ref(&a), &[b.clone()]), None);
+        // The same nearly empty page copied reads the same numbers.
+        b.ocr_text = a.ocr_text.clone();
+        assert!(similar_evidence(&[a], &[b]).is_some());
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! `brushing_keywords`: the vocabulary of order brushing (刷单) and of
-//! rewards for reviews, found in the description, the review texts or any
-//! other text of the case after normalization (width, case, punctuation and
-//! spaces folded, so "好 评 返 现" and "拍Ａ发Ｂ" match).
+//! rewards for reviews, found where the other side said it — pasted
+//! reviews, text read from chat and page screenshots — after normalization
+//! (width, case, punctuation and spaces folded, so "好 评 返 现" and
+//! "拍Ａ发Ｂ" match). The reporter's description is not searched for points:
+//! it names what the reporter fears (刷单, 空包), which says nothing about
+//! the merchant; nor does the name of the case's own category.
 
 use serde::{Deserialize, Serialize};
 
 use super::text::normalize;
+use crate::domain::catalog::Category;
 use super::{Explanation, Severity, Signal, SignalCode};
 
 /// How telling a term is.
@@ -111,11 +115,15 @@ pub fn find_keywords<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>) ->
     hits
 }
 
-/// The `brushing_keywords` signal. A consumer who reports brushing will say
-/// 刷单 in the description, so words found only there weigh medium; found
-/// in the evidence itself (reviews, chats, exports) they weigh high. Weak
-/// terms alone weigh low. `label` names a field for people, in zh-CN and
-/// English.
+/// Whether `term` is (part of) the name of `category`, e.g. 空包 for
+/// "异常物流 / 空包": a reporter who chose the category uses its words.
+pub fn names_category(term: &str, category: Category) -> bool {
+    normalize(category.labelled().zh).contains(term)
+}
+
+/// The `brushing_keywords` signal over the evidence's texts (never the
+/// description): high for a strong term, low for weak terms alone.
+/// `label` names a field for people, in zh-CN and English.
 pub fn brushing_keywords_signal(
     hits: &[KeywordHit],
     label: impl Fn(&str) -> Explanation,
@@ -124,14 +132,7 @@ pub fn brushing_keywords_signal(
         return None;
     }
     let strong = hits.iter().any(|h| h.strength == Strength::Strong);
-    let beyond_description = hits
-        .iter()
-        .any(|h| h.strength == Strength::Strong && h.fields.iter().any(|f| f != "description"));
-    let severity = match (strong, beyond_description) {
-        (true, true) => Severity::High,
-        (true, false) => Severity::Medium,
-        _ => Severity::Low,
-    };
+    let severity = if strong { Severity::High } else { Severity::Low };
     let zh: Vec<String> = hits
         .iter()
         .map(|h| {
@@ -202,14 +203,22 @@ mod tests {
     }
 
     #[test]
-    fn severity_depends_on_strength_and_where_the_words_are() {
+    fn a_categorys_own_name_is_known() {
+        assert!(names_category("空包", Category::AbnormalLogistics));
+        assert!(names_category("刷单", Category::FakeReview));
+        assert!(names_category("炒信", Category::FakeReview));
+        assert!(names_category("刷单", Category::BrushingRecruitment));
+        assert!(names_category("好评返现", Category::CashbackScam));
+        assert!(names_category("返现", Category::CashbackScam));
+        assert!(!names_category("空包", Category::FakeReview));
+        assert!(!names_category("佣金", Category::BrushingRecruitment));
+        assert!(!names_category("刷单", Category::Other));
+    }
+
+    #[test]
+    fn severity_depends_on_strength() {
         let label = |field: &str| Explanation::new(field, field);
         assert_eq!(brushing_keywords_signal(&[], label), None);
-        let described =
-            brushing_keywords_signal(&find_keywords([("description", "明显刷单")]), label)
-                .expect("signal");
-        assert_eq!(described.severity, Severity::Medium);
-        assert!(described.explanation.zh.contains("「刷单」（description）"));
         let evidence = brushing_keywords_signal(
             &find_keywords([("description", "见截图"), ("evidence:chat.csv", "拍a发b")]),
             label,

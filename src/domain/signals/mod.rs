@@ -25,7 +25,8 @@ use self::cross::{
     EvidenceFingerprint, MerchantReport, OtherEvidence, ReporterIdentity, TrackingUse,
 };
 use self::logistics::{ExportError, Shipment, Source};
-use self::text::{OtherReview, TemplateAnalysis};
+use self::text::{CaseText, OtherReview, TemplateAnalysis};
+use crate::domain::screenshot_text::ScreenKind;
 use crate::domain::catalog::Category;
 use crate::domain::report::Logistics;
 
@@ -42,6 +43,7 @@ vocabulary!(
         ReusedTrackingNumber = "reused_tracking_number", "运单号被重复使用", "Reused tracking number";
         InvalidTrackingNumber = "invalid_tracking_number", "运单号格式无效", "Invalid tracking number";
         BrushingKeywords = "brushing_keywords", "刷单用语", "Brushing vocabulary";
+        CorroboratedReview = "corroborated_review", "多人举报同一评价", "The same review reported by several people";
         RepeatMerchant = "repeat_merchant", "商家被多人举报", "Merchant reported by several people";
         RepeatHotline = "repeat_hotline", "热线号码被重复举报", "Hotline number reported again";
         RepeatHotlineDomain = "repeat_hotline_domain", "广告网站被重复举报", "Advertising site reported again";
@@ -251,6 +253,15 @@ pub fn physical_goods(category: Category) -> bool {
     !matches!(category, Category::FakeServiceHotline)
 }
 
+/// The passages read from one screenshot, and what kind of screen it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenshotText {
+    /// The screenshot's display name.
+    pub name: String,
+    pub kind: ScreenKind,
+    pub passages: Vec<String>,
+}
+
 /// Everything the signals of one case need. The first group comes from the
 /// case itself; the second from queries about other cases, which the caller
 /// runs (each field says which) and which may return more than needed: the
@@ -261,9 +272,9 @@ pub struct CaseInput<'a> {
     pub description: &'a str,
     /// The reviews the reporter pasted.
     pub review_texts: &'a [String],
-    /// Passages read from screenshots (OCR): (the screenshot's display name,
-    /// the text). Compared and searched like reviews, named after the file.
-    pub screenshot_texts: &'a [(String, String)],
+    /// What was read from each screenshot (OCR), sorted by
+    /// [`crate::domain::screenshot_text::read`].
+    pub screenshots: &'a [ScreenshotText],
     pub order_id: Option<&'a str>,
     pub logistics: Option<&'a Logistics>,
     /// JSON and CSV evidence files: (display name, stored bytes).
@@ -314,25 +325,29 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
         input.evidence,
         input.other_evidence,
     ));
-    // Screenshot passages are compared after the pasted reviews, and named
-    // after their screenshot in the explanations.
-    let texts: Vec<String> = input
-        .review_texts
-        .iter()
-        .cloned()
-        .chain(input.screenshot_texts.iter().map(|(_, text)| text.clone()))
-        .collect();
-    let labels: Vec<Explanation> = (0..input.review_texts.len())
+    // The reviews: pasted ones first, then what was read from screenshots
+    // of reviews, chats and pages (not from tracking or order pages), each
+    // named after where it was seen.
+    let mut texts: Vec<CaseText> = CaseText::pasted(input.review_texts);
+    let mut labels: Vec<Explanation> = (0..input.review_texts.len())
         .map(text::pasted_review_label)
-        .chain(input.screenshot_texts.iter().map(|(name, _)| {
-            Explanation::new(
-                format!("本案截图「{name}」"),
-                format!("the screenshot “{name}” here"),
-            )
-        }))
         .collect();
-    let reviews = text::analyze_reviews(&texts, input.other_reviews);
+    for screenshot in input.screenshots.iter().filter(|s| s.kind.has_reviews()) {
+        for passage in &screenshot.passages {
+            texts.push(CaseText {
+                source: screenshot.name.clone(),
+                text: passage.clone(),
+            });
+            labels.push(Explanation::new(
+                format!("本案截图「{}」", screenshot.name),
+                format!("the screenshot “{}” here", screenshot.name),
+            ));
+        }
+    }
+    let repeat = cross::repeat_merchant(input.reporter, input.created_at, input.merchant_reports);
+    let reviews = text::analyze_reviews(&texts, input.other_reviews, &repeat.independent_cases);
     signals.extend(text::template_reviews_signal(&reviews, &labels));
+    signals.extend(text::corroborated_review_signal(&reviews, &labels));
 
     let mut shipments: Vec<(Source, Shipment)> = Vec::new();
     if let Some(logistics) = input.logistics {
@@ -376,30 +391,46 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
     }
     signals.extend(reused);
 
-    // Fields are keyed "description" and by their index among `texts`.
-    let fields: Vec<(String, &str)> =
-        std::iter::once(("description".to_string(), input.description))
-            .chain(
-                texts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (i.to_string(), t.as_str())),
-            )
+    // Brushing vocabulary counts where the other side said it: in reviews,
+    // chats and pages. The reporter's description adds nothing (it names
+    // what they fear), nor does the name of the case's own category.
+    let mut fields: Vec<(String, &str)> = input
+        .review_texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i.to_string(), t.as_str()))
+        .collect();
+    let mut field_labels: Vec<Explanation> = (0..input.review_texts.len())
+        .map(text::pasted_review_label)
+        .collect();
+    for screenshot in input.screenshots {
+        let label = Explanation::new(
+            format!("截图「{}」", screenshot.name),
+            format!("the screenshot “{}”", screenshot.name),
+        );
+        for passage in &screenshot.passages {
+            fields.push((field_labels.len().to_string(), passage.as_str()));
+            field_labels.push(label.clone());
+        }
+    }
+    let hits: Vec<keywords::KeywordHit> =
+        keywords::find_keywords(fields.iter().map(|(f, t)| (f.as_str(), *t)))
+            .into_iter()
+            .filter(|hit| !keywords::names_category(hit.term, input.category))
             .collect();
-    let hits = keywords::find_keywords(fields.iter().map(|(f, t)| (f.as_str(), *t)));
-    signals.extend(keywords::brushing_keywords_signal(
-        &hits,
-        |field| match field.parse::<usize>().ok().and_then(|i| labels.get(i)) {
-            Some(label) => label.clone(),
-            None => Explanation::new("举报描述", "the description"),
-        },
-    ));
+    signals.extend(keywords::brushing_keywords_signal(&hits, |field| {
+        field
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| field_labels.get(i))
+            .cloned()
+            .unwrap_or_else(|| Explanation::new(field, field))
+    }));
 
     if let Some(hotline) = &input.hotline {
         signals.extend(hotline::hotline_signals(hotline));
     }
 
-    let repeat = cross::repeat_merchant(input.reporter, input.created_at, input.merchant_reports);
     signals.extend(repeat.signal);
 
     signals.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
@@ -432,7 +463,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", code.code()));
             assert_eq!(SignalCode::from_code(code.code()), Some(code));
         }
-        assert_eq!(SignalCode::ALL.len(), 16);
+        assert_eq!(SignalCode::ALL.len(), 17);
         let s = signal(SignalCode::NoTransitScans, Severity::High).with_related([
             "QL-B".into(),
             "QL-A".into(),
@@ -550,6 +581,7 @@ mod tests {
             sha256: "aa".into(),
             phash: Some(image_hash::ImageHash(0)),
             thumbnail: None,
+            ocr_text: None,
         }];
         let other_evidence = vec![OtherEvidence {
             case_reference: "QL-OTHER".into(),
@@ -557,6 +589,7 @@ mod tests {
             sha256: "aa".into(),
             phash: Some(image_hash::ImageHash(0)),
             thumbnail: None,
+            ocr_text: None,
         }];
         let other_reviews = vec![OtherReview {
             case_reference: "QL-REV".into(),
@@ -584,7 +617,7 @@ mod tests {
             category: Category::FakeReview,
             description: "商家好评返现，明显刷单。",
             review_texts: &reviews,
-            screenshot_texts: &[],
+            screenshots: &[],
             order_id: Some("my order"),
             logistics: Some(&logistics),
             logistics_exports: &exports,
@@ -604,14 +637,16 @@ mod tests {
             codes,
             vec![
                 "duplicate_evidence",
-                "template_reviews",
                 "implausible_transit_time",
                 "empty_parcel_weight",
+                // QL-REV's review is a variant of review 1 (not a verbatim
+                // quote): a pair from one template, medium.
+                "template_reviews",
                 "no_transit_scans",
                 "reused_tracking_number",
-                "brushing_keywords",
                 "repeat_merchant",
-            ]
+            ],
+            "the description's 好评返现 and 刷单 add nothing"
         );
         assert_eq!(result.independent_reporters, 2);
         assert_eq!(result.unreadable_exports.len(), 1);
@@ -624,6 +659,97 @@ mod tests {
             .any(|r| r.explanation.en.contains("waited 2 days")));
         assert!(!physical_goods(Category::FakeServiceHotline));
         assert!(physical_goods(Category::AbnormalLogistics));
+    }
+
+    fn quiet_input<'a>(
+        category: Category,
+        description: &'a str,
+        reviews: &'a [String],
+        screenshots: &'a [ScreenshotText],
+        reporter: &'a ReporterIdentity,
+    ) -> CaseInput<'a> {
+        let now = Utc::now();
+        CaseInput {
+            category,
+            description,
+            review_texts: reviews,
+            screenshots,
+            order_id: None,
+            logistics: None,
+            logistics_exports: &[],
+            evidence: &[],
+            reporter,
+            created_at: now,
+            now,
+            other_evidence: &[],
+            other_reviews: &[],
+            tracking_uses: &[],
+            merchant_reports: &[],
+            hotline: None,
+        }
+    }
+
+    #[test]
+    fn the_reporters_own_words_and_the_categorys_name_add_nothing() {
+        let me = ReporterIdentity {
+            contact: Some("me".into()),
+            network: None,
+        };
+        let reviews = vec!["收到的是空包，只有一张纸，气死了".to_string()];
+        let input = quiet_input(
+            Category::AbnormalLogistics,
+            "商家刷单炒信，发的是空包，好评返现",
+            &reviews,
+            &[],
+            &me,
+        );
+        let result = evaluate_case(&input);
+        assert!(result.signals.is_empty(), "{:?}", result.signals);
+        assert_eq!(result.priority.score, 0);
+        // The same words in a recruiter's chat count, where they are not the
+        // category's own name.
+        let chat = vec![ScreenshotText {
+            name: "聊天.png".into(),
+            kind: ScreenKind::Content,
+            passages: vec!["真人拍单，垫付本金，佣金当天结".into()],
+        }];
+        let input = quiet_input(Category::BrushingRecruitment, "见截图", &[], &chat, &me);
+        let result = evaluate_case(&input);
+        let keywords = result
+            .signals
+            .iter()
+            .find(|s| s.code == SignalCode::BrushingKeywords)
+            .expect("keywords from the chat");
+        assert_eq!(keywords.severity, Severity::High);
+        assert!(keywords.explanation.zh.contains("截图「聊天.png」"), "{}", keywords.explanation.zh);
+    }
+
+    #[test]
+    fn a_pasted_review_shown_in_a_screenshot_is_one_review_and_tracking_lines_are_not_reviews() {
+        let me = ReporterIdentity {
+            contact: Some("me".into()),
+            network: None,
+        };
+        let review = "给老妈买的，做工很扎实，颜色跟图片一样，比实体店便宜不少".to_string();
+        let shots = vec![
+            ScreenshotText {
+                name: "评价0.png".into(),
+                kind: ScreenKind::Content,
+                passages: vec![review.clone(), "袖子有点长，我一米七穿到手背，面料还可以".into()],
+            },
+            ScreenshotText {
+                name: "物流.png".into(),
+                kind: ScreenKind::Tracking,
+                passages: vec![
+                    "快件已到达杭州转运中心准备发往下一站".into(),
+                    "快件已到达杭州转运中心准备发往下一站点".into(),
+                ],
+            },
+        ];
+        let reviews = vec![review];
+        let input = quiet_input(Category::FakeReview, "疑似刷单", &reviews, &shots, &me);
+        let result = evaluate_case(&input);
+        assert!(result.signals.is_empty(), "{:?}", result.signals);
     }
 
     #[test]

@@ -8,8 +8,11 @@
 //! (LSH), so thousands of a merchant's reviews do not mean millions of
 //! comparisons; each candidate is then checked exactly.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::{list_some, Explanation, Severity, Signal, SignalCode};
@@ -21,7 +24,33 @@ use super::{list_some, Explanation, Severity, Signal, SignalCode};
 /// 噪音比宣传的大，APP操作倒是简单…"), stay under 0.22. The threshold sits
 /// midway.
 pub const NEAR_DUPLICATE_JACCARD: f64 = 0.26;
+/// From this Jaccard index up, two different texts are called
+/// "near-identical" in explanations; below it, "similar".
+pub const NEAR_IDENTICAL_JACCARD: f64 = 0.6;
 const SHINGLE: usize = 2;
+/// Two texts of one case, from different sources, one of which holds at
+/// least this share of the other's bigrams are one review seen twice: OCR
+/// misreads characters (traditional ones especially) and a screenshot cuts
+/// a long review off at its edge. Chosen on the tuning split of
+/// `benches/signals_eval.rs`, where a pasted review and its OCR reading
+/// shared 0.51–1.00 and different genuine reviews under 0.35.
+pub const SAME_REVIEW_CONTAINMENT: f64 = 0.5;
+/// A review of another case, quoted here: held to more, since a quote is
+/// verbatim (typed, or read by OCR with a slip or two) while one template's
+/// variants share much but not that much.
+pub const QUOTED_REVIEW_CONTAINMENT: f64 = 0.85;
+/// …provided the shorter has this many bigrams (a phrase is not a review).
+const SAME_REVIEW_MIN_SHINGLES: usize = 4;
+/// Across cases, the shorter must also have this share of the longer's: a
+/// short review inside a long one is quoted, not repeated.
+const SAME_REVIEW_MIN_SHARE: f64 = 0.3;
+/// A second text of one source joins a review it is inside only when at
+/// most this share of it was already seen there: it is another piece of
+/// the review (OCR splits long ones), not a second, equal review.
+const PIECE_MAX_OVERLAP: f64 = 0.5;
+/// Reviews shorter than this (normalized characters) are not compared as
+/// templates: short phrases are shared by honest buyers by the thousand.
+pub const MIN_TEMPLATE_CHARS: usize = 10;
 /// Up to this many texts every pair is compared exactly; beyond, MinHash
 /// banding proposes the pairs.
 const EXACT_MAX_TEXTS: usize = 300;
@@ -111,6 +140,18 @@ pub fn normalize(text: &str) -> String {
         .collect()
 }
 
+static PLATFORM_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(追评|追加评论|追加评价|补充点评|初次评价|初评)\s*[:：]?|\d{2,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}")
+        .expect("platform words")
+});
+
+/// A review as compared: normalized, without what the platform adds to
+/// everyone's review (a 追评 / 补充点评 label, a date), which honest reviews
+/// share by the thousand.
+pub fn comparable(text: &str) -> String {
+    normalize(&PLATFORM_WORDS.replace_all(text, " "))
+}
+
 /// The set of character bigrams (a lone character for 1-character texts),
 /// hashed, sorted and deduplicated.
 pub fn shingles(normalized: &str) -> Vec<u64> {
@@ -194,8 +235,9 @@ pub fn is_stock_praise(text: &str) -> bool {
     found && informative <= 1
 }
 
-/// Where a review comes from: this case (by its index in `review_texts`)
-/// or another case about the same merchant.
+/// Where a review comes from: this case (by the index of its first
+/// occurrence among the case's texts) or another case about the same
+/// merchant (by its index among that case's pasted reviews).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ReviewRef {
     /// `None` for this case.
@@ -209,6 +251,32 @@ pub struct OtherReview {
     pub case_reference: String,
     pub index: usize,
     pub text: String,
+}
+
+/// A text of this case that may be a review, and where it was seen: pasted
+/// by the reporter, or read from one of the case's screenshots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseText {
+    /// `"pasted"`, or the screenshot's name. Two texts of one source are
+    /// two reviews (a list shows each review once); texts of different
+    /// sources may be one review seen twice.
+    pub source: String,
+    pub text: String,
+}
+
+impl CaseText {
+    pub const PASTED: &'static str = "pasted";
+
+    /// The reporter's pasted reviews, in order.
+    pub fn pasted(texts: &[String]) -> Vec<CaseText> {
+        texts
+            .iter()
+            .map(|text| CaseText {
+                source: Self::PASTED.to_owned(),
+                text: text.clone(),
+            })
+            .collect()
+    }
 }
 
 /// Reviews written from one template, with the lowest similarity that
@@ -232,41 +300,221 @@ impl ReviewCluster {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TemplateAnalysis {
-    /// Clusters with at least one review of this case, largest first.
-    pub clusters: Vec<ReviewCluster>,
-    /// Indices (in this case) of reviews that are only stock praise.
-    pub stock_praise: Vec<usize>,
+/// One review of this case that independent reporters of the same merchant
+/// quoted too: corroboration, not a template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Corroboration {
+    /// The review's index among this case's texts.
+    pub index: usize,
+    /// The other cases quoting it, sorted.
+    pub cases: Vec<String>,
+    /// Independent reporters who quoted it, this case's included.
+    pub reporters: u32,
+    pub sample: String,
 }
 
-/// Finds the templates among this case's reviews and those of other cases
-/// about the same merchant (the caller selects them by `merchant_key`).
-pub fn analyze_reviews(this_case: &[String], others: &[OtherReview]) -> TemplateAnalysis {
-    let mut refs: Vec<ReviewRef> = Vec::new();
-    let mut texts: Vec<&str> = Vec::new();
-    let mut stock_praise = Vec::new();
-    for (index, text) in this_case.iter().enumerate() {
-        if is_stock_praise(text) {
-            stock_praise.push(index);
-        } else {
-            refs.push(ReviewRef {
-                case_reference: None,
-                index,
-            });
-            texts.push(text);
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateAnalysis {
+    /// Clusters of different reviews, at least one of this case, largest first.
+    pub clusters: Vec<ReviewCluster>,
+    /// Indices (among this case's texts) of reviews that are only stock praise.
+    pub stock_praise: Vec<usize>,
+    /// This case's reviews that independent reporters quoted too.
+    pub corroborated: Vec<Corroboration>,
+}
+
+/// Share of the smaller bigram set found in the larger: 1.0 when one text
+/// is inside the other (a review cut off at a screenshot's edge).
+pub fn containment(a: &[u64], b: &[u64]) -> f64 {
+    let smaller = a.len().min(b.len());
+    if smaller == 0 {
+        return 0.0;
+    }
+    let j = jaccard(a, b);
+    // |A∩B| from the Jaccard index: J(|A|+|B|)/(1+J).
+    let common = j * (a.len() + b.len()) as f64 / (1.0 + j);
+    common / smaller as f64
+}
+
+/// Whether two texts are one review (seen twice, or quoted twice): one is,
+/// up to OCR's slips, inside the other, and neither is a mere phrase.
+fn same_review(a: &[u64], b: &[u64], at_least: f64, min_share: f64) -> bool {
+    let (small, large) = (a.len().min(b.len()), a.len().max(b.len()));
+    small >= SAME_REVIEW_MIN_SHINGLES
+        && small as f64 >= min_share * large as f64
+        && containment(a, b) >= at_least
+        || (a == b && !a.is_empty())
+}
+
+/// Share of `part`'s bigrams already in the sorted set `covered`.
+fn covered_share(part: &[u64], covered: &[u64]) -> f64 {
+    if part.is_empty() {
+        return 1.0;
+    }
+    let inside = part
+        .iter()
+        .filter(|s| covered.binary_search(s).is_ok())
+        .count();
+    inside as f64 / part.len() as f64
+}
+
+/// One review of this case with the sources it was seen in, and for each
+/// source the bigrams of the review its texts covered (OCR may cut one
+/// review into pieces).
+struct Item<'a> {
+    first: usize,
+    sources: Vec<(&'a str, Vec<u64>)>,
+    normalized: String,
+    set: Vec<u64>,
+    text: &'a str,
+}
+
+impl Item<'_> {
+    /// Whether `set`, seen in `source`, is (part of) this review: it is
+    /// inside it, and — when the source showed the review already — a
+    /// piece not yet seen there (two equal reviews in one list are two).
+    fn takes(&self, source: &str, set: &[u64]) -> bool {
+        if !same_review(&self.set, set, SAME_REVIEW_CONTAINMENT, 0.0) {
+            return false;
+        }
+        match self.sources.iter().find(|(s, _)| *s == source) {
+            None => true,
+            Some((_, covered)) => covered_share(set, covered) < PIECE_MAX_OVERLAP,
         }
     }
-    // Stock praise is reported on its own: clustering "好评" with "五星好评"
-    // would only make one meaningless giant cluster.
-    for other in others.iter().filter(|o| !is_stock_praise(&o.text)) {
+}
+
+/// Finds, among this case's texts and the other cases' reviews of the same
+/// merchant (the caller selects them by `merchant_key`):
+/// - the reviews of this case, each once however many sources show it;
+/// - which of them independent reporters quoted too (`independent` maps the
+///   other cases filed by reporters independent of this case's to a key
+///   shared by the cases of one reporter);
+/// - clusters of *different* reviews that are near-identical (templates);
+/// - stock praise.
+pub fn analyze_reviews(
+    this_case: &[CaseText],
+    others: &[OtherReview],
+    independent: &BTreeMap<String, usize>,
+) -> TemplateAnalysis {
+    let mut items: Vec<Item<'_>> = Vec::new();
+    for (index, text) in this_case.iter().enumerate() {
+        let normalized = comparable(&text.text);
+        if normalized.is_empty() {
+            continue;
+        }
+        let set = shingles(&normalized);
+        let seen = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.takes(&text.source, &set))
+            .max_by(|(_, a), (_, b)| {
+                containment(&a.set, &set).total_cmp(&containment(&b.set, &set))
+            })
+            .map(|(k, _)| k);
+        match seen {
+            Some(k) => {
+                let item = &mut items[k];
+                let piece: Vec<u64> = set
+                    .iter()
+                    .copied()
+                    .filter(|s| item.set.binary_search(s).is_ok())
+                    .collect();
+                match item.sources.iter_mut().find(|(s, _)| *s == text.source) {
+                    Some((_, covered)) => {
+                        covered.extend(piece);
+                        covered.sort_unstable();
+                        covered.dedup();
+                    }
+                    None => item.sources.push((&text.source, piece)),
+                }
+            }
+            None => items.push(Item {
+                first: index,
+                sources: vec![(&text.source, set.clone())],
+                normalized,
+                set,
+                text: &text.text,
+            }),
+        }
+    }
+    let mut stock_praise = Vec::new();
+    items.retain(|item| {
+        let stock = is_stock_praise(item.text);
+        if stock {
+            stock_praise.push(item.first);
+        }
+        !stock
+    });
+
+    // The same review in another case: corroboration when an independent
+    // reporter quoted it; either way not a template.
+    let other_sets: Vec<Vec<u64>> = others
+        .iter()
+        .map(|o| shingles(&comparable(&o.text)))
+        .collect();
+    let mut quoted = vec![false; others.len()];
+    let mut corroborated = Vec::new();
+    for item in &items {
+        let mut cases = BTreeSet::new();
+        let mut reporters = BTreeSet::new();
+        for (k, other) in others.iter().enumerate() {
+            if !same_review(
+                &item.set,
+                &other_sets[k],
+                QUOTED_REVIEW_CONTAINMENT,
+                SAME_REVIEW_MIN_SHARE,
+            ) {
+                continue;
+            }
+            quoted[k] = true;
+            if let Some(&reporter) = independent.get(&other.case_reference) {
+                cases.insert(other.case_reference.clone());
+                reporters.insert(reporter);
+            }
+        }
+        if !cases.is_empty() {
+            corroborated.push(Corroboration {
+                index: item.first,
+                cases: cases.into_iter().collect(),
+                reporters: u32::try_from(reporters.len() + 1).unwrap_or(u32::MAX),
+                sample: item.text.to_owned(),
+            });
+        }
+    }
+
+    // Templates: different reviews, near-identical. Stock praise and
+    // phrases too short to say anything are left out: "质量很好，物流很快"
+    // is what thousands of honest buyers write.
+    let mut refs: Vec<ReviewRef> = Vec::new();
+    let mut texts: Vec<&str> = Vec::new();
+    let mut normalized: Vec<String> = Vec::new();
+    for item in items
+        .iter()
+        .filter(|i| i.normalized.chars().count() >= MIN_TEMPLATE_CHARS)
+    {
+        refs.push(ReviewRef {
+            case_reference: None,
+            index: item.first,
+        });
+        texts.push(item.text);
+        normalized.push(item.normalized.clone());
+    }
+    for (k, other) in others.iter().enumerate() {
+        if quoted[k] || is_stock_praise(&other.text) {
+            continue;
+        }
+        let n = comparable(&other.text);
+        if n.chars().count() < MIN_TEMPLATE_CHARS {
+            continue;
+        }
         refs.push(ReviewRef {
             case_reference: Some(other.case_reference.clone()),
             index: other.index,
         });
         texts.push(&other.text);
+        normalized.push(n);
     }
-    let normalized: Vec<String> = texts.iter().map(|t| normalize(t)).collect();
     let mut parent: Vec<usize> = (0..texts.len()).collect();
     let mut link_similarity: Vec<f64> = vec![1.0; texts.len()];
     // Identical texts (after normalization) join at once; only one of each
@@ -276,8 +524,8 @@ pub fn analyze_reviews(this_case: &[String], others: &[OtherReview]) -> Template
     let mut unique: Vec<usize> = Vec::new();
     for (i, text) in normalized.iter().enumerate() {
         match first_of.get(text.as_str()) {
-            Some(&first) if !text.is_empty() => parent[i] = first,
-            _ => {
+            Some(&first) => parent[i] = first,
+            None => {
                 first_of.insert(text, i);
                 unique.push(i);
             }
@@ -287,7 +535,7 @@ pub fn analyze_reviews(this_case: &[String], others: &[OtherReview]) -> Template
     for (ua, ub) in candidate_pairs(&sets) {
         let (a, b) = (unique[ua], unique[ub]);
         let similarity = jaccard(&sets[ua], &sets[ub]);
-        if similarity >= NEAR_DUPLICATE_JACCARD && !sets[ua].is_empty() {
+        if similarity >= NEAR_DUPLICATE_JACCARD {
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
             let weakest = similarity.min(link_similarity[ra]).min(link_similarity[rb]);
             if ra != rb {
@@ -310,7 +558,7 @@ pub fn analyze_reviews(this_case: &[String], others: &[OtherReview]) -> Template
             ReviewCluster {
                 sample: texts[members[0]].to_string(),
                 members: members.iter().map(|&m| refs[m].clone()).collect(),
-                min_similarity: (link_similarity[root] * 100.0).round() / 100.0,
+                min_similarity: (link_similarity[root] * 100.0).floor() / 100.0,
             }
         })
         .collect();
@@ -323,6 +571,7 @@ pub fn analyze_reviews(this_case: &[String], others: &[OtherReview]) -> Template
     TemplateAnalysis {
         clusters,
         stock_praise,
+        corroborated,
     }
 }
 
@@ -395,10 +644,21 @@ fn describe(member: &ReviewRef, labels: &[Explanation]) -> (String, String) {
     }
 }
 
-/// The `template_reviews` signal: high when a template reaches other cases
-/// or three reviews, medium for a pair within the case, low for stock
-/// praise alone. `labels` name this case's texts by index (see
-/// [`this_case_label`]).
+/// How alike two texts are, in words, for an explanation that also gives
+/// the number: identical, near-identical or similar.
+pub fn similarity_words(similarity: f64) -> (&'static str, &'static str) {
+    if similarity >= 1.0 {
+        ("完全相同", "identical")
+    } else if similarity >= NEAR_IDENTICAL_JACCARD {
+        ("几乎相同", "near-identical")
+    } else {
+        ("高度相似", "similar")
+    }
+}
+
+/// The `template_reviews` signal: high when a template has three or more
+/// different reviews, medium for a pair, low for stock praise alone.
+/// `labels` name this case's texts by index (see [`this_case_label`]).
 pub fn template_reviews_signal(
     analysis: &TemplateAnalysis,
     labels: &[Explanation],
@@ -412,7 +672,7 @@ pub fn template_reviews_signal(
     let mut severity = Severity::Low;
     for cluster in analysis.clusters.iter().take(5) {
         let other_cases = cluster.other_cases();
-        severity = severity.max(if !other_cases.is_empty() || cluster.members.len() >= 3 {
+        severity = severity.max(if cluster.members.len() >= 3 {
             Severity::High
         } else {
             Severity::Medium
@@ -421,18 +681,27 @@ pub fn template_reviews_signal(
             cluster.members.iter().map(|m| describe(m, labels)).unzip();
         let (list_zh, _) = list_some(&names_zh, 4);
         let (_, list_en) = list_some(&names_en, 4);
+        let (alike_zh, alike_en) = similarity_words(cluster.min_similarity);
+        let similarity = if cluster.min_similarity >= 1.0 {
+            (String::new(), String::new())
+        } else {
+            (
+                format!("，相似度 ≥ {:.2}", cluster.min_similarity),
+                format!(", similarity ≥ {:.2}", cluster.min_similarity),
+            )
+        };
         zh.push(format!(
-            "{} 条评价几乎相同（{}，相似度 ≥ {:.2}）：「{}」",
+            "{} 条不同的评价{alike_zh}（{}{}）：「{}」",
             cluster.members.len(),
             list_zh,
-            cluster.min_similarity,
+            similarity.0,
             excerpt(&cluster.sample)
         ));
         en.push(format!(
-            "{} near-identical reviews ({}, similarity ≥ {:.2}): “{}”",
+            "{} different reviews are {alike_en} ({}{}): “{}”",
             cluster.members.len(),
             list_en,
-            cluster.min_similarity,
+            similarity.1,
             excerpt(&cluster.sample)
         ));
         related.extend(other_cases);
@@ -469,6 +738,60 @@ pub fn template_reviews_signal(
     )
 }
 
+/// The `corroborated_review` signal: the same review quoted by independent
+/// reporters of one merchant. One review seen by several people, not a
+/// template; it weighs little (low for two reporters, medium for more).
+pub fn corroborated_review_signal(
+    analysis: &TemplateAnalysis,
+    labels: &[Explanation],
+) -> Option<Signal> {
+    if analysis.corroborated.is_empty() {
+        return None;
+    }
+    let most = analysis
+        .corroborated
+        .iter()
+        .map(|c| c.reporters)
+        .max()
+        .unwrap_or(2);
+    let severity = if most >= 3 {
+        Severity::Medium
+    } else {
+        Severity::Low
+    };
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    let mut related = Vec::new();
+    for corroboration in analysis.corroborated.iter().take(5) {
+        let (here_zh, here_en) = this_case_label(corroboration.index, labels);
+        let (cases_zh, cases_en) = list_some(&corroboration.cases, 4);
+        zh.push(format!(
+            "{here_zh}「{}」共有 {} 位独立举报人提交（另见 {cases_zh}）",
+            excerpt(&corroboration.sample),
+            corroboration.reporters
+        ));
+        en.push(format!(
+            "{here_en} “{}”, submitted by {} independent reporters (also in {cases_en})",
+            excerpt(&corroboration.sample),
+            corroboration.reporters
+        ));
+        related.extend(corroboration.cases.iter().cloned());
+    }
+    if analysis.corroborated.len() > 5 {
+        zh.push(format!("另有 {} 条", analysis.corroborated.len() - 5));
+        en.push(format!("{} more", analysis.corroborated.len() - 5));
+    }
+    Some(
+        Signal::new(
+            SignalCode::CorroboratedReview,
+            severity,
+            format!("同一条评价被多位举报人举报：{}。", zh.join("；")),
+            format!("The same review, reported by several people: {}.", en.join("; ")),
+        )
+        .with_related(related),
+    )
+}
+
 fn excerpt(text: &str) -> String {
     let mut out: String = text.chars().take(24).collect();
     if text.chars().count() > 24 {
@@ -480,6 +803,19 @@ fn excerpt(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pasted reviews against other cases, each filed by its own independent reporter.
+    fn analyze(this: &[String], others: &[OtherReview]) -> TemplateAnalysis {
+        let independent: BTreeMap<String, usize> = others
+            .iter()
+            .map(|o| o.case_reference.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .enumerate()
+            .map(|(k, r)| (r, k))
+            .collect();
+        analyze_reviews(&CaseText::pasted(this), others, &independent)
+    }
 
     fn other(reference: &str, index: usize, text: &str) -> OtherReview {
         OtherReview {
@@ -546,7 +882,7 @@ mod tests {
             0,
             "充电宝容量很足，给手机充三次没问题，体积小巧方便携带，支持快充，外观好看",
         ));
-        let analysis = analyze_reviews(&this, &others);
+        let analysis = analyze(&this, &others);
         assert_eq!(analysis.clusters.len(), 1, "{:?}", analysis.clusters.len());
         assert_eq!(analysis.clusters[0].members.len(), 2);
         assert_eq!(analysis.clusters[0].other_cases(), vec!["QL-Y".to_string()]);
@@ -596,7 +932,7 @@ mod tests {
             other("QL-3C4D-5E6F", 1, "买的M码，肩宽合适但胸围偏小，换了L码客服处理得很快。"),
             other("QL-9999-9999", 0, "好评好评"),
         ];
-        let analysis = analyze_reviews(&this, &others);
+        let analysis = analyze(&this, &others);
         assert_eq!(analysis.stock_praise, vec![3]);
         assert_eq!(analysis.clusters.len(), 1, "{analysis:?}");
         let cluster = &analysis.clusters[0];
@@ -631,15 +967,117 @@ mod tests {
     }
 
     #[test]
-    fn identical_copies_join_one_cluster() {
+    fn the_same_review_quoted_by_independent_reporters_is_corroboration_not_a_template() {
         let text = "茶叶收到了，包装很高档，打开就闻到浓浓的茶香";
-        let others: Vec<OtherReview> = (0..5)
-            .map(|i| other("QL-A", i, &format!("{text}！")))
+        let others: Vec<OtherReview> = ["QL-A", "QL-B", "QL-C"]
+            .iter()
+            .map(|r| other(r, 0, &format!("{text}！")))
             .collect();
-        let analysis = analyze_reviews(&[text.to_string()], &others);
+        // QL-A and QL-B were filed by one reporter, QL-C by another: three
+        // reporters in all with this case's.
+        let independent: BTreeMap<String, usize> =
+            [("QL-A", 1), ("QL-B", 1), ("QL-C", 2)]
+                .iter()
+                .map(|(r, k)| ((*r).to_owned(), *k))
+                .collect();
+        let analysis =
+            analyze_reviews(&CaseText::pasted(&[text.to_string()]), &others, &independent);
+        assert!(analysis.clusters.is_empty(), "{analysis:?}");
+        assert_eq!(analysis.corroborated.len(), 1);
+        assert_eq!(analysis.corroborated[0].reporters, 3);
+        assert_eq!(analysis.corroborated[0].cases, vec!["QL-A", "QL-B", "QL-C"]);
+        assert_eq!(template_reviews_signal(&analysis, &[]), None);
+        let signal = corroborated_review_signal(&analysis, &[]).expect("signal");
+        assert_eq!(signal.code, SignalCode::CorroboratedReview);
+        assert_eq!(signal.severity, Severity::Medium);
+        assert!(signal.explanation.zh.contains("共有 3 位独立举报人"), "{}", signal.explanation.zh);
+        assert_eq!(signal.related, vec!["QL-A", "QL-B", "QL-C"]);
+        // Quoted by the same reporter's other case only: neither.
+        let mine = analyze_reviews(
+            &CaseText::pasted(&[text.to_string()]),
+            &others[..1],
+            &BTreeMap::new(),
+        );
+        assert!(mine.clusters.is_empty() && mine.corroborated.is_empty());
+        let two = analyze(&[text.to_string()], &others[..1]);
+        assert_eq!(
+            corroborated_review_signal(&two, &[]).expect("signal").severity,
+            Severity::Low
+        );
+    }
+
+    #[test]
+    fn a_pasted_review_and_the_same_review_in_a_screenshot_are_one_review() {
+        let review = "收到了，做工很扎实，颜色跟图片一样，比实体店便宜不少，给老妈买的她很喜欢";
+        let texts = vec![
+            CaseText { source: CaseText::PASTED.into(), text: review.into() },
+            // OCR misread one character and the screenshot cut the end off.
+            CaseText { source: "评价0.png".into(), text: "收到了，做工很扎实，颜色跟图片一样，比实体店便宣不少".into() },
+            CaseText { source: "评价1.png".into(), text: review.into() },
+        ];
+        let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
+        assert!(analysis.clusters.is_empty(), "{analysis:?}");
+        // Two different reviews in one screenshot that are identical are a template.
+        let copied = "宝贝收到了，质量非常好，做工精细，物流超快，卖家服务态度也很好";
+        let texts = vec![
+            CaseText { source: "list.png".into(), text: copied.into() },
+            CaseText { source: "list.png".into(), text: copied.into() },
+            CaseText { source: CaseText::PASTED.into(), text: copied.into() },
+        ];
+        let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
         assert_eq!(analysis.clusters.len(), 1);
-        assert_eq!(analysis.clusters[0].members.len(), 6);
-        assert_eq!(analysis.clusters[0].min_similarity, 1.0);
+        assert_eq!(analysis.clusters[0].members.len(), 2, "the pasted copy is one of the two");
+        let signal = template_reviews_signal(&analysis, &[]).expect("signal");
+        assert!(signal.explanation.zh.contains("2 条不同的评价完全相同"), "{}", signal.explanation.zh);
+        assert!(!signal.explanation.zh.contains("相似度"));
+    }
+
+    #[test]
+    fn a_review_ocr_cut_in_pieces_is_one_review_but_two_variants_in_one_list_are_two() {
+        let review = "提一句，服务确实不错，我出门之前，突然裤档开了，又急着要走，服务员迅速拿去帮我补了，还不收费";
+        let texts = vec![
+            CaseText { source: CaseText::PASTED.into(), text: review.into() },
+            CaseText { source: "shot.png".into(), text: "提一句，服务确实不错，我出门之前，突然裤档".into() },
+            CaseText { source: "shot.png".into(), text: "了，又急着要走，服务员迅速拿去帮我补了，还不收费".into() },
+        ];
+        let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
+        assert!(analysis.clusters.is_empty(), "{analysis:?}");
+        let base = "宝贝收到了，质量非常好，做工精细，面料舒服，穿上很显瘦，物流超快";
+        let texts = vec![
+            CaseText { source: CaseText::PASTED.into(), text: base.into() },
+            CaseText { source: "list.png".into(), text: base.into() },
+            // A variant with a clause left out: inside the first, but a second review.
+            CaseText { source: "list.png".into(), text: "宝贝收到了，质量非常好，做工很精细，穿上很显瘦，物流超快".into() },
+        ];
+        let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
+        assert_eq!(analysis.clusters.len(), 1, "{analysis:?}");
+        assert_eq!(analysis.clusters[0].members.len(), 2);
+    }
+
+    #[test]
+    fn what_the_platform_adds_to_every_review_is_not_compared() {
+        assert_eq!(
+            comparable("补充点评2007年8月27日:对了，周围很荒凉"),
+            "对了周围很荒凉"
+        );
+        assert_eq!(comparable("追评：用了21天，挺好"), "用了21天挺好");
+        assert_eq!(comparable("2026-04-17 到货，不错"), "到货不错");
+        let analysis = analyze(
+            &[
+                "补充点评2007年8月27日:对了，周围很荒凉，晚上出门打车不方便".to_string(),
+                "补充点评2007年8月21日:早餐种类太少，服务员态度冷淡".to_string(),
+            ],
+            &[],
+        );
+        assert!(analysis.clusters.is_empty(), "{analysis:?}");
+    }
+
+    #[test]
+    fn similarity_is_labelled_honestly() {
+        assert_eq!(similarity_words(1.0).1, "identical");
+        assert_eq!(similarity_words(0.75).1, "near-identical");
+        assert_eq!(similarity_words(0.3).1, "similar");
+        assert_eq!(similarity_words(0.3).0, "高度相似");
     }
 
     #[test]
@@ -656,11 +1094,11 @@ mod tests {
                 "茶叶收到了，包装很高档，一打开就闻到浓浓的茶香，汤色清亮",
             ),
         ];
-        let analysis = analyze_reviews(&["今年的明前龙井比去年的淡一些".to_string()], &others);
+        let analysis = analyze(&["今年的明前龙井比去年的淡一些".to_string()], &others);
         assert!(analysis.clusters.is_empty());
         assert_eq!(template_reviews_signal(&analysis, &[]), None);
         assert_eq!(
-            template_reviews_signal(&analyze_reviews(&[], &[]), &[]),
+            template_reviews_signal(&analyze(&[], &[]), &[]),
             None
         );
     }
@@ -671,11 +1109,11 @@ mod tests {
             "耳机音质超级好，降噪效果一流，戴着也很舒服，续航很给力".to_string(),
             "耳机音质超好，降噪效果一流，戴着很舒服，续航给力".to_string(),
         ];
-        let medium = template_reviews_signal(&analyze_reviews(&pair, &[]), &[]).expect("signal");
+        let medium = template_reviews_signal(&analyze(&pair, &[]), &[]).expect("signal");
         assert_eq!(medium.severity, Severity::Medium);
         assert!(medium.related.is_empty());
         let stock =
-            template_reviews_signal(&analyze_reviews(&["五星好评！".to_string()], &[]), &[])
+            template_reviews_signal(&analyze(&["五星好评！".to_string()], &[]), &[])
                 .expect("signal");
         assert_eq!(stock.severity, Severity::Low);
         assert!(stock
@@ -684,7 +1122,7 @@ mod tests {
             .contains("stock praise (review 1 here)"));
         let mut three = pair.clone();
         three.push("耳机音质超级好，降噪效果一流，戴着舒服，续航给力".to_string());
-        let high = template_reviews_signal(&analyze_reviews(&three, &[]), &[]).expect("signal");
+        let high = template_reviews_signal(&analyze(&three, &[]), &[]).expect("signal");
         assert_eq!(high.severity, Severity::High);
     }
 }
