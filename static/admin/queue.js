@@ -9,6 +9,10 @@ import { session, staffEmail } from './state.js';
 const FILTERS = ['status', 'q', 'merchant', 'category', 'platform', 'province', 'signal', 'assigned', 'created_from', 'created_to', 'sort', 'overdue'];
 /** Cases per request: the server's most, or fewer. */
 const PAGE_SIZE = 50;
+/** The queue opens by priority: the signals are calibrated so that honest
+ * reports stay low (benches/signals_eval.rs), so what ranks high is worth a
+ * look first. Kept out of the address when chosen. */
+const DEFAULT_SORT = 'priority';
 
 const queue = { filters: {}, items: [], next: null, counts: null, loading: false, seq: 0, selected: -1 };
 /** The case last opened: selected again when the queue comes back. */
@@ -53,7 +57,7 @@ function nextDay(date) {
 function apiQuery(filters, cursor) {
   const p = new URLSearchParams();
   FILTERS.forEach((k) => {
-    const v = filters[k];
+    const v = k === 'sort' ? filters[k] || DEFAULT_SORT : filters[k];
     if (!v) return;
     if (k === 'created_from' && /^\d{4}-\d{2}-\d{2}$/.test(v)) p.set(k, v + 'T00:00:00+08:00');
     else if (k === 'created_to' && /^\d{4}-\d{2}-\d{2}$/.test(v)) p.set(k, nextDay(v) + 'T00:00:00+08:00');
@@ -86,7 +90,7 @@ function writeFilterForm(filters) {
   $('f-assigned').value = filters.assigned || '';
   $('f-from').value = filters.created_from || '';
   $('f-to').value = filters.created_to || '';
-  $('f-sort').value = filters.sort || 'newest';
+  $('f-sort').value = filters.sort || DEFAULT_SORT;
   $('f-overdue').checked = filters.overdue === 'true';
 }
 
@@ -102,7 +106,7 @@ function readFilterForm() {
     assigned: $('f-assigned').value,
     created_from: $('f-from').value,
     created_to: $('f-to').value,
-    sort: $('f-sort').value === 'newest' ? '' : $('f-sort').value,
+    sort: $('f-sort').value === DEFAULT_SORT ? '' : $('f-sort').value,
     overdue: $('f-overdue').checked ? 'true' : ''
   };
 }

@@ -1356,12 +1356,24 @@ async fn the_queue_filters_by_signal_and_sorts_by_priority() {
     let client = &browser.client;
     log_in(client, &app, "mod@example.com").await;
     wait_for(client, "[data-testid=queue-row]").await;
+    // The queue opens by priority, highest first.
+    let expected = api_order("sort=priority").await;
+    until("the queue by priority on opening", || async {
+        (queue_rows(client).await == expected).then_some(())
+    })
+    .await;
+    assert_eq!(
+        client
+            .execute("return document.getElementById('f-sort').value", vec![])
+            .await
+            .expect("script"),
+        json!("priority")
+    );
     assert_eq!(
         text_of(client, "#f-signal option[value=duplicate_evidence]").await,
         "重复证据"
     );
     select(client, "#f-signal", "duplicate_evidence").await;
-    select(client, "#f-sort", "priority").await;
     let expected = api_order("signal=duplicate_evidence&sort=priority").await;
     assert_eq!(expected.len(), 2);
     let shown = until("the filtered queue", || async {
@@ -1376,8 +1388,8 @@ async fn the_queue_filters_by_signal_and_sorts_by_priority() {
     assert_eq!(refs, want, "exactly the cases with a duplicate screenshot");
     let hash = current_hash(client).await;
     assert!(
-        hash.contains("signal=duplicate_evidence") && hash.contains("sort=priority"),
-        "{hash}"
+        hash.contains("signal=duplicate_evidence") && !hash.contains("sort="),
+        "priority is the default and stays out of the address: {hash}"
     );
 
     // Another signal: only the impossible delivery.
@@ -1388,8 +1400,18 @@ async fn the_queue_filters_by_signal_and_sorts_by_priority() {
     })
     .await;
 
-    // No signal filter, by priority: every case, highest first, the quiet one last.
+    // Newest first when asked, in the address.
     select(client, "#f-signal", "").await;
+    select(client, "#f-sort", "newest").await;
+    let expected = api_order("sort=newest").await;
+    until("the queue newest first", || async {
+        (queue_rows(client).await == expected).then_some(())
+    })
+    .await;
+    assert!(current_hash(client).await.contains("sort=newest"));
+
+    // No signal filter, by priority: every case, highest first, the quiet one last.
+    select(client, "#f-sort", "priority").await;
     let expected = api_order("sort=priority").await;
     assert_eq!(expected.len(), 4);
     assert_eq!(
