@@ -29,7 +29,7 @@ use crate::domain::signals::{self, logistics, CaseInput, CaseSignals, Screenshot
 use crate::domain::{screenshot_text, search};
 use crate::error::AppError;
 use crate::evidence::budget::BYTES_PER_DECODED_PIXEL;
-use crate::evidence::ocr::Ocr;
+use crate::evidence::ocr::{Ocr, OcrError};
 use crate::evidence::{DecodeBudget, EvidenceStore};
 use crate::keys::SigningKey;
 
@@ -314,17 +314,25 @@ fn compute(
                     String::new()
                 } else {
                     let started = std::time::Instant::now();
-                    let read = ocr_input(store, row, settings).and_then(|input| {
-                        ocr.read_text(input)
-                            .map_err(|e| AppError::Internal(e.context("OCR")))
-                    });
+                    let read = match ocr_input(store, row, settings) {
+                        Ok(input) => ocr.read_text(input),
+                        Err(error) => Err(OcrError::Failed(anyhow::anyhow!("{error}"))),
+                    };
                     ocr_spent += started.elapsed();
-                    // A screenshot that cannot be read is not tried again at
-                    // every computation: its text is recorded as empty.
-                    read.unwrap_or_else(|error| {
-                        tracing::warn!(evidence = row.id, %error, "OCR failed; not retried");
-                        String::new()
-                    })
+                    match read {
+                        Ok(text) => text,
+                        // No CPU time for tesseract (the machine is busy):
+                        // the case is computed again later, the image read then.
+                        Err(OcrError::Starved) => {
+                            return Err(AppError::Internal(OcrError::Starved.into()))
+                        }
+                        // A screenshot that cannot be read is not tried again
+                        // at every computation: its text is recorded as empty.
+                        Err(OcrError::Failed(error)) => {
+                            tracing::warn!(evidence = row.id, %error, "OCR failed; not retried");
+                            String::new()
+                        }
+                    }
                 };
                 write_transaction(conn, |conn| evidence::set_ocr_text(conn, row.id, &text))?;
                 ocr_text = Some(text);
@@ -374,7 +382,9 @@ fn compute(
         other_evidence.retain(|other| {
             other.ocr_text.is_some()
                 || other.phash.is_none()
-                || sha256s.iter().any(|s| s.eq_ignore_ascii_case(&other.sha256))
+                || sha256s
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(&other.sha256))
         });
     }
     let (merchant_reports, other_reviews) = profiles::merchant_reports(conn, &same_merchant)?;

@@ -383,8 +383,10 @@ pub struct Config {
     )]
     pub ocr: bool,
 
-    /// Seconds tesseract may spend on one screenshot before it is stopped
-    /// (the screenshot then counts as unreadable).
+    /// CPU seconds tesseract may spend on one screenshot before it is
+    /// stopped (the screenshot then counts as unreadable); wall-clock seconds
+    /// where `prlimit` is not installed. Waiting for a busy CPU does not count:
+    /// a read that got no CPU for 5 minutes is tried again later.
     #[arg(
         long,
         env = "QINGLANG_OCR_TIMEOUT_SECS",

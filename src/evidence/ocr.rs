@@ -31,7 +31,28 @@ pub struct Ocr {
     /// What comes before tesseract's own arguments.
     prefix: Vec<String>,
     /// How long one image may take; a runaway OCR must not hold the worker.
+    /// CPU time when `prlimit` enforces it (`cpu_limited`), else wall time.
     timeout: Duration,
+    /// Whether the kernel stops tesseract after `timeout` of CPU time. At
+    /// the lowest priority, tesseract may wait for a core for long while
+    /// other work runs: that wait is not the image's fault, so it is then
+    /// bounded separately ([`STARVED_AFTER`]) and the image read again later.
+    cpu_limited: bool,
+}
+
+/// How long tesseract may wait for CPU time (when its CPU time is limited
+/// apart) before the worker gives up for now and reads the image again later.
+pub const STARVED_AFTER: Duration = Duration::from_secs(300);
+
+/// Why an image's text could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    /// Tesseract got no CPU time for [`STARVED_AFTER`]: try again later.
+    #[error("tesseract got too little CPU time; the image is read again later")]
+    Starved,
+    /// The image cannot be read (too slow, too large, not an image…).
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
 }
 
 impl Ocr {
@@ -40,10 +61,12 @@ impl Ocr {
     /// a second or more of CPU, background work that must not slow down
     /// consumers filing reports.
     pub fn detect(timeout: Duration) -> Option<Ocr> {
-        // Under a memory limit when `prlimit` (util-linux) is there.
+        // Under a memory and a CPU-time limit when `prlimit` (util-linux) is there.
         let limit = format!("--as={MEMORY_LIMIT_BYTES}");
-        let limited: Vec<&str> = if has_program("prlimit") {
-            vec!["prlimit", &limit, "tesseract"]
+        let cpu = format!("--cpu={}", timeout.as_secs().max(1));
+        let cpu_limited = has_program("prlimit");
+        let limited: Vec<&str> = if cpu_limited {
+            vec!["prlimit", &limit, &cpu, "tesseract"]
         } else {
             vec!["tesseract"]
         };
@@ -55,6 +78,7 @@ impl Ocr {
                 .map(|s| (*s).to_owned())
                 .collect(),
             timeout,
+            cpu_limited,
         };
         let candidates = [
             // SCHED_IDLE: CPU only when nothing else wants it. Under a burst
@@ -66,6 +90,7 @@ impl Ocr {
                 program: PathBuf::from(limited[0]),
                 prefix: limited[1..].iter().map(|s| (*s).to_owned()).collect(),
                 timeout,
+                cpu_limited,
             },
         ];
         candidates.into_iter().find(|ocr| {
@@ -97,13 +122,13 @@ impl Ocr {
     /// ([`screenshot_text::readable_text`]). Streamed through stdin and
     /// stdout so no file name is ever involved and the image is never held
     /// whole in our memory.
-    pub fn read_text(&self, image: impl Read + Send + 'static) -> anyhow::Result<String> {
+    pub fn read_text(&self, image: impl Read + Send + 'static) -> Result<String, OcrError> {
         self.read_tsv(image)
             .map(|tsv| screenshot_text::readable_text(&tsv))
     }
 
     /// Tesseract's TSV output for an image.
-    pub fn read_tsv(&self, mut image: impl Read + Send + 'static) -> anyhow::Result<String> {
+    pub fn read_tsv(&self, mut image: impl Read + Send + 'static) -> Result<String, OcrError> {
         let mut child = self
             .command()
             .args(["stdin", "stdout", "-l", "chi_sim+eng", "--psm", "3", "tsv"])
@@ -128,10 +153,20 @@ impl Ocr {
             if let Some(status) = child.try_wait().context("waiting for tesseract")? {
                 break status;
             }
-            if started.elapsed() > self.timeout {
+            let waited = started.elapsed();
+            if self.cpu_limited && waited > STARVED_AFTER {
                 let _ = child.kill();
                 let _ = child.wait();
-                anyhow::bail!("tesseract took longer than {} s", self.timeout.as_secs());
+                return Err(OcrError::Starved);
+            }
+            if !self.cpu_limited && waited > self.timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(anyhow::anyhow!(
+                    "tesseract took longer than {} s",
+                    self.timeout.as_secs()
+                )
+                .into());
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -140,7 +175,10 @@ impl Ocr {
             .join()
             .map_err(|_| anyhow::anyhow!("reading tesseract's output failed"))?
             .context("reading tesseract's output")?;
-        anyhow::ensure!(status.success(), "tesseract failed ({status})");
+        if !status.success() {
+            // Killed by the kernel past its CPU time, or failed on the image.
+            return Err(anyhow::anyhow!("tesseract failed ({status})").into());
+        }
         Ok(text)
     }
 }
