@@ -223,6 +223,18 @@ pub fn seed_images(
     count: u64,
     progress: impl Fn(u64),
 ) -> Result<(), AppError> {
+    seed_image_hashes(conn, count, |rng| rng.random::<u64>(), progress)
+}
+
+/// Like [`seed_images`], with each hash drawn by `next_hash` (e.g. from
+/// the hashes of rendered screenshots of a few app layouts, which share
+/// many bits, unlike uniform random ones).
+pub fn seed_image_hashes(
+    conn: &mut DbConnection,
+    count: u64,
+    mut next_hash: impl FnMut(&mut StdRng) -> u64,
+    progress: impl Fn(u64),
+) -> Result<(), AppError> {
     use crate::domain::signals::image_hash::ImageHash;
     let ids: Vec<i64> = reports::table.select(reports::id).load(conn)?;
     if ids.is_empty() {
@@ -236,7 +248,7 @@ pub fn seed_images(
         let n = BATCH.min(count - done);
         let rows: Vec<SeedImage> = (0..n)
             .map(|_| {
-                let hash = ImageHash(rng.random::<u64>());
+                let hash = ImageHash(next_hash(&mut rng));
                 let [c0, c1, c2, c3] = hash.chunks().map(i32::from);
                 let sha = format!("{:064x}", rng.random::<u128>());
                 SeedImage {
