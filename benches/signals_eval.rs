@@ -72,7 +72,8 @@ fn corpus(split: Split) -> Vec<String> {
         for line in text.lines() {
             let line = line.trim();
             let chars = line.chars().count();
-            if !(12..=90).contains(&chars) || line.contains("http") || !seen.insert(line.to_owned()) {
+            if !(12..=90).contains(&chars) || line.contains("http") || !seen.insert(line.to_owned())
+            {
                 continue;
             }
             if Split::of(line) == split {
@@ -97,11 +98,9 @@ enum Split {
 
 impl Split {
     fn of(review: &str) -> Split {
-        let h = review
-            .bytes()
-            .fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x1000_0000_01B3)
-            });
+        let h = review.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x1000_0000_01B3)
+        });
         if h % 2 == 0 {
             Split::Tune
         } else {
@@ -347,7 +346,11 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
         reviews: corpus(split),
         next: 0,
     };
-    println!("{} split: {} corpus reviews", split.name(), draw.reviews.len());
+    println!(
+        "{} split: {} corpus reviews",
+        split.name(),
+        draw.reviews.len()
+    );
     let mut rng = Rng::new(0xE7A1 + split as u64);
     let mut cases = Vec::new();
     let mut n = 0usize;
@@ -623,8 +626,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 &format!("r{n}@example.com"),
             );
             case_report["logistics"] = logistics(&number, (day, hour), (day + 2, 15), 1.0);
-            case_report["order_id"] =
-                json!(format!("{}", rng.range(1_000_000_000, 9_999_999_999)));
+            case_report["order_id"] = json!(format!("{}", rng.range(1_000_000_000, 9_999_999_999)));
             cases.push(Case {
                 kind: "fraud: reused tracking number",
                 honest: false,
@@ -654,12 +656,9 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
             let (w, h) = image.dimensions();
             let cropped = image::imageops::crop_imm(&image, 0, h / 30, w, h - h / 30).to_image();
             let mut jpeg = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(
-                std::io::Cursor::new(&mut jpeg),
-                80,
-            )
-            .encode_image(&cropped)
-            .expect("jpeg");
+            image::codecs::jpeg::JpegEncoder::new_with_quality(std::io::Cursor::new(&mut jpeg), 80)
+                .encode_image(&cropped)
+                .expect("jpeg");
             ("截图.jpg".to_owned(), jpeg)
         };
         let expect = if k % 2 == 0 {
@@ -977,5 +976,8 @@ async fn main() {
         serde_json::to_string_pretty(&detail).expect("json"),
     )
     .expect("results written");
-    println!("details: {}", out.join(format!("{}.json", split.name())).display());
+    println!(
+        "details: {}",
+        out.join(format!("{}.json", split.name())).display()
+    );
 }

@@ -162,8 +162,7 @@ fn template_reviews_precision_and_recall() {
             .enumerate()
             .map(|(k, r)| (r, k))
             .collect();
-        let analysis =
-            text::analyze_reviews(&text::CaseText::pasted(&this), &others, &independent);
+        let analysis = text::analyze_reviews(&text::CaseText::pasted(&this), &others, &independent);
         // A review quoted by another case is one review (corroboration):
         // in these fixtures, such copies are a template's members.
         for corroboration in &analysis.corroborated {
@@ -179,7 +178,8 @@ fn template_reviews_precision_and_recall() {
                     if text::containment(&a, &b) >= text::QUOTED_REVIEW_CONTAINMENT {
                         let there = (r.case.clone(), r.index);
                         flagged.insert(there.clone());
-                        same_cluster.insert((here.clone().min(there.clone()), here.clone().max(there)));
+                        same_cluster
+                            .insert((here.clone().min(there.clone()), here.clone().max(there)));
                     }
                 }
             }

@@ -279,14 +279,16 @@ pub fn similar_in_other_cases(
     rows.dedup();
     Ok(rows
         .into_iter()
-        .map(|(case_reference, name, sha256, phash, ocr_text)| OtherEvidence {
-            case_reference,
-            name,
-            sha256,
-            phash: phash.map(ImageHash::from_i64),
-            thumbnail: None,
-            ocr_text,
-        })
+        .map(
+            |(case_reference, name, sha256, phash, ocr_text)| OtherEvidence {
+                case_reference,
+                name,
+                sha256,
+                phash: phash.map(ImageHash::from_i64),
+                thumbnail: None,
+                ocr_text,
+            },
+        )
         .collect())
 }
 

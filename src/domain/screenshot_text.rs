@@ -184,25 +184,91 @@ static TRACKING_NUMBER: LazyLock<Regex> =
 /// Words of shopping apps' own interface: lines that are (or carry) them
 /// are chrome, not something a merchant or reviewer wrote.
 const CHROME_MARKERS: &[&str] = &[
-    "已购", "购买了", "规格:", "规格：", "颜色分类", "尺码:", "尺码：", "有用(", "有用（", "月销", "超级会员",
-    "全部评价", "查看全部", "问大家", "加入购物车", "立即购买", "进店逛逛", "追加评价", "写评价",
+    "已购",
+    "购买了",
+    "规格:",
+    "规格：",
+    "颜色分类",
+    "尺码:",
+    "尺码：",
+    "有用(",
+    "有用（",
+    "月销",
+    "超级会员",
+    "全部评价",
+    "查看全部",
+    "问大家",
+    "加入购物车",
+    "立即购买",
+    "进店逛逛",
+    "追加评价",
+    "写评价",
 ];
 /// Short button-like labels: a line of at most [`BUTTON_LINE_CHARS`]
 /// characters containing one is chrome.
 const BUTTON_WORDS: &[&str] = &[
-    "发送", "复制", "回复", "点赞", "评论", "分享", "收藏", "关注", "店铺", "客服", "物流详情", "商品评价",
-    "宝贝评价", "订单信息", "订单详情", "评价", "更多", "返回", "已读", "撤回", "图片", "视频",
+    "发送",
+    "复制",
+    "回复",
+    "点赞",
+    "评论",
+    "分享",
+    "收藏",
+    "关注",
+    "店铺",
+    "客服",
+    "物流详情",
+    "商品评价",
+    "宝贝评价",
+    "订单信息",
+    "订单详情",
+    "评价",
+    "更多",
+    "返回",
+    "已读",
+    "撤回",
+    "图片",
+    "视频",
 ];
 const BUTTON_LINE_CHARS: usize = 8;
 /// What parcel-tracking lines say.
 const TRACKING_MARKERS: &[&str] = &[
-    "已签收", "签收人", "揽收", "揽件", "派件", "派送中", "正在派送", "运输中", "转运中心", "分拨中心",
-    "集散中心", "快件", "运单号", "快递单号", "物流详情", "已发出", "下一站", "已到达", "快递柜", "驿站",
+    "已签收",
+    "签收人",
+    "揽收",
+    "揽件",
+    "派件",
+    "派送中",
+    "正在派送",
+    "运输中",
+    "转运中心",
+    "分拨中心",
+    "集散中心",
+    "快件",
+    "运单号",
+    "快递单号",
+    "物流详情",
+    "已发出",
+    "下一站",
+    "已到达",
+    "快递柜",
+    "驿站",
 ];
 /// What order pages say.
 const ORDER_MARKERS: &[&str] = &[
-    "订单编号", "订单号", "实付款", "实付", "下单时间", "支付方式", "付款时间", "成交时间", "商品总价",
-    "运费", "收货地址", "订单详情", "交易快照",
+    "订单编号",
+    "订单号",
+    "实付款",
+    "实付",
+    "下单时间",
+    "支付方式",
+    "付款时间",
+    "成交时间",
+    "商品总价",
+    "运费",
+    "收货地址",
+    "订单详情",
+    "交易快照",
 ];
 
 fn marker_count(line: &str, markers: &[&str]) -> usize {
@@ -376,7 +442,13 @@ mod tests {
         }
         tsv.push_str(&tsv_row(4, 1, 1, 93.0, "下次还来"));
         // An unsure Han character among sure ones stays.
-        for (w, conf) in [("诚", 92.0), ("招", 93.0), ("用户", 92.0), ("体验", 84.0), ("官", 32.0)] {
+        for (w, conf) in [
+            ("诚", 92.0),
+            ("招", 93.0),
+            ("用户", 92.0),
+            ("体验", 84.0),
+            ("官", 32.0),
+        ] {
             tsv.push_str(&tsv_row(5, 1, 1, conf, w));
         }
         assert_eq!(
@@ -418,7 +490,8 @@ mod tests {
 
     #[test]
     fn a_review_about_the_courier_is_still_a_review() {
-        let reading = read("快递员很负责，送货上门，东西完好无损\n\n派送很快，第二天就到了，包装严实\n");
+        let reading =
+            read("快递员很负责，送货上门，东西完好无损\n\n派送很快，第二天就到了，包装严实\n");
         assert_eq!(reading.kind, ScreenKind::Content);
         assert_eq!(reading.passages.len(), 2, "{:?}", reading.passages);
     }

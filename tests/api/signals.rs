@@ -1010,9 +1010,17 @@ async fn a_review_read_from_a_screenshot_matches_one_typed_in_another_case() {
     let (typed_ref, shot_ref) = typed_then_screenshot(&app, "声悦数码专营店", vec![]).await;
     let case = computed_within(&app, &moderator, &shot_ref, OCR_WAIT).await;
     // One review quoted by two independent reporters: corroboration, not a template.
-    assert!(!codes(&case).contains(&"template_reviews".to_owned()), "{}", case["signals"]);
+    assert!(
+        !codes(&case).contains(&"template_reviews".to_owned()),
+        "{}",
+        case["signals"]
+    );
     let corroborated = signal(&case, "corroborated_review");
-    assert_eq!(corroborated["related"], json!([typed_ref]), "{corroborated}");
+    assert_eq!(
+        corroborated["related"],
+        json!([typed_ref]),
+        "{corroborated}"
+    );
     assert_eq!(corroborated["severity"], "low", "{corroborated}");
     assert!(
         explanation(corroborated, "zh-CN").contains(&typed_ref)
@@ -1353,9 +1361,23 @@ async fn screenshots_ocr_cannot_read_give_no_signal_and_do_not_stall_the_worker(
     let fonts = crate::screens::Fonts::load().unwrap_or_else(|e| panic!("{e}"));
     let app = signals_app().await;
     let moderator = app.moderator().await;
-    let png = |image: image::RgbImage| encode(image::DynamicImage::ImageRgb8(image), image::ImageFormat::Png);
-    let blank = png(image::RgbImage::from_pixel(1080, 2340, image::Rgb([255, 255, 255])));
-    let photo = png(crate::screens::photo(1200, 1600, crate::screens::Photo::Parcel, &mut crate::screens::Rng::new(5)));
+    let png = |image: image::RgbImage| {
+        encode(
+            image::DynamicImage::ImageRgb8(image),
+            image::ImageFormat::Png,
+        )
+    };
+    let blank = png(image::RgbImage::from_pixel(
+        1080,
+        2340,
+        image::Rgb([255, 255, 255]),
+    ));
+    let photo = png(crate::screens::photo(
+        1200,
+        1600,
+        crate::screens::Photo::Parcel,
+        &mut crate::screens::Rng::new(5),
+    ));
     let mut huge = image::RgbImage::from_pixel(8000, 5000, image::Rgb([240, 240, 240]));
     for x in (0..8000).step_by(97) {
         for y in 0..5000 {
@@ -1380,22 +1402,24 @@ async fn screenshots_ocr_cannot_read_give_no_signal_and_do_not_stall_the_worker(
         }),
     )
     .0;
-    let rotated = image::imageops::rotate90(&crate::screens::render_scripted(
-        &fonts,
-        crate::screens::Page::Reviews,
-        750,
-        1334,
-        crate::screens::Photos::Few,
-        8,
-        Some(crate::screens::Script {
-            reviews: vec![
-                "给老妈买的，做工很扎实，颜色跟图片一样，比实体店便宜不少".into(),
-                "袖子有点长，我一米七穿到手背，面料摸着还可以，洗了一次没有掉色".into(),
-            ],
-            chat: vec![],
-        }),
-    )
-    .0);
+    let rotated = image::imageops::rotate90(
+        &crate::screens::render_scripted(
+            &fonts,
+            crate::screens::Page::Reviews,
+            750,
+            1334,
+            crate::screens::Photos::Few,
+            8,
+            Some(crate::screens::Script {
+                reviews: vec![
+                    "给老妈买的，做工很扎实，颜色跟图片一样，比实体店便宜不少".into(),
+                    "袖子有点长，我一米七穿到手背，面料摸着还可以，洗了一次没有掉色".into(),
+                ],
+                chat: vec![],
+            }),
+        )
+        .0,
+    );
     let mut form = form_with(&plain_report("unreadable@example.com", "读不出来的店"));
     for (bytes, name) in [
         (blank, "blank.png"),
@@ -1420,5 +1444,8 @@ async fn screenshots_ocr_cannot_read_give_no_signal_and_do_not_stall_the_worker(
     )
     .await;
     computed(&app, &moderator, &next).await;
-    println!("five unreadable screenshots analysed in {:.1} s", took.as_secs_f64());
+    println!(
+        "five unreadable screenshots analysed in {:.1} s",
+        took.as_secs_f64()
+    );
 }

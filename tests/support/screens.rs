@@ -1273,16 +1273,7 @@ fn product_page(c: &mut Canvas, rng: &mut Rng, photos: Photos) {
         avatar(c, 12.0, y, 24.0, rng);
         c.text(44.0, y + 3.0, 12.0, false, &nickname(rng), [90, 90, 90]);
         y += 32.0;
-        y += c.paragraph(
-            12.0,
-            y,
-            c.width() - 24.0,
-            14.0,
-            20.0,
-            2,
-            &review,
-            TEXT,
-        );
+        y += c.paragraph(12.0, y, c.width() - 24.0, 14.0, 20.0, 2, &review, TEXT);
         y += 14.0;
     }
     let by = c.height() - 50.0;

@@ -269,11 +269,7 @@ pub fn similar_evidence(this: &[EvidenceFingerprint], others: &[OtherEvidence]) 
     let file_looks: Vec<Looks> = files
         .iter()
         .map(|(phash, thumbnail, text)| {
-            (
-                *phash,
-                thumbnail.map(Thumbnail::prepare),
-                read_text(*text),
-            )
+            (*phash, thumbnail.map(Thumbnail::prepare), read_text(*text))
         })
         .collect();
     for evidence in this {
@@ -758,7 +754,10 @@ mod tests {
         this.ocr_text = Some(mine.clone());
         let mut layout = other("QL-1111-1111", "b.png", "bb", Some(0b11));
         layout.ocr_text = Some(theirs);
-        assert_eq!(similar_evidence(std::slice::from_ref(&this), &[layout.clone()]), None);
+        assert_eq!(
+            similar_evidence(std::slice::from_ref(&this), &[layout.clone()]),
+            None
+        );
         // The same page re-encoded reads (nearly) the same: similar.
         let mut copy = other("QL-2222-2222", "c.jpg", "cc", Some(0b11));
         copy.ocr_text = Some(mine.replace("便宜", "便宣"));
@@ -778,7 +777,10 @@ mod tests {
         a.ocr_text = Some(empty("15:36", [8218, 5644, 8993, 8515], "2026-09-25"));
         let mut b = other("QL-3333-3333", "b.png", "bb", Some(0b11));
         b.ocr_text = Some(empty("18:11", [4694, 4092, 1308, 1568], "2026-03-24"));
-        assert_eq!(similar_evidence(std::slice::from_ref(&a), &[b.clone()]), None);
+        assert_eq!(
+            similar_evidence(std::slice::from_ref(&a), &[b.clone()]),
+            None
+        );
         // The same nearly empty page copied reads the same numbers.
         b.ocr_text = a.ocr_text.clone();
         assert!(similar_evidence(&[a], &[b]).is_some());

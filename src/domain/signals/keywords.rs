@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::text::normalize;
-use crate::domain::catalog::Category;
 use super::{Explanation, Severity, Signal, SignalCode};
+use crate::domain::catalog::Category;
 
 /// How telling a term is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,7 +132,11 @@ pub fn brushing_keywords_signal(
         return None;
     }
     let strong = hits.iter().any(|h| h.strength == Strength::Strong);
-    let severity = if strong { Severity::High } else { Severity::Low };
+    let severity = if strong {
+        Severity::High
+    } else {
+        Severity::Low
+    };
     let zh: Vec<String> = hits
         .iter()
         .map(|h| {

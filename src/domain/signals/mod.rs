@@ -26,9 +26,9 @@ use self::cross::{
 };
 use self::logistics::{ExportError, Shipment, Source};
 use self::text::{CaseText, OtherReview, TemplateAnalysis};
-use crate::domain::screenshot_text::ScreenKind;
 use crate::domain::catalog::Category;
 use crate::domain::report::Logistics;
+use crate::domain::screenshot_text::ScreenKind;
 
 vocabulary!(
     /// What a signal says, as a stable snake_case code (stored and sent as is).
@@ -721,7 +721,11 @@ mod tests {
             .find(|s| s.code == SignalCode::BrushingKeywords)
             .expect("keywords from the chat");
         assert_eq!(keywords.severity, Severity::High);
-        assert!(keywords.explanation.zh.contains("截图「聊天.png」"), "{}", keywords.explanation.zh);
+        assert!(
+            keywords.explanation.zh.contains("截图「聊天.png」"),
+            "{}",
+            keywords.explanation.zh
+        );
     }
 
     #[test]
@@ -735,7 +739,10 @@ mod tests {
             ScreenshotText {
                 name: "评价0.png".into(),
                 kind: ScreenKind::Content,
-                passages: vec![review.clone(), "袖子有点长，我一米七穿到手背，面料还可以".into()],
+                passages: vec![
+                    review.clone(),
+                    "袖子有点长，我一米七穿到手背，面料还可以".into(),
+                ],
             },
             ScreenshotText {
                 name: "物流.png".into(),

@@ -786,7 +786,10 @@ pub fn corroborated_review_signal(
             SignalCode::CorroboratedReview,
             severity,
             format!("同一条评价被多位举报人举报：{}。", zh.join("；")),
-            format!("The same review, reported by several people: {}.", en.join("; ")),
+            format!(
+                "The same review, reported by several people: {}.",
+                en.join("; ")
+            ),
         )
         .with_related(related),
     )
@@ -975,13 +978,15 @@ mod tests {
             .collect();
         // QL-A and QL-B were filed by one reporter, QL-C by another: three
         // reporters in all with this case's.
-        let independent: BTreeMap<String, usize> =
-            [("QL-A", 1), ("QL-B", 1), ("QL-C", 2)]
-                .iter()
-                .map(|(r, k)| ((*r).to_owned(), *k))
-                .collect();
-        let analysis =
-            analyze_reviews(&CaseText::pasted(&[text.to_string()]), &others, &independent);
+        let independent: BTreeMap<String, usize> = [("QL-A", 1), ("QL-B", 1), ("QL-C", 2)]
+            .iter()
+            .map(|(r, k)| ((*r).to_owned(), *k))
+            .collect();
+        let analysis = analyze_reviews(
+            &CaseText::pasted(&[text.to_string()]),
+            &others,
+            &independent,
+        );
         assert!(analysis.clusters.is_empty(), "{analysis:?}");
         assert_eq!(analysis.corroborated.len(), 1);
         assert_eq!(analysis.corroborated[0].reporters, 3);
@@ -990,7 +995,11 @@ mod tests {
         let signal = corroborated_review_signal(&analysis, &[]).expect("signal");
         assert_eq!(signal.code, SignalCode::CorroboratedReview);
         assert_eq!(signal.severity, Severity::Medium);
-        assert!(signal.explanation.zh.contains("共有 3 位独立举报人"), "{}", signal.explanation.zh);
+        assert!(
+            signal.explanation.zh.contains("共有 3 位独立举报人"),
+            "{}",
+            signal.explanation.zh
+        );
         assert_eq!(signal.related, vec!["QL-A", "QL-B", "QL-C"]);
         // Quoted by the same reporter's other case only: neither.
         let mine = analyze_reviews(
@@ -1001,7 +1010,9 @@ mod tests {
         assert!(mine.clusters.is_empty() && mine.corroborated.is_empty());
         let two = analyze(&[text.to_string()], &others[..1]);
         assert_eq!(
-            corroborated_review_signal(&two, &[]).expect("signal").severity,
+            corroborated_review_signal(&two, &[])
+                .expect("signal")
+                .severity,
             Severity::Low
         );
     }
@@ -1010,25 +1021,51 @@ mod tests {
     fn a_pasted_review_and_the_same_review_in_a_screenshot_are_one_review() {
         let review = "收到了，做工很扎实，颜色跟图片一样，比实体店便宜不少，给老妈买的她很喜欢";
         let texts = vec![
-            CaseText { source: CaseText::PASTED.into(), text: review.into() },
+            CaseText {
+                source: CaseText::PASTED.into(),
+                text: review.into(),
+            },
             // OCR misread one character and the screenshot cut the end off.
-            CaseText { source: "评价0.png".into(), text: "收到了，做工很扎实，颜色跟图片一样，比实体店便宣不少".into() },
-            CaseText { source: "评价1.png".into(), text: review.into() },
+            CaseText {
+                source: "评价0.png".into(),
+                text: "收到了，做工很扎实，颜色跟图片一样，比实体店便宣不少".into(),
+            },
+            CaseText {
+                source: "评价1.png".into(),
+                text: review.into(),
+            },
         ];
         let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
         assert!(analysis.clusters.is_empty(), "{analysis:?}");
         // Two different reviews in one screenshot that are identical are a template.
         let copied = "宝贝收到了，质量非常好，做工精细，物流超快，卖家服务态度也很好";
         let texts = vec![
-            CaseText { source: "list.png".into(), text: copied.into() },
-            CaseText { source: "list.png".into(), text: copied.into() },
-            CaseText { source: CaseText::PASTED.into(), text: copied.into() },
+            CaseText {
+                source: "list.png".into(),
+                text: copied.into(),
+            },
+            CaseText {
+                source: "list.png".into(),
+                text: copied.into(),
+            },
+            CaseText {
+                source: CaseText::PASTED.into(),
+                text: copied.into(),
+            },
         ];
         let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
         assert_eq!(analysis.clusters.len(), 1);
-        assert_eq!(analysis.clusters[0].members.len(), 2, "the pasted copy is one of the two");
+        assert_eq!(
+            analysis.clusters[0].members.len(),
+            2,
+            "the pasted copy is one of the two"
+        );
         let signal = template_reviews_signal(&analysis, &[]).expect("signal");
-        assert!(signal.explanation.zh.contains("2 条不同的评价完全相同"), "{}", signal.explanation.zh);
+        assert!(
+            signal.explanation.zh.contains("2 条不同的评价完全相同"),
+            "{}",
+            signal.explanation.zh
+        );
         assert!(!signal.explanation.zh.contains("相似度"));
     }
 
@@ -1036,18 +1073,36 @@ mod tests {
     fn a_review_ocr_cut_in_pieces_is_one_review_but_two_variants_in_one_list_are_two() {
         let review = "提一句，服务确实不错，我出门之前，突然裤档开了，又急着要走，服务员迅速拿去帮我补了，还不收费";
         let texts = vec![
-            CaseText { source: CaseText::PASTED.into(), text: review.into() },
-            CaseText { source: "shot.png".into(), text: "提一句，服务确实不错，我出门之前，突然裤档".into() },
-            CaseText { source: "shot.png".into(), text: "了，又急着要走，服务员迅速拿去帮我补了，还不收费".into() },
+            CaseText {
+                source: CaseText::PASTED.into(),
+                text: review.into(),
+            },
+            CaseText {
+                source: "shot.png".into(),
+                text: "提一句，服务确实不错，我出门之前，突然裤档".into(),
+            },
+            CaseText {
+                source: "shot.png".into(),
+                text: "了，又急着要走，服务员迅速拿去帮我补了，还不收费".into(),
+            },
         ];
         let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
         assert!(analysis.clusters.is_empty(), "{analysis:?}");
         let base = "宝贝收到了，质量非常好，做工精细，面料舒服，穿上很显瘦，物流超快";
         let texts = vec![
-            CaseText { source: CaseText::PASTED.into(), text: base.into() },
-            CaseText { source: "list.png".into(), text: base.into() },
+            CaseText {
+                source: CaseText::PASTED.into(),
+                text: base.into(),
+            },
+            CaseText {
+                source: "list.png".into(),
+                text: base.into(),
+            },
             // A variant with a clause left out: inside the first, but a second review.
-            CaseText { source: "list.png".into(), text: "宝贝收到了，质量非常好，做工很精细，穿上很显瘦，物流超快".into() },
+            CaseText {
+                source: "list.png".into(),
+                text: "宝贝收到了，质量非常好，做工很精细，穿上很显瘦，物流超快".into(),
+            },
         ];
         let analysis = analyze_reviews(&texts, &[], &BTreeMap::new());
         assert_eq!(analysis.clusters.len(), 1, "{analysis:?}");
@@ -1097,10 +1152,7 @@ mod tests {
         let analysis = analyze(&["今年的明前龙井比去年的淡一些".to_string()], &others);
         assert!(analysis.clusters.is_empty());
         assert_eq!(template_reviews_signal(&analysis, &[]), None);
-        assert_eq!(
-            template_reviews_signal(&analyze(&[], &[]), &[]),
-            None
-        );
+        assert_eq!(template_reviews_signal(&analyze(&[], &[]), &[]), None);
     }
 
     #[test]
@@ -1112,9 +1164,8 @@ mod tests {
         let medium = template_reviews_signal(&analyze(&pair, &[]), &[]).expect("signal");
         assert_eq!(medium.severity, Severity::Medium);
         assert!(medium.related.is_empty());
-        let stock =
-            template_reviews_signal(&analyze(&["五星好评！".to_string()], &[]), &[])
-                .expect("signal");
+        let stock = template_reviews_signal(&analyze(&["五星好评！".to_string()], &[]), &[])
+            .expect("signal");
         assert_eq!(stock.severity, Severity::Low);
         assert!(stock
             .explanation
