@@ -28,28 +28,19 @@
 
 #[path = "../tests/support/screens.rs"]
 mod screens;
+#[path = "support/server.rs"]
+mod server;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 use screens::{Fonts, Page, Photos, Rng, Script};
-
-const SECRET: &str = "eval-secret-key-0123456789abcdef0123456789ab";
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use server::BenchServer;
 
 // ------------------------------------------------------------ the corpus
 
@@ -697,17 +688,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
 
 // ------------------------------------------------------------ running
 
-fn qinglang(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_qinglang"));
-    command
-        .env("QINGLANG_DATA_DIR", data)
-        .env("QINGLANG_SECRET_KEY", SECRET)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn");
-    command
-}
-
-async fn file(http: &reqwest::Client, base: &str, case: &Case) -> String {
+async fn file(server: &BenchServer, case: &Case) -> String {
     let mut form = Form::new().part(
         "report",
         Part::text(case.report.to_string())
@@ -728,8 +709,9 @@ async fn file(http: &reqwest::Client, base: &str, case: &Case) -> String {
                 .expect("mime"),
         );
     }
-    let response = http
-        .post(format!("{base}/api/v1/reports"))
+    let response = server
+        .http
+        .post(format!("{}/api/v1/reports", server.base))
         .header("x-forwarded-for", &case.ip)
         .multipart(form)
         .send()
@@ -744,21 +726,12 @@ async fn file(http: &reqwest::Client, base: &str, case: &Case) -> String {
 /// Every case once the worker has settled: computed, and unchanged
 /// between two looks some seconds apart (cases are recomputed when a later
 /// case names them).
-async fn settled(http: &reqwest::Client, base: &str, token: &str, refs: &[String]) -> Vec<Value> {
+async fn settled(server: &BenchServer, refs: &[String]) -> Vec<Value> {
     let mut previous: Option<Vec<Value>> = None;
     loop {
         let mut now = Vec::new();
         for reference in refs {
-            let case: Value = http
-                .get(format!("{base}/api/v1/cases/{reference}"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("case")
-                .json()
-                .await
-                .expect("json");
-            now.push(case);
+            now.push(server.case(reference).await);
         }
         let computed = now
             .iter()
@@ -813,73 +786,14 @@ async fn main() {
 
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let data = root.join(format!("target/eval-data/run-{}", split.name()));
-    let _ = std::fs::remove_dir_all(&data);
-    std::fs::create_dir_all(&data).expect("data dir");
-    let mut add = qinglang(&data)
-        .args([
-            "user",
-            "add",
-            "--email",
-            "eval@example.com",
-            "--role",
-            "moderator",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add");
-    {
-        use std::io::Write;
-        add.stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{PASSWORD}\n").as_bytes())
-            .expect("password");
-    }
-    assert!(add.wait().expect("user add").success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let _server = Server(
-        qinglang(&data)
-            .env("QINGLANG_BIND", format!("127.0.0.1:{port}"))
-            .env("QINGLANG_TRUST_PROXY", "true")
-            .env("QINGLANG_FILING_LIMIT_TOTAL", "0")
-            .env("QINGLANG_MAIL_WORKER", "false")
-            .spawn()
-            .expect("server starts"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let ready_by = Instant::now() + Duration::from_secs(60);
-    while !http
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(Instant::now() < ready_by, "server not ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "eval@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
+    let server = BenchServer::start(&data, &[]).await;
 
     let started = Instant::now();
     let mut refs = Vec::new();
     for case in &cases {
-        refs.push(file(&http, &base, case).await);
+        refs.push(file(&server, case).await);
     }
-    let results = settled(&http, &base, &token, &refs).await;
+    let results = settled(&server, &refs).await;
     println!(
         "filed and analysed in {:.0} s",
         started.elapsed().as_secs_f64()

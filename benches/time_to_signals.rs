@@ -20,32 +20,20 @@
 
 #[path = "../tests/support/screens.rs"]
 mod screens;
+#[path = "support/server.rs"]
+mod server;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
-
-const SECRET: &str = "bench-secret-key-0123456789abcdef0123456789";
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use server::BenchServer;
 
 struct Bench {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+    server: BenchServer,
     files: Arc<Vec<screens::Screen>>,
     next_file: usize,
     filed: usize,
@@ -88,8 +76,9 @@ impl Bench {
             );
         }
         let response = self
+            .server
             .http
-            .post(format!("{}/api/v1/reports", self.base))
+            .post(format!("{}/api/v1/reports", self.server.base))
             .header(
                 "x-forwarded-for",
                 format!("10.{}.{}.1", n / 250 % 250, n % 250),
@@ -104,17 +93,7 @@ impl Bench {
     }
 
     async fn computed(&self, reference: &str) -> bool {
-        let case: Value = self
-            .http
-            .get(format!("{}/api/v1/cases/{reference}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("case")
-            .json()
-            .await
-            .expect("json");
-        case["priority"]["computed_at"].is_string()
+        self.server.case(reference).await["priority"]["computed_at"].is_string()
     }
 
     /// Files a report every `every` for `length`, watching each until its
@@ -206,78 +185,8 @@ async fn main() {
     println!("screenshots: {}", screens::size_summary(&files));
 
     let data = root.join("target/bench-data/time-to-signals");
-    let _ = std::fs::remove_dir_all(&data);
-    std::fs::create_dir_all(&data).expect("data dir");
-    let qinglang = || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_qinglang"));
-        command
-            .env("QINGLANG_DATA_DIR", &data)
-            .env("QINGLANG_SECRET_KEY", SECRET)
-            .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "warn");
-        command
-    };
-    let mut add = qinglang()
-        .args([
-            "user",
-            "add",
-            "--email",
-            "bench@example.com",
-            "--role",
-            "moderator",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add");
-    {
-        use std::io::Write;
-        add.stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{PASSWORD}\n").as_bytes())
-            .expect("password");
-    }
-    assert!(add.wait().expect("user add").success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let _server = Server(
-        qinglang()
-            .env("QINGLANG_BIND", format!("127.0.0.1:{port}"))
-            .env("QINGLANG_TRUST_PROXY", "true")
-            .env("QINGLANG_FILING_LIMIT_TOTAL", "0")
-            .env("QINGLANG_MAIL_WORKER", "false")
-            .spawn()
-            .expect("server starts"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let ready_by = Instant::now() + Duration::from_secs(60);
-    while !http
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(Instant::now() < ready_by, "server not ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "bench@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
     let mut bench = Bench {
-        http,
-        base,
-        token: login["token"].as_str().expect("token").to_owned(),
+        server: BenchServer::start(&data, &[]).await,
         files: Arc::new(files),
         next_file: 0,
         filed: 0,
