@@ -1385,41 +1385,37 @@ async fn screenshots_ocr_cannot_read_give_no_signal_and_do_not_stall_the_worker(
         }
     }
     let huge = png(huge);
-    let english = crate::screens::render_scripted(
-        &fonts,
-        crate::screens::Page::Reviews,
-        750,
-        1334,
-        crate::screens::Photos::Few,
-        7,
-        Some(crate::screens::Script {
-            reviews: vec![
-                "Great phone case, fits well and the colour is exactly as shown.".into(),
-                "Battery life is shorter than advertised, about six hours of music.".into(),
-                "Shipping took a week but the seller answered my questions quickly.".into(),
-            ],
-            chat: vec![],
-        }),
-    )
-    .0;
-    let rotated = image::imageops::rotate90(
-        &crate::screens::render_scripted(
+    // A review page at 750×1334 showing exactly `reviews`.
+    let page = |seed: u64, reviews: &[&str]| {
+        crate::screens::render_scripted(
             &fonts,
             crate::screens::Page::Reviews,
             750,
             1334,
             crate::screens::Photos::Few,
-            8,
+            seed,
             Some(crate::screens::Script {
-                reviews: vec![
-                    "给老妈买的，做工很扎实，颜色跟图片一样，比实体店便宜不少".into(),
-                    "袖子有点长，我一米七穿到手背，面料摸着还可以，洗了一次没有掉色".into(),
-                ],
+                reviews: reviews.iter().map(|r| (*r).to_owned()).collect(),
                 chat: vec![],
             }),
         )
-        .0,
+        .0
+    };
+    let english = page(
+        7,
+        &[
+            "Great phone case, fits well and the colour is exactly as shown.",
+            "Battery life is shorter than advertised, about six hours of music.",
+            "Shipping took a week but the seller answered my questions quickly.",
+        ],
     );
+    let rotated = image::imageops::rotate90(&page(
+        8,
+        &[
+            "给老妈买的，做工很扎实，颜色跟图片一样，比实体店便宜不少",
+            "袖子有点长，我一米七穿到手背，面料摸着还可以，洗了一次没有掉色",
+        ],
+    ));
     let mut form = form_with(&plain_report("unreadable@example.com", "读不出来的店"));
     for (bytes, name) in [
         (blank, "blank.png"),
