@@ -229,6 +229,23 @@ fn template_variant(base: &str, rng: &mut Rng) -> String {
     text
 }
 
+/// Four to six messages taking turns, the first from `opening` (sent by the
+/// customer when `customer_opens`), the replies from `replies`.
+fn chat(
+    rng: &mut Rng,
+    opening: &[&str],
+    replies: &[&str],
+    customer_opens: bool,
+) -> Vec<(bool, String)> {
+    (0..rng.range(4, 7))
+        .map(|k| {
+            let first = k % 2 == 0;
+            let line = rng.word(if first { opening } else { replies });
+            (first == customer_opens, line.to_owned())
+        })
+        .collect()
+}
+
 // ------------------------------------------------------------ cases
 
 #[derive(Debug, Clone)]
@@ -359,23 +376,12 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
         let mut shown = pasted.clone();
         shown.extend(draw.take(rng.range(2, 4) as usize));
         let ip = next_ip(&mut n);
-        let mut files = screenshots(
-            fonts,
-            Page::Reviews,
-            Some(Script {
-                reviews: shown,
-                chat: vec![],
-            }),
-            &mut rng,
-        );
+        let mut files = screenshots(fonts, Page::Reviews, Some(Script::reviews(shown)), &mut rng);
         if rng.chance(0.3) {
             files.push(screenshot(
                 fonts,
                 Page::Product,
-                Some(Script {
-                    reviews: draw.take(2),
-                    chat: vec![],
-                }),
+                Some(Script::reviews(draw.take(2))),
                 &mut rng,
             ));
         }
@@ -423,16 +429,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
     }
     for _ in 0..scale {
         // Honest: an ordinary customer-service chat.
-        let mut chat = Vec::new();
-        for k in 0..rng.range(4, 7) {
-            let customer = k % 2 == 0;
-            let line = if customer {
-                rng.word(HONEST_CUSTOMER)
-            } else {
-                rng.word(HONEST_SHOP)
-            };
-            chat.push((customer, line.to_owned()));
-        }
+        let chat = chat(&mut rng, HONEST_CUSTOMER, HONEST_SHOP, true);
         let ip = next_ip(&mut n);
         cases.push(Case {
             kind: "honest: ordinary chat",
@@ -445,15 +442,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 &[],
                 &format!("r{n}@example.com"),
             ),
-            files: screenshots(
-                fonts,
-                Page::Chat,
-                Some(Script {
-                    reviews: vec![],
-                    chat,
-                }),
-                &mut rng,
-            ),
+            files: screenshots(fonts, Page::Chat, Some(Script::chat(chat)), &mut rng),
             ip,
         });
     }
@@ -478,15 +467,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                     &pasted,
                     &format!("r{n}@example.com"),
                 ),
-                files: screenshots(
-                    fonts,
-                    Page::Reviews,
-                    Some(Script {
-                        reviews: shown,
-                        chat: vec![],
-                    }),
-                    &mut rng,
-                ),
+                files: screenshots(fonts, Page::Reviews, Some(Script::reviews(shown)), &mut rng),
                 ip,
             });
         }
@@ -510,15 +491,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
         let files = if shown.is_empty() {
             vec![]
         } else {
-            screenshots(
-                fonts,
-                Page::Reviews,
-                Some(Script {
-                    reviews: shown,
-                    chat: vec![],
-                }),
-                &mut rng,
-            )
+            screenshots(fonts, Page::Reviews, Some(Script::reviews(shown)), &mut rng)
         };
         cases.push(Case {
             kind: "fraud: template reviews",
@@ -537,16 +510,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
     }
     for _ in 0..2 * scale {
         // Fraud: a recruitment chat, read from its screenshot.
-        let mut chat = Vec::new();
-        for k in 0..rng.range(4, 7) {
-            let recruiter = k % 2 == 0;
-            let line = if recruiter {
-                rng.word(RECRUITER)
-            } else {
-                rng.word(RECRUITED)
-            };
-            chat.push((!recruiter, line.to_owned()));
-        }
+        let chat = chat(&mut rng, RECRUITER, RECRUITED, false);
         let ip = next_ip(&mut n);
         cases.push(Case {
             kind: "fraud: recruitment chat",
@@ -559,15 +523,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 &[],
                 &format!("r{n}@example.com"),
             ),
-            files: screenshots(
-                fonts,
-                Page::Chat,
-                Some(Script {
-                    reviews: vec![],
-                    chat,
-                }),
-                &mut rng,
-            ),
+            files: screenshots(fonts, Page::Chat, Some(Script::chat(chat)), &mut rng),
             ip,
         });
     }
@@ -634,10 +590,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
         let original = screenshot(
             fonts,
             Page::Reviews,
-            Some(Script {
-                reviews: draw.take(4),
-                chat: vec![],
-            }),
+            Some(Script::reviews(draw.take(4))),
             &mut rng,
         );
         let again = if k % 2 == 0 {

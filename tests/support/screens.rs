@@ -132,6 +132,24 @@ pub struct Script {
     pub chat: Vec<(bool, String)>,
 }
 
+impl Script {
+    /// A page of these reviews.
+    pub fn reviews(reviews: Vec<String>) -> Script {
+        Script {
+            reviews,
+            chat: Vec::new(),
+        }
+    }
+
+    /// A chat of these messages, `(sent by the customer, text)`.
+    pub fn chat(chat: Vec<(bool, String)>) -> Script {
+        Script {
+            reviews: Vec::new(),
+            chat,
+        }
+    }
+}
+
 /// An RGB image with drawing in points (1 pt = `scale` pixels, as on a phone).
 pub struct Canvas<'f> {
     pub img: RgbImage,
