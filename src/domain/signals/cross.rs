@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::image_hash::{ImageHash, NEAR_IDENTICAL_MAX_DISTANCE, SIMILAR_MAX_DISTANCE};
 use super::logistics::normalize_tracking_number;
-use super::text::{containment, normalize, shingles};
+use super::text::{common, containment, normalize, shingles};
 use super::thumbnail::{crop_match, PreparedThumbnail, Thumbnail};
 use super::{list_some, Severity, Signal, SignalCode};
 use crate::domain::catalog::Platform;
@@ -138,23 +138,6 @@ fn read_text(ocr_text: Option<&str>) -> ReadText {
     }
 }
 
-/// Shared entries of two sorted lists (a multiset intersection).
-fn shared(a: &[String], b: &[String]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
-
 /// Whether two screenshots' texts say different things (so whatever their
 /// pictures share is the app's layout): their passages, or else their
 /// numbers, disagree. Unknown when either has too little of both.
@@ -164,7 +147,7 @@ fn texts_differ(a: &ReadText, b: &ReadText) -> bool {
         && containment(&a.shingles, &b.shingles) < TEXT_AGREEMENT_MIN;
     let smaller = a.numbers.len().min(b.numbers.len());
     let numbers_differ = smaller >= NUMBERS_CHECK_MIN
-        && (shared(&a.numbers, &b.numbers) as f64) < NUMBERS_AGREEMENT_MIN * smaller as f64;
+        && (common(&a.numbers, &b.numbers) as f64) < NUMBERS_AGREEMENT_MIN * smaller as f64;
     words_differ || numbers_differ
 }
 

@@ -177,6 +177,13 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
+    let common = common(a, b);
+    common as f64 / (a.len() + b.len() - common) as f64
+}
+
+/// How many entries two sorted lists share, each entry matched at most once
+/// (the size of their intersection, for sets and for multisets alike).
+pub fn common<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut common) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -189,7 +196,7 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
             }
         }
     }
-    common as f64 / (a.len() + b.len() - common) as f64
+    common
 }
 
 /// MinHash signature of a shingle set (128 independent mixes of each shingle).
@@ -330,10 +337,7 @@ pub fn containment(a: &[u64], b: &[u64]) -> f64 {
     if smaller == 0 {
         return 0.0;
     }
-    let j = jaccard(a, b);
-    // |A∩B| from the Jaccard index: J(|A|+|B|)/(1+J).
-    let common = j * (a.len() + b.len()) as f64 / (1.0 + j);
-    common / smaller as f64
+    common(a, b) as f64 / smaller as f64
 }
 
 /// Whether two texts are one review (seen twice, or quoted twice): one is,
@@ -346,16 +350,12 @@ fn same_review(a: &[u64], b: &[u64], at_least: f64, min_share: f64) -> bool {
         || (a == b && !a.is_empty())
 }
 
-/// Share of `part`'s bigrams already in the sorted set `covered`.
+/// Share of the set `part`'s bigrams already in the set `covered` (both sorted).
 fn covered_share(part: &[u64], covered: &[u64]) -> f64 {
     if part.is_empty() {
         return 1.0;
     }
-    let inside = part
-        .iter()
-        .filter(|s| covered.binary_search(s).is_ok())
-        .count();
-    inside as f64 / part.len() as f64
+    common(part, covered) as f64 / part.len() as f64
 }
 
 /// One review of this case with the sources it was seen in, and for each
