@@ -262,6 +262,14 @@ pub struct ScreenshotText {
     pub passages: Vec<String>,
 }
 
+/// How a text read from this case's screenshot `name` is named.
+fn screenshot_label(name: &str) -> Explanation {
+    Explanation::new(
+        format!("本案截图「{name}」"),
+        format!("the screenshot “{name}” here"),
+    )
+}
+
 /// Everything the signals of one case need. The first group comes from the
 /// case itself; the second from queries about other cases, which the caller
 /// runs (each field says which) and which may return more than needed: the
@@ -338,10 +346,7 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
                 source: screenshot.name.clone(),
                 text: passage.clone(),
             });
-            labels.push(Explanation::new(
-                format!("本案截图「{}」", screenshot.name),
-                format!("the screenshot “{}” here", screenshot.name),
-            ));
+            labels.push(screenshot_label(&screenshot.name));
         }
     }
     let repeat = cross::repeat_merchant(input.reporter, input.created_at, input.merchant_reports);
@@ -404,10 +409,7 @@ pub fn evaluate_case(input: &CaseInput<'_>) -> CaseSignals {
         .map(text::pasted_review_label)
         .collect();
     for screenshot in input.screenshots {
-        let label = Explanation::new(
-            format!("截图「{}」", screenshot.name),
-            format!("the screenshot “{}”", screenshot.name),
-        );
+        let label = screenshot_label(&screenshot.name);
         for passage in &screenshot.passages {
             fields.push((field_labels.len().to_string(), passage.as_str()));
             field_labels.push(label.clone());
