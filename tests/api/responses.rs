@@ -559,20 +559,24 @@ async fn response_links_are_rate_limited_per_address() {
 /// The regulator email's case file and signature, verified by the real
 /// `openssl` against the published key; a changed byte fails; after
 /// `keys rotate` new files use the new key and old ones still verify.
-#[tokio::test]
-async fn the_case_file_verifies_with_openssl_and_the_published_keys() {
-    let smtp = SmtpServer::start().await;
-    let app = mail_app(Some(smtp.url()), |_| {}).await;
-    // Published from the first start, before any email.
-    let at_start: Value = app
-        .client
+/// The signing keys the service publishes.
+async fn published_keys(app: &TestApp) -> Value {
+    app.client
         .get(app.url("/.well-known/qinglang-signing-keys.json"))
         .send()
         .await
         .expect("sent")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+#[tokio::test]
+async fn the_case_file_verifies_with_openssl_and_the_published_keys() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(Some(smtp.url()), |_| {}).await;
+    // Published from the first start, before any email.
+    let at_start = published_keys(&app).await;
     assert_eq!(at_start["keys"].as_array().map(Vec::len), Some(1));
     let admin = app.admin().await;
     zhejiang(&app, &admin).await;
@@ -605,15 +609,7 @@ async fn the_case_file_verifies_with_openssl_and_the_published_keys() {
         }
     }
 
-    let keys: Value = app
-        .client
-        .get(app.url("/.well-known/qinglang-signing-keys.json"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let keys = published_keys(&app).await;
     let listed = keys["keys"].as_array().expect("keys");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], key_id.as_str());
@@ -670,15 +666,7 @@ async fn the_case_file_verifies_with_openssl_and_the_published_keys() {
     })
     .await
     .expect("joined");
-    let keys: Value = app
-        .client
-        .get(app.url("/.well-known/qinglang-signing-keys.json"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let keys = published_keys(&app).await;
     let listed = keys["keys"].as_array().expect("keys");
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0]["id"], rotated.id.as_str());
