@@ -362,11 +362,14 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
     let mut rng = Rng::new(0xE7A1 + split as u64);
     let mut cases = Vec::new();
     let mut n = 0usize;
-    let next_ip = |n: &mut usize| {
+    // A new reporter: their address and email. One /24 network per
+    // reporter: reports from one network are taken for one reporter's.
+    let next_reporter = |n: &mut usize| {
         *n += 1;
-        // One /24 network per reporter: reports from one network are taken
-        // for one reporter's.
-        format!("10.{}.{}.{}", split as u8 + 1, *n % 250, *n / 250 + 10)
+        (
+            format!("10.{}.{}.{}", split as u8 + 1, *n % 250, *n / 250 + 10),
+            format!("r{n}@example.com"),
+        )
     };
     let merchant = |rng: &mut Rng| format!("评测店铺{:06}", rng.range(0, 1_000_000));
 
@@ -375,7 +378,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
         let pasted = draw.take(rng.range(1, 4) as usize);
         let mut shown = pasted.clone();
         shown.extend(draw.take(rng.range(2, 4) as usize));
-        let ip = next_ip(&mut n);
+        let (ip, email) = next_reporter(&mut n);
         let mut files = screenshots(fonts, Page::Reviews, Some(Script::reviews(shown)), &mut rng);
         if rng.chance(0.3) {
             files.push(screenshot(
@@ -394,7 +397,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 &merchant(&mut rng),
                 rng.word(REVIEW_DESCRIPTIONS),
                 &pasted,
-                &format!("r{n}@example.com"),
+                &email,
             ),
             files,
             ip,
@@ -403,13 +406,13 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
     for _ in 0..2 * scale {
         // Honest: a plausible parcel, the reporter fearing an empty one.
         let (day, hour) = (rng.range(3, 20) as u32, rng.range(8, 17) as u32);
-        let ip = next_ip(&mut n);
+        let (ip, email) = next_reporter(&mut n);
         let mut case_report = report(
             "abnormal_logistics",
             &merchant(&mut rng),
             rng.word(LOGISTICS_DESCRIPTIONS),
             &[],
-            &format!("r{n}@example.com"),
+            &email,
         );
         case_report["logistics"] = logistics(
             &tracking_number(&mut rng),
@@ -430,7 +433,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
     for _ in 0..scale {
         // Honest: an ordinary customer-service chat.
         let chat = chat(&mut rng, HONEST_CUSTOMER, HONEST_SHOP, true);
-        let ip = next_ip(&mut n);
+        let (ip, email) = next_reporter(&mut n);
         cases.push(Case {
             kind: "honest: ordinary chat",
             honest: true,
@@ -440,7 +443,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 &merchant(&mut rng),
                 rng.word(CHAT_DESCRIPTIONS),
                 &[],
-                &format!("r{n}@example.com"),
+                &email,
             ),
             files: screenshots(fonts, Page::Chat, Some(Script::chat(chat)), &mut rng),
             ip,
@@ -455,7 +458,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
             pasted.extend(draw.take(1));
             let mut shown = shared.clone();
             shown.extend(draw.take(2));
-            let ip = next_ip(&mut n);
+            let (ip, email) = next_reporter(&mut n);
             cases.push(Case {
                 kind: "honest: two reporters, same reviews",
                 honest: true,
@@ -465,7 +468,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                     &shop,
                     rng.word(REVIEW_DESCRIPTIONS),
                     &pasted,
-                    &format!("r{n}@example.com"),
+                    &email,
                 ),
                 files: screenshots(fonts, Page::Reviews, Some(Script::reviews(shown)), &mut rng),
                 ip,
@@ -487,7 +490,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
             let genuine = draw.take(1).remove(0);
             shown.insert(1, genuine);
         }
-        let ip = next_ip(&mut n);
+        let (ip, email) = next_reporter(&mut n);
         let files = if shown.is_empty() {
             vec![]
         } else {
@@ -502,7 +505,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 &merchant(&mut rng),
                 rng.word(REVIEW_DESCRIPTIONS),
                 &pasted,
-                &format!("r{n}@example.com"),
+                &email,
             ),
             files,
             ip,
@@ -511,7 +514,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
     for _ in 0..2 * scale {
         // Fraud: a recruitment chat, read from its screenshot.
         let chat = chat(&mut rng, RECRUITER, RECRUITED, false);
-        let ip = next_ip(&mut n);
+        let (ip, email) = next_reporter(&mut n);
         cases.push(Case {
             kind: "fraud: recruitment chat",
             honest: false,
@@ -521,7 +524,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 &merchant(&mut rng),
                 "有人在微信群里招刷单兼职，附聊天截图。",
                 &[],
-                &format!("r{n}@example.com"),
+                &email,
             ),
             files: screenshots(fonts, Page::Chat, Some(Script::chat(chat)), &mut rng),
             ip,
@@ -541,13 +544,13 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                 "empty_parcel_weight",
             )
         };
-        let ip = next_ip(&mut n);
+        let (ip, email) = next_reporter(&mut n);
         let mut case_report = report(
             "abnormal_logistics",
             &merchant(&mut rng),
             rng.word(LOGISTICS_DESCRIPTIONS),
             &[],
-            &format!("r{n}@example.com"),
+            &email,
         );
         case_report["logistics"] = record;
         cases.push(Case {
@@ -564,13 +567,13 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
         let number = tracking_number(&mut rng);
         for _ in 0..2 {
             let (day, hour) = (rng.range(3, 20) as u32, rng.range(8, 17) as u32);
-            let ip = next_ip(&mut n);
+            let (ip, email) = next_reporter(&mut n);
             let mut case_report = report(
                 "abnormal_logistics",
                 &merchant(&mut rng),
                 rng.word(LOGISTICS_DESCRIPTIONS),
                 &[],
-                &format!("r{n}@example.com"),
+                &email,
             );
             case_report["logistics"] = logistics(&number, (day, hour), (day + 2, 15), 1.0);
             case_report["order_id"] = json!(format!("{}", rng.range(1_000_000_000, 9_999_999_999)));
@@ -614,7 +617,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
         // finds it elsewhere); an exact copy anywhere.
         let shop = merchant(&mut rng);
         for file in [original, again] {
-            let ip = next_ip(&mut n);
+            let (ip, email) = next_reporter(&mut n);
             let shop = if k % 2 == 0 {
                 merchant(&mut rng)
             } else {
@@ -629,7 +632,7 @@ fn build(split: Split, fonts: &Fonts, scale: usize) -> Vec<Case> {
                     &shop,
                     rng.word(REVIEW_DESCRIPTIONS),
                     &[],
-                    &format!("r{n}@example.com"),
+                    &email,
                 ),
                 files: vec![file],
                 ip,
