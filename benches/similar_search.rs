@@ -1,6 +1,6 @@
 //! Finding similar screenshots among a million stored perceptual hashes,
 //! through the same query the signals worker runs (multi-index hashing on
-//! four indexed 16-bit chunks), on SQLite or — with
+//! two indexed 32-bit halves), on SQLite or — with
 //! `BENCH_DATABASE_URL=postgres://…/db` — PostgreSQL.
 //!
 //! `cargo bench --bench similar_search` seeds once (cached in
@@ -159,6 +159,8 @@ fn main() {
     );
     let mut timings = Vec::new();
     let mut hits = 0usize;
+    let mut misses_at_bound = 0usize;
+    let mut answers = Vec::new();
     for (query, original) in &near {
         let started = Instant::now();
         let found = qinglang::db::evidence::similar_in_other_cases(
@@ -170,15 +172,28 @@ fn main() {
         )
         .expect("query");
         timings.push(started.elapsed());
+        answers.push(found.len());
         if found.iter().any(|e| e.phash == Some(*original)) {
             hits += 1;
+        } else if found.len() as i64 >= qinglang::db::evidence::OTHERS_LIMIT {
+            misses_at_bound += 1;
         }
     }
     report("near a stored hash", timings);
     println!(
-        "recall: {hits}/{} hashes 0–{SIMILAR_MAX_DISTANCE} bits from a stored one found ({:.3})",
+        "recall: {hits}/{} hashes 0–{SIMILAR_MAX_DISTANCE} bits from a stored one found ({:.3}); \
+         of the misses, {misses_at_bound} answered the bound of {} newer similar images",
         near.len(),
-        hits as f64 / near.len() as f64
+        hits as f64 / near.len() as f64,
+        qinglang::db::evidence::OTHERS_LIMIT,
+    );
+    answers.sort_unstable();
+    println!(
+        "images found per query: p50 {}, p90 {}, p99 {}, max {}",
+        answers[answers.len() / 2],
+        answers[answers.len() * 9 / 10],
+        answers[(answers.len() - 1) * 99 / 100],
+        answers[answers.len() - 1],
     );
     let mut timings = Vec::new();
     for query in &far {
@@ -237,15 +252,26 @@ fn layout_bit_frequencies() -> Vec<[f64; 64]> {
             }
         }
     }
-    let fixed: f64 = layouts
-        .iter()
-        .map(|l| l.iter().filter(|&&p| p == 0.0 || p == 1.0).count() as f64)
-        .sum::<f64>()
-        / layouts.len() as f64;
+    // Where a layout's fixed bits are decides how well an index's parts
+    // (here the even and the odd bits) tell its screenshots apart.
+    let fixed_among = |bits: &mut dyn Iterator<Item = usize>| {
+        let bits: Vec<usize> = bits.collect();
+        layouts
+            .iter()
+            .map(|l| bits.iter().filter(|&&b| l[b] == 0.0 || l[b] == 1.0).count() as f64)
+            .sum::<f64>()
+            / layouts.len() as f64
+    };
     println!(
-        "{} layouts rendered in {:.0} s; on average {fixed:.0} of 64 bits are the same in all of a layout's renders",
+        "{} layouts rendered in {:.0} s; on average {:.0} of 64 bits are the same in all of a layout's renders \
+         (low 32 bits {:.0}, high {:.0}; even bits {:.0}, odd {:.0})",
         layouts.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        fixed_among(&mut (0..64)),
+        fixed_among(&mut (0..32)),
+        fixed_among(&mut (32..64)),
+        fixed_among(&mut (0..64).step_by(2)),
+        fixed_among(&mut (1..64).step_by(2)),
     );
     layouts
 }

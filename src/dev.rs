@@ -184,10 +184,15 @@ pub fn seed(
         .execute(conn)?;
         Ok(())
     })?;
-    // Fresh statistics, as autovacuum would gather later: without them the
-    // planners guess, and PostgreSQL guesses badly after a bulk load. On
-    // PostgreSQL also the visibility map autovacuum would set, without which
-    // an index-only scan (the queue's merchant tokens) visits the table too.
+    after_bulk_load(conn)
+}
+
+/// Fresh statistics, as autovacuum would gather later: without them the
+/// planners guess, and PostgreSQL guesses badly after a bulk load. On
+/// PostgreSQL also the visibility map autovacuum would set, without which an
+/// index-only scan (the queue's merchant tokens, the screenshot-hash halves)
+/// visits the table too.
+fn after_bulk_load(conn: &mut DbConnection) -> Result<(), AppError> {
     let maintenance = match conn {
         DbConnection::Postgresql(_) => "VACUUM ANALYZE",
         DbConnection::Sqlite(_) => "ANALYZE",
@@ -209,10 +214,8 @@ struct SeedImage {
     original_size_bytes: i64,
     created_at: NaiveDateTime,
     phash: Option<i64>,
-    phash_c0: Option<i32>,
-    phash_c1: Option<i32>,
-    phash_c2: Option<i32>,
-    phash_c3: Option<i32>,
+    phash_h0: Option<i32>,
+    phash_h1: Option<i32>,
 }
 
 /// Adds `count` screenshot rows with random perceptual hashes to the seeded
@@ -249,7 +252,7 @@ pub fn seed_image_hashes(
         let rows: Vec<SeedImage> = (0..n)
             .map(|_| {
                 let hash = ImageHash(next_hash(&mut rng));
-                let [c0, c1, c2, c3] = hash.chunks().map(i32::from);
+                let [h0, h1] = crate::db::evidence::half_columns(hash);
                 let sha = format!("{:064x}", rng.random::<u128>());
                 SeedImage {
                     report_id: *pick(&mut rng, &ids),
@@ -262,10 +265,8 @@ pub fn seed_image_hashes(
                     original_size_bytes: 120_000,
                     created_at: now,
                     phash: Some(hash.to_i64()),
-                    phash_c0: Some(c0),
-                    phash_c1: Some(c1),
-                    phash_c2: Some(c2),
-                    phash_c3: Some(c3),
+                    phash_h0: Some(h0),
+                    phash_h1: Some(h1),
                 }
             })
             .collect();
@@ -285,8 +286,7 @@ pub fn seed_image_hashes(
         done += n;
         progress(done);
     }
-    diesel::sql_query("ANALYZE").execute(conn)?;
-    Ok(())
+    after_bulk_load(conn)
 }
 
 #[derive(Insertable)]

@@ -2,6 +2,8 @@
 //! (SHA-256 at upload and as stored; for images a perceptual hash and a
 //! thumbnail) and the text read from it.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -52,28 +54,24 @@ impl EvidenceRow {
     }
 }
 
-/// The evidence columns that hold a fingerprint: the hash, its four indexed
-/// 16-bit chunks (see `image_hash`'s multi-index hashing) and the thumbnail.
+/// The evidence columns that hold a fingerprint: the hash, its two indexed
+/// 32-bit halves (see `image_hash`'s multi-index hashing) and the thumbnail.
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = evidence)]
 pub struct FingerprintColumns {
     phash: i64,
-    phash_c0: i32,
-    phash_c1: i32,
-    phash_c2: i32,
-    phash_c3: i32,
+    phash_h0: i32,
+    phash_h1: i32,
     thumbnail: Vec<u8>,
 }
 
 impl From<&Fingerprint> for FingerprintColumns {
     fn from(fingerprint: &Fingerprint) -> Self {
-        let [c0, c1, c2, c3] = fingerprint.hash.chunks().map(i32::from);
+        let [h0, h1] = half_columns(fingerprint.hash);
         FingerprintColumns {
             phash: fingerprint.hash.to_i64(),
-            phash_c0: c0,
-            phash_c1: c1,
-            phash_c2: c2,
-            phash_c3: c3,
+            phash_h0: h0,
+            phash_h1: h1,
             thumbnail: fingerprint.thumbnail.to_bytes(),
         }
     }
@@ -216,10 +214,20 @@ pub fn unreferenced_keys(
 /// ring, and a bound on the work one case can cause.
 pub const OTHERS_LIMIT: i64 = 500;
 
-/// Other cases' evidence with one of `sha256s`, or a perceptual hash whose
-/// chunks could be within `max_distance` of one of `hashes` (multi-index
-/// hashing: four indexed equality lookups per probe, then the full distance
-/// is checked here).
+/// A hash's two halves as the signed integers the `phash_h0`/`phash_h1`
+/// columns hold (the same 32 bits).
+pub fn half_columns(hash: ImageHash) -> [i32; 2] {
+    hash.halves().map(half_column)
+}
+
+fn half_column(half: u32) -> i32 {
+    i32::from_ne_bytes(half.to_ne_bytes())
+}
+
+/// Other cases' evidence with one of `sha256s`, or a perceptual hash within
+/// `max_distance` of one of `hashes` (multi-index hashing: indexed equality
+/// lookups of each half's neighbourhood, then the full distance is checked
+/// here, before the newest [`OTHERS_LIMIT`] are kept).
 pub fn similar_in_other_cases(
     conn: &mut DbConnection,
     report_id: i64,
@@ -256,24 +264,15 @@ pub fn similar_in_other_cases(
                 .load::<Row>(conn)?,
         );
     }
-    for hash in hashes {
-        let [c0, c1, c2, c3] = image_hash::candidate_chunks(*hash, max_distance)
-            .map(|values| values.into_iter().map(i32::from).collect::<Vec<i32>>());
-        rows.extend(
-            select()
-                .filter(
-                    evidence::phash_c0
-                        .eq_any(c0)
-                        .or(evidence::phash_c1.eq_any(c1))
-                        .or(evidence::phash_c2.eq_any(c2))
-                        .or(evidence::phash_c3.eq_any(c3)),
-                )
-                .load::<Row>(conn)?
-                .into_iter()
-                .filter(|(_, _, _, phash, _)| {
-                    phash.is_some_and(|p| ImageHash::from_i64(p).distance(*hash) <= max_distance)
-                }),
-        );
+    if !hashes.is_empty() {
+        let near_ids = near_hashes(conn, report_id, hashes, max_distance)?;
+        if !near_ids.is_empty() {
+            rows.extend(
+                select()
+                    .filter(evidence::id.eq_any(near_ids))
+                    .load::<Row>(conn)?,
+            );
+        }
     }
     rows.sort();
     rows.dedup();
@@ -290,6 +289,54 @@ pub fn similar_in_other_cases(
             },
         )
         .collect())
+}
+
+/// The ids of the newest [`OTHERS_LIMIT`] images of other cases than
+/// `report_id` whose hash is within `max_distance` of one of `hashes`.
+///
+/// Each half's neighbourhood is one lookup in its index, which holds the
+/// hash and the id as well: inside one app layout thousands of rows can
+/// share a neighbourhood, and reading them from the index alone keeps that
+/// cheap. The full distance is checked here, on every candidate, before
+/// any bound: a bound on candidates would drop near copies at random.
+fn near_hashes(
+    conn: &mut DbConnection,
+    report_id: i64,
+    hashes: &[ImageHash],
+    max_distance: u32,
+) -> Result<Vec<i64>, AppError> {
+    let own: HashSet<i64> = evidence::table
+        .filter(evidence::report_id.eq(report_id))
+        .select(evidence::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    let mut near_ids: Vec<i64> = Vec::new();
+    for hash in hashes {
+        let [h0, h1] = image_hash::candidate_halves(*hash, max_distance)
+            .map(|values| values.into_iter().map(half_column).collect::<Vec<i32>>());
+        let mut candidates: Vec<(Option<i64>, i64)> = evidence::table
+            .filter(evidence::phash_h0.eq_any(h0))
+            .select((evidence::phash, evidence::id))
+            .load(conn)?;
+        candidates.extend(
+            evidence::table
+                .filter(evidence::phash_h1.eq_any(h1))
+                .select((evidence::phash, evidence::id))
+                .load::<(Option<i64>, i64)>(conn)?,
+        );
+        near_ids.extend(candidates.into_iter().filter_map(|(phash, id)| {
+            phash
+                .is_some_and(|p| ImageHash::from_i64(p).distance(*hash) <= max_distance)
+                .then_some(id)
+                .filter(|id| !own.contains(id))
+        }));
+    }
+    // Past the bound, the newest: a ring is found by its recent copies.
+    near_ids.sort_unstable_by(|a, b| b.cmp(a));
+    near_ids.dedup();
+    near_ids.truncate(OTHERS_LIMIT as usize);
+    Ok(near_ids)
 }
 
 /// How many images of the merchant's other cases a case's screenshots are

@@ -305,6 +305,7 @@ mod tests {
     use diesel_migrations::MigrationHarness;
 
     use super::*;
+    use crate::domain::signals::image_hash::ImageHash;
 
     #[derive(QueryableByName)]
     struct Count {
@@ -420,5 +421,139 @@ mod tests {
             0,
             "deleting a case still cascades to its events"
         );
+    }
+
+    /// Runs `migrations` on `conn` until the one whose name holds `stop`
+    /// (included).
+    fn migrate_until<DB: diesel::backend::Backend>(
+        conn: &mut impl MigrationHarness<DB>,
+        migrations: impl Fn() -> EmbeddedMigrations,
+        stop: &str,
+    ) {
+        while conn
+            .applied_migrations()
+            .expect("applied")
+            .iter()
+            .all(|v| !v.to_string().contains(stop))
+        {
+            conn.run_next_migration(migrations()).expect("migrate");
+        }
+    }
+
+    /// Hashes whose halves exercise every bit, the sign of the column and
+    /// of the 64-bit hash.
+    const HASHES: [u64; 6] = [
+        0,
+        u64::MAX,
+        0x8000_0000_0000_0000,
+        0x4000_0000_0000_0001,
+        0xF0E1_D2C3_B4A5_9687,
+        0x5555_5555_AAAA_AAAA,
+    ];
+
+    /// The `phash_h0`/`phash_h1` a database filled in, by hash.
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Halves {
+        #[diesel(sql_type = BigInt)]
+        phash: i64,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        phash_h0: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        phash_h1: i32,
+    }
+
+    const OLD_EVIDENCE: &str =
+        "INSERT INTO reports (reference, tracking_code_hash, status, category,
+             description, review_texts, consent_share_contact, email_tracking_code, locale,
+             created_at, updated_at, merchant_terms, search_terms)
+         VALUES ('QL-AAAA-AAAA', 'h', 'submitted', 'fake_review', '刷单', '[]', FALSE, FALSE,
+             'zh-CN', '2026-11-01 00:00:00', '2026-11-01 00:00:00', '', '');";
+
+    fn old_evidence_rows() -> String {
+        HASHES
+            .iter()
+            .enumerate()
+            .map(|(i, &hash)| {
+                format!(
+                    "INSERT INTO evidence (report_id, storage_key, display_name, content_type,
+                         size_bytes, sha256, original_sha256, original_size_bytes, created_at, phash)
+                     SELECT id, 'k{i}', 'a.png', 'image/png', 1, 's', 's', 1,
+                         '2026-11-01 00:00:00', {} FROM reports;",
+                    ImageHash(hash).to_i64()
+                )
+            })
+            .collect()
+    }
+
+    fn expected_halves() -> Vec<Halves> {
+        let mut expected: Vec<Halves> = HASHES
+            .iter()
+            .map(|&hash| {
+                let [phash_h0, phash_h1] = crate::db::evidence::half_columns(ImageHash(hash));
+                Halves {
+                    phash: ImageHash(hash).to_i64(),
+                    phash_h0,
+                    phash_h1,
+                }
+            })
+            .collect();
+        expected.sort_by_key(|h| h.phash);
+        expected
+    }
+
+    const HALVES_QUERY: &str = "SELECT phash, phash_h0, phash_h1 FROM evidence ORDER BY phash";
+
+    /// The hash-halves migration fills in, in SQL, exactly the halves the
+    /// code computes (`ImageHash::halves`), for hashes stored before it.
+    #[test]
+    fn the_hash_halves_migration_fills_in_what_the_code_computes_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("old.db");
+        let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open");
+        migrate_until(&mut conn, || SQLITE_MIGRATIONS, "000013");
+        conn.batch_execute(&format!("{OLD_EVIDENCE}{}", old_evidence_rows()))
+            .expect("old rows");
+        conn.run_pending_migrations(SQLITE_MIGRATIONS)
+            .expect("the rest");
+        let halves: Vec<Halves> = diesel::sql_query(HALVES_QUERY)
+            .load(&mut conn)
+            .expect("halves");
+        assert_eq!(halves, expected_halves());
+    }
+
+    /// The same on PostgreSQL, in a database of its own, when `DATABASE_URL`
+    /// names a server (as `.ci/run` does); without one there is nothing to
+    /// run it on.
+    #[test]
+    fn the_hash_halves_migration_fills_in_what_the_code_computes_on_postgres() {
+        let Some(admin_url) = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|url| url.starts_with("postgres"))
+        else {
+            return;
+        };
+        let name = format!("qinglang_halves_{}", std::process::id());
+        let mut admin = PgConnection::establish(&admin_url).expect("connect");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        let result = std::panic::catch_unwind(|| {
+            let mut conn = PgConnection::establish(&format!("{base}/{name}")).expect("connect");
+            migrate_until(&mut conn, || POSTGRES_MIGRATIONS, "000013");
+            conn.batch_execute(&format!("{OLD_EVIDENCE}{}", old_evidence_rows()))
+                .expect("old rows");
+            conn.run_pending_migrations(POSTGRES_MIGRATIONS)
+                .expect("the rest");
+            diesel::sql_query(HALVES_QUERY)
+                .load::<Halves>(&mut conn)
+                .expect("halves")
+        });
+        admin
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .expect("drop");
+        assert_eq!(result.expect("migrated"), expected_halves());
     }
 }

@@ -107,12 +107,10 @@ diesel::table! {
         created_at -> Timestamp,
         reply_id -> Nullable<BigInt>,
         phash -> Nullable<BigInt>,
-        phash_c0 -> Nullable<Integer>,
-        phash_c1 -> Nullable<Integer>,
-        phash_c2 -> Nullable<Integer>,
-        phash_c3 -> Nullable<Integer>,
         ocr_text -> Nullable<Text>,
         thumbnail -> Nullable<Binary>,
+        phash_h0 -> Nullable<Integer>,
+        phash_h1 -> Nullable<Integer>,
     }
 }
 

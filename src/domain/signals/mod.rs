@@ -296,8 +296,8 @@ pub struct CaseInput<'a> {
     pub now: DateTime<Utc>,
 
     /// Other cases' evidence with one of this case's SHA-256s, or whose hash
-    /// chunks match [`image_hash::candidate_chunks`] at
-    /// [`image_hash::SIMILAR_MAX_DISTANCE`].
+    /// is within [`image_hash::SIMILAR_MAX_DISTANCE`] (found through
+    /// [`image_hash::candidate_halves`]).
     pub other_evidence: &'a [OtherEvidence],
     /// Review texts of other cases with the same merchant key.
     pub other_reviews: &'a [OtherReview],
