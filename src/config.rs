@@ -34,6 +34,43 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Where evidence files live: `s3://bucket/prefix` for an S3-compatible
+    /// object store (AWS S3, MinIO, Ceph, Garage). Default: the filesystem,
+    /// under `<data dir>/evidence`. Uploads are still spooled and checked under
+    /// the data directory first.
+    #[arg(long, env = "QINGLANG_STORAGE_URL", global = true)]
+    pub storage_url: Option<String>,
+
+    /// The S3 service's address, for services other than AWS
+    /// (`http://127.0.0.1:3900`); path-style addressing.
+    #[arg(long, env = "QINGLANG_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 credentials and region: the standard variables. Unset, the S3
+    /// client's own defaults apply (e.g. an AWS instance role).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", global = true, hide_env_values = true)]
+    pub aws_access_key_id: Option<String>,
+
+    #[arg(
+        long,
+        env = "AWS_SECRET_ACCESS_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub aws_secret_access_key: Option<String>,
+
+    #[arg(long, env = "AWS_REGION", global = true)]
+    pub aws_region: Option<String>,
+
+    /// Seconds one request to the object store may take (each retry too).
+    #[arg(
+        long,
+        env = "QINGLANG_S3_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub s3_timeout_secs: u64,
+
     /// Maximum number of pooled database connections.
     #[arg(
         long,
@@ -429,6 +466,20 @@ impl Config {
     pub fn public_origin(&self) -> Option<String> {
         let url = url::Url::parse(self.public_url.as_deref()?.trim()).ok()?;
         Some(url.origin().ascii_serialization()).filter(|o| o != "null")
+    }
+
+    /// The S3 bucket's settings, when `QINGLANG_STORAGE_URL` names one.
+    pub fn s3_settings(&self) -> Option<crate::evidence::S3Settings> {
+        let url = self.storage_url.as_deref().map(str::trim)?;
+        (!url.is_empty()).then(|| crate::evidence::S3Settings {
+            url: url.to_owned(),
+            endpoint: self.s3_endpoint.clone().filter(|e| !e.trim().is_empty()),
+            access_key_id: self.aws_access_key_id.clone(),
+            secret_access_key: self.aws_secret_access_key.clone(),
+            region: self.aws_region.clone(),
+            timeout: std::time::Duration::from_secs(self.s3_timeout_secs.max(1)),
+            staging_dir: self.data_dir.join("staging"),
+        })
     }
 
     pub fn upload_limits(&self) -> crate::evidence::UploadLimits {

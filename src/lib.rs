@@ -45,7 +45,7 @@ use tokio::task::JoinHandle;
 use cases::{Wakers, Workflow};
 pub use config::Config;
 use db::DbPool;
-use evidence::{DecodeBudget, EvidenceStore, FsStore, Intake};
+use evidence::{DecodeBudget, EvidenceStore, FsStore, Intake, S3Store};
 use http::AppState;
 use keys::SigningKey;
 use mail::Mailer;
@@ -254,9 +254,23 @@ async fn open_storage(config: &Config) -> anyhow::Result<(DbPool, Arc<dyn Eviden
     let pool = tokio::task::spawn_blocking(move || db::connect(&database_url, pool_size, timeout))
         .await
         .context("connecting to the database")??;
-    let store: Arc<dyn EvidenceStore> = Arc::new(
-        FsStore::open(config.data_dir.join("evidence")).context("opening the evidence store")?,
-    );
+    let store: Arc<dyn EvidenceStore> = match config.s3_settings() {
+        Some(settings) => {
+            // Connecting and the probe block: off the async runtime.
+            let store = tokio::task::spawn_blocking(move || -> anyhow::Result<S3Store> {
+                let store = S3Store::connect(&settings)?;
+                store.check()?;
+                Ok(store)
+            })
+            .await
+            .context("opening the evidence bucket")??;
+            Arc::new(store)
+        }
+        None => Arc::new(
+            FsStore::open(config.data_dir.join("evidence"))
+                .context("opening the evidence store")?,
+        ),
+    };
     Ok((pool, store))
 }
 

@@ -539,6 +539,8 @@ function handleProblem(res) {
   } else if (!fieldErrors.length) {
     notice(res.status === 429
       ? throttledText(res)
+      : res.status === 503
+      ? T.t('err.unavailable')
       : res.status >= 500 || !res.body
       ? T.t('err.server', { status: res.status })
       : (res.body.detail || T.t('err.server', { status: res.status })));

@@ -32,7 +32,9 @@ fn commit_file(
 ) -> Result<CommittedEvidence, AppError> {
     store
         .commit(file.staged, &file.key)
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("committing evidence")))?;
+        // The store is down or refused: nothing is half-stored (the caller
+        // removes what was committed) and the reporter may simply retry.
+        .map_err(|e| AppError::Unavailable(format!("committing evidence to the store: {e}")))?;
     Ok(CommittedEvidence {
         key: file.key,
         display_name: file.display_name,

@@ -6,6 +6,7 @@ pub mod budget;
 pub mod inspect;
 pub mod name;
 pub mod ocr;
+pub mod s3;
 pub mod store;
 
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -20,6 +21,7 @@ use tokio::sync::Semaphore;
 use crate::domain::signals::image_hash::Fingerprint;
 use crate::error::{AppError, FieldError};
 pub use budget::DecodeBudget;
+pub use s3::{S3Settings, S3Store};
 pub use store::{EvidenceStore, FsStore};
 
 /// Upload limits, all configurable (see `Config`).

@@ -1,5 +1,5 @@
-//! Where evidence bytes live. The filesystem store is the default; the trait
-//! is small so an S3-compatible store can take its place.
+//! Where evidence bytes live. The filesystem store is the default; an
+//! S3-compatible bucket ([`super::s3`]) can take its place.
 
 use std::fs::{self, File};
 use std::io;
@@ -37,7 +37,7 @@ pub fn new_key() -> String {
     hex::encode(bytes)
 }
 
-fn is_key(key: &str) -> bool {
+pub(super) fn is_key(key: &str) -> bool {
     key.len() == 32
         && key
             .bytes()
@@ -127,15 +127,20 @@ impl EvidenceStore for FsStore {
     }
 
     fn sweep_staging(&self, cutoff: SystemTime) -> io::Result<usize> {
-        let mut removed = 0;
-        for entry in fs::read_dir(self.staging_dir())? {
-            let path = entry?.path();
-            if modified_before(&path, cutoff) && fs::remove_file(&path).is_ok() {
-                removed += 1;
-            }
-        }
-        Ok(removed)
+        sweep_dir(&self.staging_dir(), cutoff)
     }
+}
+
+/// Removes the files in `dir` last modified before `cutoff`; returns how many.
+pub(super) fn sweep_dir(dir: &Path, cutoff: SystemTime) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if modified_before(&path, cutoff) && fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 fn modified_before(path: &Path, cutoff: SystemTime) -> bool {

@@ -55,6 +55,30 @@ impl From<anyhow::Error> for ComposeError {
     }
 }
 
+/// An evidence file's stored bytes, checked against the SHA-256 recorded
+/// at upload: a regulator never receives other bytes than the reporter's
+/// under that fingerprint. A store that cannot answer is worth a retry; a
+/// mismatch (a corrupt or replaced object) is not.
+fn read_verified(store: &dyn EvidenceStore, file: &EvidenceRow) -> Result<Vec<u8>, ComposeError> {
+    use sha2::{Digest, Sha256};
+    let bytes = store
+        .read(&file.storage_key)
+        .with_context(|| format!("reading evidence {}", file.id))?;
+    let actual = hex::encode(Sha256::digest(&bytes));
+    if actual != file.sha256 {
+        return Err(ComposeError {
+            permanent: true,
+            error: anyhow::anyhow!(
+                "evidence {} ({}) read back from the store has SHA-256 {actual}, not the recorded {}: not sent",
+                file.id,
+                file.display_name,
+                file.sha256
+            ),
+        });
+    }
+    Ok(bytes)
+}
+
 /// One signal line for the regulator's email (zh-CN).
 #[derive(Debug, Clone)]
 pub struct SignalLine {
@@ -214,9 +238,7 @@ impl Composer {
             let is_csv = file.content_type == "text/csv";
             let (link, formulas) = if attach {
                 budget -= size;
-                let bytes = store
-                    .read(&file.storage_key)
-                    .with_context(|| format!("reading evidence {}", file.id))?;
+                let bytes = read_verified(store, file)?;
                 let formulas = is_csv && csv_has_formulas(&bytes);
                 attachments.push((attachment_name.clone(), file.content_type.clone(), bytes));
                 (None, formulas)

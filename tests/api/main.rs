@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod browser_responses;
 mod deadlines;
+mod garage;
 mod helpers;
 mod hotlines;
 mod intake;
@@ -13,6 +14,7 @@ mod mail_faults;
 mod moderation;
 mod pages;
 mod responses;
+mod s3_storage;
 #[path = "../support/screens.rs"]
 mod screens;
 mod signals;
