@@ -20,7 +20,10 @@
 //! phone750|mixed|all` (all), `--ocr auto|off` (auto: the server reads
 //! screenshots when tesseract with chi_sim is installed), `--drain-timeout S`
 //! (600: how long to wait for the backlog before extrapolating), `--sizes`
-//! (print the corpus' size distribution and stop). `BENCH_SERVER_BIN=path`
+//! (print the corpus' size distribution and stop), `--storage fs|s3|both`
+//! (fs: evidence on the local disk; s3: in a Garage started on loopback, as
+//! the S3 tests do, `garage` installed; both: one after the other, with the
+//! ratio of their request rates). `BENCH_SERVER_BIN=path`
 //! runs another build of the server (to compare with an earlier commit);
 //! `BENCH_KEEP_DATABASE=dir` keeps a copy of each run's database there.
 
@@ -36,6 +39,13 @@ use reqwest::multipart::{Form, Part};
 
 #[path = "../tests/support/screens.rs"]
 mod screens;
+
+// The S3 tests' Garage harness (not all of it is used here).
+#[allow(dead_code)]
+#[path = "../tests/api/garage.rs"]
+mod garage;
+
+const BUCKET: &str = "qinglang-bench";
 
 struct Server {
     child: Child,
@@ -169,9 +179,19 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-async fn start_server(ocr: bool) -> Server {
+async fn start_server(ocr: bool, s3: Option<&garage::Garage>) -> Server {
     let data = tempfile::tempdir().expect("temp dir");
     let port = free_port();
+    let mut storage: Vec<(&str, String)> = Vec::new();
+    if let Some(garage) = s3 {
+        storage = vec![
+            ("QINGLANG_STORAGE_URL", format!("s3://{BUCKET}/evidence")),
+            ("QINGLANG_S3_ENDPOINT", garage.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", garage.key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", garage.secret.clone()),
+            ("AWS_REGION", "garage".into()),
+        ];
+    }
     // `BENCH_SERVER_BIN` compares another build (e.g. the previous commit's).
     let binary = std::env::var_os("BENCH_SERVER_BIN").map_or_else(
         || PathBuf::from(env!("CARGO_BIN_EXE_qinglang")),
@@ -187,6 +207,7 @@ async fn start_server(ocr: bool) -> Server {
         .env("QINGLANG_FILING_LIMIT_PER_ADDRESS", "1000000000")
         .env("QINGLANG_FILING_LIMIT_TOTAL", "1000000000")
         .env_remove("DATABASE_URL")
+        .envs(storage)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -359,13 +380,20 @@ struct ThroughputOptions {
     concurrency: usize,
     ocr: bool,
     drain_timeout: Duration,
+    /// Evidence in this object store instead of on the local disk.
+    s3: Option<Arc<garage::Garage>>,
 }
 
-async fn throughput(mix: screens::Mix, files: Vec<screens::Screen>, options: &ThroughputOptions) {
+/// Runs one round; its request rate (reports answered 201 per second).
+async fn throughput(
+    mix: screens::Mix,
+    files: Vec<screens::Screen>,
+    options: &ThroughputOptions,
+) -> f64 {
     let warm_up = (options.concurrency * 2).min(files.len() / 2);
     let requests = files.len() - warm_up;
     let files = Arc::new(files);
-    let server = start_server(options.ocr).await;
+    let server = start_server(options.ocr, options.s3.as_deref()).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(options.concurrency)
         .build()
@@ -399,10 +427,15 @@ async fn throughput(mix: screens::Mix, files: Vec<screens::Screen>, options: &Th
         "OCR off"
     };
     println!(
-        "\nintake, mix {} ({}), {} connections, {ocr}; load average before {load_before}, after {}",
+        "\nintake, mix {} ({}), {} connections, {ocr}, evidence {}; load average before {load_before}, after {}",
         mix.name(),
         screens::size_summary(&files[warm_up..]),
         options.concurrency,
+        if options.s3.is_some() {
+            "in S3 (Garage on loopback)"
+        } else {
+            "on the local disk"
+        },
         load_average()
     );
     println!(
@@ -468,6 +501,7 @@ async fn throughput(mix: screens::Mix, files: Vec<screens::Screen>, options: &Th
         }
         println!("  database copied to {}", dir.display());
     }
+    filed as f64 / round.elapsed.as_secs_f64()
 }
 
 /// A valid PDF of exactly `size` bytes, distinct per `seed`.
@@ -544,7 +578,7 @@ async fn memory(kind: &str) {
             .collect()
     });
     let largest = files.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
-    let server = start_server(true).await;
+    let server = start_server(true, None).await;
     let client = reqwest::Client::new();
     let url = format!("{}/api/v1/reports", server.base);
     server.wait_until_idle().await;
@@ -625,6 +659,13 @@ async fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(600),
     );
+    let s3_store = || Some(Arc::new(garage::Garage::start(BUCKET)));
+    let stores: Vec<Option<Arc<garage::Garage>>> = match option("--storage").as_deref() {
+        None | Some("fs") => vec![None],
+        Some("s3") => vec![s3_store()],
+        Some("both") => vec![None, s3_store()],
+        Some(other) => panic!("--storage fs|s3|both, not {other}"),
+    };
     if only.as_deref() != Some("memory") {
         let fonts = screens::Fonts::load().unwrap_or_else(|e| {
             panic!("intake_load needs real screenshots, rendered with a CJK font: {e}")
@@ -649,12 +690,23 @@ async fn main() {
                 print_histogram(&files);
                 continue;
             }
-            let options = ThroughputOptions {
-                concurrency,
-                ocr,
-                drain_timeout,
-            };
-            throughput(mix, files, &options).await;
+            let mut rates = Vec::new();
+            for s3 in &stores {
+                let options = ThroughputOptions {
+                    concurrency,
+                    ocr,
+                    drain_timeout,
+                    s3: s3.clone(),
+                };
+                rates.push(throughput(mix, files.clone(), &options).await);
+            }
+            if let [fs, s3] = rates[..] {
+                println!(
+                    "\nS3 / filesystem request rate, mix {}: {s3:.1} / {fs:.1} reports/s = {:.0} %",
+                    mix.name(),
+                    100.0 * s3 / fs
+                );
+            }
         }
     }
     if only.as_deref() != Some("throughput") && !args.iter().any(|a| a == "--sizes") {
