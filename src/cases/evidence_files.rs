@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::evidence::{self, NewEvidence};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, DbPool};
 use crate::domain::signals::image_hash::Fingerprint;
 use crate::error::AppError;
 use crate::evidence::{EvidenceStore, ProcessedEvidence};
@@ -48,11 +48,13 @@ fn commit_file(
     })
 }
 
-/// Commits `files` to the store, then runs `write` (which inserts their
-/// rows with [`insert_rows`]); if either step fails, the committed files
-/// are removed again.
+/// Commits `files` to the store, then takes a database connection from
+/// `pool` and runs `write` (which inserts their rows with [`insert_rows`]);
+/// if either step fails, the committed files are removed again. No
+/// connection is held while the files travel (to a bucket, that is network
+/// time other filings could use the connection for).
 pub fn with_committed_files<T>(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     store: &dyn EvidenceStore,
     files: Vec<ProcessedEvidence>,
     write: impl FnOnce(&mut DbConnection, &[CommittedEvidence]) -> Result<T, AppError>,
@@ -68,7 +70,10 @@ pub fn with_committed_files<T>(
             }
         }
     }
-    let result = result.and_then(|()| write(conn, &committed));
+    let result = result.and_then(|()| {
+        let mut conn = pool.get()?;
+        write(&mut conn, &committed)
+    });
     if result.is_err() {
         for file in &committed {
             if let Err(error) = store.delete(&file.key) {

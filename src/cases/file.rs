@@ -11,7 +11,7 @@ use crate::db::events::{self, NewEvent};
 use crate::db::profiles::{self, NewProfile};
 use crate::db::reports::{self, NewReportRow};
 use crate::db::types::Json;
-use crate::db::{hotlines, merchants, write_transaction, DbConnection};
+use crate::db::{hotlines, merchants, write_transaction, DbPool};
 use crate::domain::delivery::{Addressing, DeliveryKind};
 use crate::domain::report::NewReport;
 use crate::domain::status::ReportStatus;
@@ -26,7 +26,7 @@ pub struct Filed {
 }
 
 pub fn file(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     store: &dyn EvidenceStore,
     report: &NewReport,
     files: Vec<ProcessedEvidence>,
@@ -38,7 +38,7 @@ pub fn file(
     let review_texts = Json::encode(&report.review_texts)?;
     let logistics = report.logistics.as_ref().map(Json::encode).transpose()?;
     let reporter = report.reporter.as_ref();
-    with_committed_files(conn, store, files, |conn, files| {
+    with_committed_files(pool, store, files, |conn, files| {
         write_transaction(conn, |conn| {
             let now = Utc::now().naive_utc();
             let mut row = NewReportRow {

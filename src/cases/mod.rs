@@ -105,11 +105,15 @@ impl Workflow {
         files: Vec<ProcessedEvidence>,
         profile: NewProfile,
     ) -> Result<Filed, AppError> {
-        let (store, addressing) = (Arc::clone(&self.store), self.addressing.clone());
-        let filed = db::run(&self.pool, move |conn| {
-            file::file(conn, store.as_ref(), &report, files, &profile, &addressing)
+        let (pool, store, addressing) = (
+            self.pool.clone(),
+            Arc::clone(&self.store),
+            self.addressing.clone(),
+        );
+        let filed = actix_web::web::block(move || {
+            file::file(&pool, store.as_ref(), &report, files, &profile, &addressing)
         })
-        .await?;
+        .await??;
         self.wakers.mail.notify_one();
         self.wakers.signals.notify_one();
         Ok(filed)
@@ -123,10 +127,14 @@ impl Workflow {
         files: Vec<ProcessedEvidence>,
         caller: Caller,
     ) -> Result<crate::domain::status::ReportStatus, AppError> {
-        let (store, addressing) = (Arc::clone(&self.store), self.addressing.clone());
-        let status = db::run(&self.pool, move |conn| {
+        let (pool, store, addressing) = (
+            self.pool.clone(),
+            Arc::clone(&self.store),
+            self.addressing.clone(),
+        );
+        let status = actix_web::web::block(move || {
             reply::reply(
-                conn,
+                &pool,
                 store.as_ref(),
                 &reference,
                 &message,
@@ -135,7 +143,7 @@ impl Workflow {
                 &addressing,
             )
         })
-        .await?;
+        .await??;
         self.wakers.signals.notify_one();
         self.wakers.mail.notify_one();
         Ok(status)

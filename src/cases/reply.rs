@@ -13,7 +13,7 @@ use super::transition::{apply, TransitionRequest};
 use super::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{
-    deliveries, profiles, replies, reports, responses, write_transaction, DbConnection,
+    deliveries, profiles, replies, reports, responses, write_transaction, DbPool,
 };
 use crate::domain::delivery::{Addressing, DeliveryKind};
 use crate::domain::status::ReportStatus;
@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::evidence::{EvidenceStore, ProcessedEvidence};
 
 pub fn reply(
-    conn: &mut DbConnection,
+    pool: &DbPool,
     store: &dyn EvidenceStore,
     reference: &str,
     message: &str,
@@ -29,7 +29,7 @@ pub fn reply(
     caller: &Caller,
     addressing: &Addressing,
 ) -> Result<ReportStatus, AppError> {
-    with_committed_files(conn, store, files, |conn, files| {
+    with_committed_files(pool, store, files, |conn, files| {
         write_transaction(conn, |conn| {
             let now = Utc::now().naive_utc();
             let report = reports::find_by_reference(conn, reference)?;

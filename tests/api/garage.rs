@@ -68,6 +68,9 @@ impl Garage {
 data_dir = "{data}"
 db_engine = "sqlite"
 replication_factor = 1
+# Evidence is mostly PNG, JPEG and PDF, compressed already: zstd on top
+# costs the store CPU for nothing.
+compression_level = "none"
 rpc_bind_addr = "127.0.0.1:{rpc}"
 rpc_public_addr = "127.0.0.1:{rpc}"
 rpc_secret = "{secret}"
