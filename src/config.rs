@@ -71,6 +71,17 @@ pub struct Config {
     )]
     pub s3_timeout_secs: u64,
 
+    /// Log lines as plain text (`text`) or as one JSON object per line
+    /// (`json`: level, time, message, and the request's id, method and route).
+    #[arg(
+        long,
+        env = "QINGLANG_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
     /// Maximum number of pooled database connections.
     #[arg(
         long,
@@ -431,6 +442,12 @@ pub struct Config {
         global = true
     )]
     pub ocr_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// An address or a CIDR range.

@@ -152,7 +152,7 @@ impl Application {
                 .wrap_fn(move |req, service| http::guard_stalls(req, service, stall))
                 .wrap_fn(http::request_id_scope)
                 .wrap(http::security_headers())
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<http::RequestSpan>::new())
                 .configure(http::routes)
         })
         .client_request_timeout(stall)

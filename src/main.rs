@@ -1,6 +1,7 @@
 //! The `qinglang` command: serves by default; `migrate` applies migrations.
 
 use clap::{Parser, Subcommand};
+use qinglang::config::LogFormat;
 use qinglang::{Application, Config};
 use tracing_subscriber::EnvFilter;
 
@@ -118,11 +119,19 @@ fn return_large_buffers_to_the_system() {}
 fn main() -> anyhow::Result<()> {
     return_large_buffers_to_the_system();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match cli.config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        // One object per line; the request's span (id, method, route) as
+        // `span`, the event's fields at the top level.
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
         Command::Worker => actix_web::rt::System::new().block_on(qinglang::run_worker(cli.config)),

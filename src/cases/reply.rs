@@ -12,9 +12,7 @@ use super::notices::follow_up_regulator;
 use super::transition::{apply, TransitionRequest};
 use super::Caller;
 use crate::db::audit::{self, AuditEntry};
-use crate::db::{
-    deliveries, profiles, replies, reports, responses, write_transaction, DbPool,
-};
+use crate::db::{deliveries, profiles, replies, reports, responses, write_transaction, DbPool};
 use crate::domain::delivery::{Addressing, DeliveryKind};
 use crate::domain::status::ReportStatus;
 use crate::error::AppError;

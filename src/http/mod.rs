@@ -145,8 +145,43 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
 }
 
+/// The span every request's log lines carry: its id, method and route
+/// pattern (`/api/v1/reports/{reference}`, never the path itself, which may
+/// hold a reference or a signed token), and its status once answered. No
+/// client address, user agent or query: nothing that identifies a person.
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        let id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        tracing::info_span!(
+            "request",
+            request_id = %id,
+            method = %request.method(),
+            route = %request.match_pattern().unwrap_or_else(|| "unmatched".into()),
+            status = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
+    }
+}
+
 /// Puts the request's id (the one `TracingLogger` logs it under) in scope
-/// for the error mapping, and on the response as `X-Request-Id`.
+/// for the error mapping, and on the response as `X-Request-Id`; logs the
+/// answer (status, milliseconds) in the request's span.
 pub fn request_id_scope<S>(
     req: ServiceRequest,
     service: &S,
@@ -159,9 +194,15 @@ where
         .get::<tracing_actix_web::RequestId>()
         .map(|id| id.to_string())
         .unwrap_or_default();
+    let started = std::time::Instant::now();
     let response = crate::error::with_request_id(id.clone(), service.call(req));
     async move {
         let mut response = response.await?;
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "answered"
+        );
         if let Ok(value) = header::HeaderValue::from_str(&id) {
             response
                 .headers_mut()

@@ -12,6 +12,7 @@ mod intake;
 mod mail;
 mod mail_faults;
 mod moderation;
+mod operations;
 mod pages;
 mod responses;
 mod s3_storage;
