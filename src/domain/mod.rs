@@ -16,6 +16,7 @@ pub mod routing;
 pub mod screenshot_text;
 pub mod search;
 pub mod signals;
+pub mod spreadsheet;
 pub mod status;
 pub mod throttle;
 pub mod unicode;

@@ -88,6 +88,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/v1/auth/session", Moderator, auth::session),
     route!(post "/api/v1/auth/password", Moderator, auth::change_password),
     route!(get "/api/v1/cases", Moderator, cases::list_cases),
+    route!(get "/api/v1/cases.csv", Moderator, cases::export_cases),
     route!(get "/api/v1/cases/{reference}", Moderator, cases::get_case),
     route!(get "/api/v1/cases/{reference}/evidence/{id}", Moderator, cases::download_evidence),
     route!(post "/api/v1/cases/{reference}/transitions", Moderator, cases::transition),

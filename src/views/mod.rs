@@ -8,6 +8,7 @@ pub mod case;
 pub mod case_file;
 pub mod directory;
 pub mod merchant;
+pub mod queue_csv;
 pub mod reporter;
 pub mod response;
 

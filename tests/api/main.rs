@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod browser_responses;
 mod deadlines;
+mod export;
 mod garage;
 mod helpers;
 mod hotlines;

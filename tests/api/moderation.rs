@@ -29,6 +29,7 @@ const EXPECTED_ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/auth/session", "moderator"),
     ("post", "/api/v1/auth/password", "moderator"),
     ("get", "/api/v1/cases", "moderator"),
+    ("get", "/api/v1/cases.csv", "moderator"),
     ("get", "/api/v1/cases/{reference}", "moderator"),
     (
         "get",
