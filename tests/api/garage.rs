@@ -45,6 +45,21 @@ fn program() -> PathBuf {
     home.join("bin/garage")
 }
 
+/// The metadata engine: LMDB, Garage's recommended one, when the program
+/// was built with it; else SQLite.
+fn metadata_engine() -> &'static str {
+    let version = Command::new(program())
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if version.contains("lmdb") {
+        "lmdb"
+    } else {
+        "sqlite"
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -66,7 +81,7 @@ impl Garage {
             format!(
                 r#"metadata_dir = "{meta}"
 data_dir = "{data}"
-db_engine = "sqlite"
+db_engine = "{engine}"
 replication_factor = 1
 # Evidence is mostly PNG, JPEG and PDF, compressed already: zstd on top
 # costs the store CPU for nothing.
@@ -86,6 +101,7 @@ admin_token = "qinglang-test"
 "#,
                 meta = dir.path().join("meta").display(),
                 data = dir.path().join("data").display(),
+                engine = metadata_engine(),
             ),
         )
         .expect("garage config");
