@@ -53,8 +53,8 @@ function nextDay(date) {
   return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }
 
-/** The API query: dates are whole days in Beijing time, the end day included. */
-function apiQuery(filters, cursor) {
+/** The filters as API parameters: dates are whole days in Beijing time, the end day included. */
+function filterParams(filters) {
   const p = new URLSearchParams();
   FILTERS.forEach((k) => {
     const v = k === 'sort' ? filters[k] || DEFAULT_SORT : filters[k];
@@ -63,9 +63,19 @@ function apiQuery(filters, cursor) {
     else if (k === 'created_to' && /^\d{4}-\d{2}-\d{2}$/.test(v)) p.set(k, nextDay(v) + 'T00:00:00+08:00');
     else p.set(k, v);
   });
+  return p;
+}
+
+function apiQuery(filters, cursor) {
+  const p = filterParams(filters);
   p.set('limit', String(Math.min(PAGE_SIZE, limit('queue_page_max') || PAGE_SIZE)));
   if (cursor) p.set('cursor', cursor);
   return '/api/v1/cases?' + p.toString();
+}
+
+/** The CSV export of every case the filters select, in the queue's order. */
+function exportUrl(filters) {
+  return '/api/v1/cases.csv?' + filterParams(filters).toString();
 }
 
 /** The filter menus, from meta and the staff list (again after a language switch). */
@@ -227,7 +237,10 @@ export async function loadQueue(reset) {
   const seq = ++q.seq;
   q.loading = true;
   $('queue-loading').textContent = T.t('admin.loading');
-  if (reset) $('queue-empty').hidden = true;
+  if (reset) {
+    $('queue-empty').hidden = true;
+    $('queue-export').href = exportUrl(q.filters);
+  }
   try {
     const data = await api('GET', apiQuery(q.filters, reset ? null : q.next));
     if (seq !== q.seq) return;

@@ -1386,6 +1386,26 @@ async fn the_queue_filters_by_signal_and_sorts_by_priority() {
     let mut want: Vec<&str> = dup_refs.iter().map(String::as_str).collect();
     want.sort_unstable();
     assert_eq!(refs, want, "exactly the cases with a duplicate screenshot");
+    // The export link follows the filters: the same cases, in the same order.
+    let export = wait_for(client, "#queue-export")
+        .await
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an export link");
+    assert!(export.starts_with("/api/v1/cases.csv?"), "{export}");
+    let csv = app
+        .staff_get(&moderator, &export)
+        .await
+        .bytes()
+        .await
+        .expect("csv");
+    let exported: Vec<String> = csv::Reader::from_reader(&csv[3..])
+        .records()
+        .map(|r| r.expect("row")[0].to_owned())
+        .collect();
+    let shown_refs: Vec<String> = shown.iter().map(|(r, _)| r.clone()).collect();
+    assert_eq!(exported, shown_refs, "the export is the filtered queue");
     let hash = current_hash(client).await;
     assert!(
         hash.contains("signal=duplicate_evidence") && !hash.contains("sort="),
