@@ -293,7 +293,10 @@ impl EvidenceStore for S3Store {
                 let Some(name) = meta.location.filename() else {
                     continue;
                 };
-                if is_key(name) && SystemTime::from(meta.last_modified) < cutoff {
+                // The listing is recursive: keep only our own level (another
+                // deployment's prefix may sit below ours).
+                let ours = meta.location == self.path(name);
+                if ours && is_key(name) && SystemTime::from(meta.last_modified) < cutoff {
                     keys.push(name.to_owned());
                 }
             }

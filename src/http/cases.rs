@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::evidence::evidence_response;
+use super::evidence::{evidence_response, read_stored};
 use super::extract::{JsonBody, QueryParams, Staff};
 use super::state::AppState;
 use crate::cases::{self, TransitionRequest};
@@ -352,21 +352,18 @@ pub async fn download_evidence(
     let inline_asked = query.parsed()?.inline.as_deref() == Some("1");
     let caller = staff.caller();
     let store = std::sync::Arc::clone(&state.intake.store);
-    let (row, inline, bytes) = db::run(&state.pool, move |conn| {
-        let (row, inline) = cases::view::evidence_for_staff(
+    let (row, inline) = db::run(&state.pool, move |conn| {
+        cases::view::evidence_for_staff(
             conn,
             &reference,
             id,
             inline_asked,
             &caller,
             Utc::now().naive_utc(),
-        )?;
-        let bytes = store
-            .read(&row.storage_key)
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("reading evidence")))?;
-        Ok((row, inline, bytes))
+        )
     })
     .await?;
+    let bytes = read_stored(store, row.storage_key.clone()).await?;
     Ok(evidence_response(&row, bytes, inline))
 }
 

@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 
 use crate::db::evidence::EvidenceRow;
+use crate::error::AppError;
 
 pub fn evidence_response(row: &EvidenceRow, bytes: Vec<u8>, inline: bool) -> HttpResponse {
     HttpResponse::Ok()
@@ -46,6 +47,23 @@ pub fn content_disposition(name: &str, inline: bool) -> String {
     }
     let kind = if inline { "inline" } else { "attachment" };
     format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// The stored bytes of `key`, read off the database's threads: a database
+/// connection is not held while the file comes from a bucket. A store that
+/// does not answer is a 503 (retry); a file that is gone is our fault.
+pub async fn read_stored(
+    store: std::sync::Arc<dyn crate::evidence::EvidenceStore>,
+    key: String,
+) -> Result<Vec<u8>, AppError> {
+    actix_web::web::block(move || store.read(&key))
+        .await?
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                AppError::Internal(anyhow::Error::new(e).context("stored evidence is missing"))
+            }
+            _ => AppError::Unavailable(format!("reading evidence from the store: {e}")),
+        })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::evidence::evidence_response;
+use super::evidence::{evidence_response, read_stored};
 use super::extract::{bearer_token, client_ip};
 use super::multipart::read_submission;
 use super::state::AppState;
@@ -278,14 +278,11 @@ pub async fn signed_evidence(
         audit: crate::db::audit::AuditActor::SignedLink,
         ..Caller::consumer(client_ip(&req, &state.settings))
     };
-    let (row, bytes) = db::run(&state.pool, move |conn| {
-        let row = cases::view::evidence_for_link_holder(conn, id, &caller, Utc::now().naive_utc())?;
-        let bytes = store
-            .read(&row.storage_key)
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("reading evidence")))?;
-        Ok((row, bytes))
+    let row = db::run(&state.pool, move |conn| {
+        cases::view::evidence_for_link_holder(conn, id, &caller, Utc::now().naive_utc())
     })
     .await?;
+    let bytes = read_stored(store, row.storage_key.clone()).await?;
     Ok(evidence_response(&row, bytes, false))
 }
 
