@@ -698,7 +698,10 @@ async fn wait_until(
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let case = case(app, session, reference).await;
-        if condition(&case) {
+        // Settled: the case detail reads the profile before the signals, so
+        // a computation committed between the two reads shows its signals
+        // with the previous priority, marked `recomputing`.
+        if condition(&case) && case["priority"]["recomputing"] == false {
             return case;
         }
         assert!(
