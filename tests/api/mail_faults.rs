@@ -17,7 +17,7 @@ use crate::mail::{
 use crate::smtp::{unused_port, Behaviour, Credentials, SmtpServer};
 
 /// The regulator delivery of a case, as staff see it.
-fn regulator_delivery(case: &Value) -> Value {
+pub(crate) fn regulator_delivery(case: &Value) -> Value {
     case["deliveries"]
         .as_array()
         .expect("deliveries")

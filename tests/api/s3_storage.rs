@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::garage::Garage;
 use crate::helpers::*;
 use crate::mail::{case, eventually, mail_app, validate, zhejiang, WAIT};
+use crate::mail_faults::regulator_delivery;
 
 const BUCKET: &str = "qinglang-evidence";
 
@@ -161,17 +162,6 @@ async fn the_store_down_at_filing_is_a_503_that_leaves_nothing_behind() {
         "a retry files"
     );
     assert_eq!(objects(&garage).await.len(), 1);
-}
-
-/// The regulator delivery of a case, as staff see it.
-fn regulator_delivery(case: &Value) -> Value {
-    case["deliveries"]
-        .as_array()
-        .expect("deliveries")
-        .iter()
-        .find(|d| d["kind"] == "regulator")
-        .expect("a regulator delivery")
-        .clone()
 }
 
 #[tokio::test]
