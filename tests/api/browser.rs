@@ -1638,12 +1638,7 @@ async fn opening_a_case_is_audited_once_and_the_trail_reads_as_text() {
             ),
         );
     }
-    let response = app.post_report(form).await;
-    assert_eq!(response.status().as_u16(), 201);
-    let reference = response.json::<Value>().await.expect("json")["reference"]
-        .as_str()
-        .expect("reference")
-        .to_owned();
+    let (reference, _) = app.file_form(form).await;
     // Computed before the page opens, so the page does not poll for the signals either.
     signals::computed(&app, &admin, &reference).await;
     // Entries with details: a move (whose reason holds markup) and an assignment.

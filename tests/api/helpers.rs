@@ -581,6 +581,11 @@ impl TestApp {
         if let Some(png) = png {
             form = form.part("evidence", file_part(png, "shot.png", "image/png"));
         }
+        self.file_form(form).await
+    }
+
+    /// Files `form`, which must be accepted; the reference and tracking code.
+    pub async fn file_form(&self, form: Form) -> (String, String) {
         let response = self.post_report(form).await;
         assert_eq!(response.status().as_u16(), 201);
         let body: Value = response.json().await.expect("json");

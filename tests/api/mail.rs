@@ -1395,11 +1395,7 @@ async fn evidence_beyond_the_attachment_limit_is_linked_with_an_expiring_signatu
     let form = form_with(&report)
         .part("evidence", file_part(small, "small.png", "image/png"))
         .part("evidence", file_part(large, "large.png", "image/png"));
-    let response = app.post_report(form).await;
-    let reference = response.json::<Value>().await.expect("json")["reference"]
-        .as_str()
-        .expect("reference")
-        .to_owned();
+    let (reference, _) = app.file_form(form).await;
     let moderator = app.moderator().await;
     assert_eq!(validate(&app, &moderator, &reference, json!({})).await, 200);
     let mail = smtp.wait_for(REGULATOR, 1, WAIT).await.remove(0);
@@ -1983,12 +1979,7 @@ async fn a_csv_with_formulas_reaches_the_regulator_unchanged_with_a_warning() {
             "evidence",
             file_part(b"a,b\n-1.5,+2\n".to_vec(), "plain.csv", "text/csv"),
         );
-    let response = app.post_report(form).await;
-    assert_eq!(response.status().as_u16(), 201);
-    let reference = response.json::<Value>().await.expect("json")["reference"]
-        .as_str()
-        .expect("reference")
-        .to_owned();
+    let (reference, _) = app.file_form(form).await;
     assert_eq!(validate(&app, &moderator, &reference, json!({})).await, 200);
     let mail = smtp.wait_for("inbox@regulator.localhost", 1, WAIT).await;
     let parsed = mail[0].parsed();
